@@ -1,0 +1,322 @@
+// The quantile sketch: bucket indexing, accuracy against exact quantiles, memory bound, merging.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "json_io.hpp"
+#include "series.hpp"
+
+using wlm::ExpHistogram;
+using wlm::Series;
+
+namespace {
+
+/// Exact nearest-rank quantile of sorted values: the definition the series promises.
+double exact_quantile(const std::vector<double>& sorted, double q) {
+  return sorted[wlm::nearest_rank(q, sorted.size()) - 1];
+}
+
+/// Worst relative error over p50..p999 of a series fed `values`.
+double worst_error(const std::vector<double>& values, Series& s) {
+  for (double v : values) s.add(v);
+  std::vector<double> sorted(values);
+  std::sort(sorted.begin(), sorted.end());
+  double worst = 0;
+  for (double q : wlm::kQuantiles) {
+    double exact = exact_quantile(sorted, q);
+    double got = s.quantile(q);
+    worst = std::max(worst, std::fabs(got - exact) / exact);
+  }
+  return worst;
+}
+
+std::vector<double> lognormal(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::lognormal_distribution<double> d(std::log(300.0), 0.9);  // TTFT-like, ms
+  std::vector<double> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+std::vector<double> pareto(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> v(n);
+  for (auto& x : v) x = 20.0 / std::pow(1.0 - u(rng), 1.0 / 1.2);  // heavy tail, xm = 20 ms
+  return v;
+}
+
+std::vector<double> bimodal(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> fast(40.0, 5.0), slow(900.0, 120.0);
+  std::bernoulli_distribution pick_slow(0.15);
+  std::vector<double> v(n);
+  for (auto& x : v) x = std::max(0.5, pick_slow(rng) ? slow(rng) : fast(rng));
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("bucket index follows OpenTelemetry's layout: (base^i, base^(i+1)]") {
+  // Exact powers of two close the bucket below them.
+  CHECK(ExpHistogram::index_at_max_scale(1.0) == -1);
+  CHECK(ExpHistogram::index_at_max_scale(2.0) == 127);
+  CHECK(ExpHistogram::index_at_max_scale(0.5) == -129);
+  CHECK(ExpHistogram::index_at_max_scale(1024.0) == 10 * 128 - 1);
+  // Just above a power of two opens the next bucket.
+  CHECK(ExpHistogram::index_at_max_scale(std::nextafter(1.0, 2.0)) == 0);
+  CHECK(ExpHistogram::index_at_max_scale(std::nextafter(2.0, 3.0)) == 128);
+
+  // Against the log2 definition, away from boundaries (within 1e-9 relative of a boundary the
+  // two methods may round differently; OpenTelemetry accepts that).
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> exponent(-30.0, 40.0);
+  int checked = 0;
+  for (int i = 0; i < 200000; ++i) {
+    double v = std::exp2(exponent(rng));
+    double pos = std::log2(v) * 128;
+    if (std::fabs(pos - std::round(pos)) < 1e-6) continue;
+    auto expected = static_cast<std::int32_t>(std::ceil(pos)) - 1;
+    REQUIRE(ExpHistogram::index_at_max_scale(v) == expected);
+    ++checked;
+  }
+  CHECK(checked > 199000);
+
+  // Subnormals take the slow path but still land in the right bucket.
+  double tiny = 5e-320;
+  CHECK(ExpHistogram::index_at_max_scale(tiny) ==
+        static_cast<std::int32_t>(std::ceil(std::log2(tiny) * 128)) - 1);
+}
+
+TEST_CASE("every value lies inside the bounds of the bucket it was counted in") {
+  ExpHistogram h;
+  std::mt19937_64 rng(11);
+  std::lognormal_distribution<double> d(0, 1.5);  // ~25 octaves: no downscaling
+  for (int i = 0; i < 20000; ++i) {
+    double v = d(rng);
+    h.add(v);
+    REQUIRE(h.scale() == ExpHistogram::kMaxScale);
+    std::int32_t idx = ExpHistogram::index_at_max_scale(v);
+    REQUIRE(h.lower_bound(idx) < v * (1 + 1e-12));
+    REQUIRE(v <= h.upper_bound(idx) * (1 + 1e-12));
+  }
+  CHECK(h.scale() == ExpHistogram::kMaxScale);
+  CHECK(h.relative_error() < 0.00272);
+  CHECK(h.relative_error() > 0.00270);
+}
+
+TEST_CASE("quantiles are exact while a series is small") {
+  Series s;
+  for (double v : {5.0, 1.0, 4.0, 2.0, 3.0}) s.add(v);
+  CHECK(s.exact());
+  CHECK(s.quantile(0.5) == 3.0);
+  CHECK(s.quantile(0.9) == 5.0);
+  CHECK(s.quantile(0.2) == 1.0);
+  CHECK(s.quantile(0.21) == 2.0);
+  CHECK(s.min() == 1.0);
+  CHECK(s.max() == 5.0);
+  CHECK(s.sum() == 15.0);
+
+  // Up to the limit the answer is the exact nearest rank; one past it the sketch answers.
+  Series t;
+  for (std::size_t i = 1; i <= Series::kExactLimit; ++i) t.add(static_cast<double>(i) * 1.37);
+  CHECK(t.exact());
+  CHECK(t.quantile(0.99) == doctest::Approx(wlm::nearest_rank(0.99, Series::kExactLimit) * 1.37));
+  t.add(1e6);
+  CHECK_FALSE(t.exact());
+  double exact_p50 = wlm::nearest_rank(0.5, Series::kExactLimit + 1) * 1.37;
+  CHECK(std::fabs(t.quantile(0.5) - exact_p50) / exact_p50 < 0.0028);
+  CHECK(t.quantile(1.0) == 1e6);  // clamped to the exact max
+}
+
+TEST_CASE("summary has every key, nulls when empty") {
+  Series s;
+  auto empty = s.summary();
+  for (const char* k : {"count", "min", "max", "mean", "p50", "p90", "p95", "p99", "p999"})
+    CHECK(empty.contains(k));
+  CHECK(empty["count"] == 0);
+  CHECK(empty["p99"].is_null());
+  s.add(10);
+  s.add(30);
+  auto two = s.summary();
+  CHECK(two["mean"] == 20.0);
+  CHECK(two["p50"] == 10.0);
+  CHECK(two["p999"] == 30.0);
+}
+
+TEST_CASE("accuracy: 1,000,000 values, every quantile p50..p999 within 0.5% of exact") {
+  struct Case {
+    const char* name;
+    std::vector<double> values;
+  };
+  Case cases[] = {{"lognormal", lognormal(1'000'000, 1)},
+                  {"pareto", pareto(1'000'000, 2)},
+                  {"bimodal", bimodal(1'000'000, 3)}};
+  for (auto& c : cases) {
+    CAPTURE(c.name);
+    Series s;
+    double err = worst_error(c.values, s);
+    CHECK(s.count() == 1'000'000);
+    CHECK(err <= 0.005);
+    // The guarantee is tighter than the target: the bucket's half-width in relative terms.
+    CHECK(err <= s.histogram().relative_error() + 1e-12);
+    MESSAGE(std::string(c.name) << " worst relative error " << err);
+  }
+}
+
+TEST_CASE("footprint: 10,000,000 values leave a series at 16 KB or less") {
+  Series s;
+  std::mt19937_64 rng(5);
+  std::lognormal_distribution<double> d(std::log(50.0), 1.5);
+  std::vector<double> chunk(100'000);
+  for (int round = 0; round < 100; ++round) {
+    for (auto& x : chunk) x = d(rng);
+    s.add_many(chunk.data(), chunk.size());
+  }
+  CHECK(s.count() == 10'000'000);
+  CHECK(s.memory_bytes() <= 16 * 1024);
+  MESSAGE("series bytes after 1e7 lognormal values: " << s.memory_bytes());
+
+  // The bound holds for any input: values spread over 600 octaves force downscaling.
+  Series wide;
+  std::uniform_real_distribution<double> exponent(-300.0, 300.0);
+  for (int i = 0; i < 1'000'000; ++i) wide.add(std::exp2(exponent(rng)));
+  CHECK(wide.memory_bytes() <= 16 * 1024);
+  CHECK(wide.histogram().scale() < ExpHistogram::kMaxScale);
+  CHECK(wide.histogram().counts().size() <= static_cast<std::size_t>(ExpHistogram::kMaxBuckets));
+  CHECK(wide.quantile(0.5) > 0);
+}
+
+TEST_CASE("merge: two halves merged equal one series fed the whole") {
+  for (auto values : {lognormal(200'000, 9), pareto(200'000, 10), bimodal(300, 12), bimodal(100, 13)}) {
+    Series whole, a, b;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      whole.add(values[i]);
+      (i % 3 == 0 ? a : b).add(values[i]);  // interleaved, not just split in two
+    }
+    a.merge(b);
+    CHECK(a.count() == whole.count());
+    CHECK(a.min() == whole.min());
+    CHECK(a.max() == whole.max());
+    CHECK(a.sum() == doctest::Approx(whole.sum()).epsilon(1e-12));
+    CHECK(a.exact() == whole.exact());
+    for (double q : wlm::kQuantiles) CHECK(a.quantile(q) == whole.quantile(q));
+    CHECK(a.histogram().scale() == whole.histogram().scale());
+    CHECK(a.histogram().zero_count() == whole.histogram().zero_count());
+    wlm::json ja, jw;
+    a.histogram().to_json(ja);
+    whole.histogram().to_json(jw);
+    CHECK(ja == jw);  // bucket for bucket
+  }
+}
+
+TEST_CASE("merge across scales equals sequential ingestion") {
+  // One side is forced to downscale by a huge range, the other is not.
+  Series seq, narrow, wide;
+  std::mt19937_64 rng(21);
+  std::uniform_real_distribution<double> e1(0, 10), e2(-200, 200);
+  for (int i = 0; i < 5000; ++i) {
+    double v1 = std::exp2(e1(rng));
+    double v2 = std::exp2(e2(rng));
+    narrow.add(v1);
+    wide.add(v2);
+    seq.add(v1);
+    seq.add(v2);
+  }
+  CHECK(narrow.histogram().scale() == ExpHistogram::kMaxScale);
+  CHECK(wide.histogram().scale() < ExpHistogram::kMaxScale);
+  Series ab = narrow;
+  ab.merge(wide);
+  Series ba = wide;
+  ba.merge(narrow);
+  ba.merge(Series());  // merging an empty series changes nothing
+  for (const Series* m : {&ab, &ba}) {
+    CHECK(m->count() == seq.count());
+    CHECK(m->histogram().scale() == seq.histogram().scale());
+    for (double q : wlm::kQuantiles) CHECK(m->quantile(q) == seq.quantile(q));
+    wlm::json jm, js;
+    m->histogram().to_json(jm);
+    seq.histogram().to_json(js);
+    CHECK(jm == js);
+  }
+}
+
+TEST_CASE("zero values have their own bucket") {
+  Series s;
+  for (int i = 0; i < 600; ++i) s.add(i < 400 ? 0.0 : 10.0);
+  CHECK(s.histogram().zero_count() == 400);
+  CHECK(s.quantile(0.5) == 0.0);
+  CHECK(s.quantile(0.9) == doctest::Approx(10.0).epsilon(0.003));
+}
+
+TEST_CASE("state JSON round trip, and corrupt state is refused with its path") {
+  Series s;
+  for (auto v : lognormal(5000, 4)) s.add(v);
+  s.add(0);
+  wlm::json j;
+  s.to_json(j);
+  Series back;
+  REQUIRE(back.from_json(j, "$.s"));
+  CHECK(back.count() == s.count());
+  for (double q : wlm::kQuantiles) CHECK(back.quantile(q) == s.quantile(q));
+  // Further values land identically in both.
+  back.add(123.0);
+  s.add(123.0);
+  CHECK(back.quantile(0.999) == s.quantile(0.999));
+
+  Series small;
+  small.add(1);
+  small.add(2);
+  wlm::json js;
+  small.to_json(js);
+  Series small_back;
+  REQUIRE(small_back.from_json(js, "$"));
+  CHECK(small_back.exact());
+  CHECK(small_back.quantile(0.5) == 1.0);
+
+  auto refuse = [](wlm::json bad, const char* path) {
+    Series x;
+    wlm::Status st = x.from_json(bad, "$.s");
+    CHECK_FALSE(st.ok);
+    CHECK(st.field == path);
+    CHECK(st.message.find(path) != std::string::npos);
+  };
+  wlm::json bad = j;
+  bad["count"] = 7;
+  refuse(bad, "$.s.count");
+  bad = j;
+  bad["histogram"]["counts"][0] = -1;
+  refuse(bad, "$.s.histogram.counts[0]");
+  bad = j;
+  bad["histogram"]["scale"] = 9;
+  refuse(bad, "$.s.histogram.scale");
+  bad = j;
+  bad["histogram"]["counts"] = wlm::json::array();
+  for (int i = 0; i < 4000; ++i) bad["histogram"]["counts"].push_back(1);
+  refuse(bad, "$.s.histogram.counts");
+  bad = js;
+  bad["exact"] = wlm::json::array({1});
+  refuse(bad, "$.s.exact");
+  bad = j;
+  bad["min"] = "small";
+  refuse(bad, "$.s.min");
+  bad = j;
+  bad["histogram"]["indexRange"] = wlm::json::array({0, 1});
+  refuse(bad, "$.s.histogram.indexRange");
+  bad = j;
+  bad.erase("sum");
+  refuse(bad, "$.s.sum");
+}
+
+TEST_CASE("nearest rank") {
+  CHECK(wlm::nearest_rank(0.5, 1) == 1);
+  CHECK(wlm::nearest_rank(0.5, 2) == 1);
+  CHECK(wlm::nearest_rank(0.5, 3) == 2);
+  CHECK(wlm::nearest_rank(0.99, 1'000'000) == 990'000);
+  CHECK(wlm::nearest_rank(0.999, 1'000'000) == 999'000);
+  CHECK(wlm::nearest_rank(0.0, 10) == 1);
+  CHECK(wlm::nearest_rank(1.0, 10) == 10);
+}

@@ -1,0 +1,103 @@
+// The only bridge between the core and JavaScript (Embind). Object-level calls only: events
+// arrive in batches through a Float64Array view of `batch` (see batch.hpp), never one call per
+// value. Errors come back as message strings ("" = success); js/core.js turns them into throws.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <string>
+#include <vector>
+
+#include "batch.hpp"
+#include "monitor.hpp"
+#include "report.hpp"
+
+namespace {
+
+using wlm::json;
+
+class Core {
+ public:
+  Core() : batch_(kInitialBatch) {}
+
+  std::string configure(const std::string& config_json) {
+    return wlm::batch::configure(monitor_, config_json).message;
+  }
+  std::string config() const { return wlm::jsonio::dump(monitor_.config().to_json()); }
+
+  /// Address and capacity (in doubles) of the batch buffer. Valid until reserveBatch().
+  std::uintptr_t batchPointer() { return reinterpret_cast<std::uintptr_t>(batch_.data()); }
+  std::size_t batchCapacity() const { return batch_.size(); }
+  void reserveBatch(std::size_t doubles) {
+    if (doubles > batch_.size()) batch_.resize(doubles);
+  }
+
+  /// Ingests `records` records held in the first `size` doubles of the batch buffer; returns
+  /// the number of rejected records (details in lastResult()), or -1 when the batch is malformed.
+  int ingest(std::size_t records, std::size_t size, emscripten::val strings) {
+    std::vector<std::string> table = emscripten::vecFromJSArray<std::string>(strings);
+    if (size > batch_.size()) size = batch_.size();
+    last_ = wlm::batch::ingest(monitor_, batch_.data(), size, records, table);
+    if (!last_.malformed.empty()) return -1;
+    return static_cast<int>(last_.rejected.size());
+  }
+  std::string lastResult() const {
+    json rejected = json::array();
+    for (const auto& r : last_.rejected)
+      rejected.push_back(json{{"record", r.record}, {"field", r.field}, {"message", r.message}});
+    return wlm::jsonio::dump(json{{"accepted", last_.accepted},
+                                  {"rejected", std::move(rejected)},
+                                  {"malformed", last_.malformed.empty() ? json(nullptr) : json(last_.malformed)}});
+  }
+
+  std::string recordWebGpu(const std::string& info_json) {
+    return wlm::batch::record_webgpu(monitor_, info_json).message;
+  }
+
+  std::string metrics(double now) const { return wlm::jsonio::dump(monitor_.metrics(now)); }
+  std::string status(double now) const { return wlm::jsonio::dump(monitor_.status(now)); }
+  std::string exportJson(double now) const { return monitor_.export_json(now); }
+  std::string report(double now) const { return monitor_.text_report(now); }
+  std::string importJson(const std::string& text) { return monitor_.import_json(text).message; }
+  std::string mergeJson(const std::string& text) { return monitor_.merge_json(text).message; }
+  void reset() { monitor_.reset(); }
+  double memoryBytes() const { return static_cast<double>(monitor_.memory_bytes()); }
+
+ private:
+  static constexpr std::size_t kInitialBatch = 8192;  // 64 KiB
+  wlm::Monitor monitor_;
+  std::vector<double> batch_;
+  wlm::batch::Result last_;
+};
+
+/// Text report of an export document given as JSON, without loading it into a monitor.
+/// Returns the report, or a message starting with "error: " when the text is not JSON.
+std::string reportFromExport(const std::string& text) {
+  json doc;
+  if (wlm::Status s = wlm::jsonio::parse(text, doc); !s) return "error: " + s.message;
+  return wlm::text_report(doc);
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(webllm_monitor_core) {
+  emscripten::class_<Core>("Core")
+      .constructor<>()
+      .function("configure", &Core::configure)
+      .function("config", &Core::config)
+      .function("batchPointer", &Core::batchPointer)
+      .function("batchCapacity", &Core::batchCapacity)
+      .function("reserveBatch", &Core::reserveBatch)
+      .function("ingest", &Core::ingest)
+      .function("lastResult", &Core::lastResult)
+      .function("recordWebGpu", &Core::recordWebGpu)
+      .function("metrics", &Core::metrics)
+      .function("status", &Core::status)
+      .function("exportJson", &Core::exportJson)
+      .function("report", &Core::report)
+      .function("importJson", &Core::importJson)
+      .function("mergeJson", &Core::mergeJson)
+      .function("reset", &Core::reset)
+      .function("memoryBytes", &Core::memoryBytes);
+  emscripten::function("reportFromExport", &reportFromExport);
+  emscripten::constant("schemaVersion", wlm::kSchemaVersion);
+}

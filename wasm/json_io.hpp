@@ -1,0 +1,55 @@
+// Checked reading of nlohmann::json without exceptions: every accessor verifies the type first
+// and reports the JSON path of anything missing or malformed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "status.hpp"
+
+namespace wlm {
+
+using json = nlohmann::json;
+
+namespace jsonio {
+
+/// Parses `text`; on failure the message carries nlohmann's line and column.
+Status parse(const std::string& text, json& out);
+/// Serializes compactly; invalid UTF-8 in strings is replaced, never fatal.
+std::string dump(const json& value, int indent = -1);
+/// A short rendering of a value for error messages (long strings and containers elided).
+std::string describe(const json& value);
+/// "$.a.b" style paths; keys that are not identifiers are quoted: $.byModel["x.y"].
+std::string child(const std::string& path, const std::string& key);
+std::string child(const std::string& path, std::size_t index);
+
+/// Finds a member of an object. Missing -> error naming path.key.
+Status member(const json& obj, const std::string& path, const char* key, const json*& out);
+Status object(const json& obj, const std::string& path, const char* key, const json*& out);
+Status array(const json& obj, const std::string& path, const char* key, const json*& out);
+/// A finite number within [lo, hi].
+Status number(const json& obj, const std::string& path, const char* key, double& out,
+              double lo, double hi);
+/// A number or null (null -> NaN, meaning "absent").
+Status optional_number(const json& obj, const std::string& path, const char* key, double& out,
+                       double lo, double hi);
+/// A non-negative integer no larger than 2^53.
+Status count(const json& obj, const std::string& path, const char* key, std::uint64_t& out);
+Status integer(const json& obj, const std::string& path, const char* key, std::int64_t& out,
+               std::int64_t lo, std::int64_t hi);
+Status string(const json& obj, const std::string& path, const char* key, std::string& out,
+              std::size_t max_len);
+Status optional_string(const json& obj, const std::string& path, const char* key,
+                       std::string& out, std::size_t max_len);
+Status boolean(const json& obj, const std::string& path, const char* key, bool& out);
+/// Reads element `v` itself (not a member) as a count or finite number.
+Status count_value(const json& v, const std::string& path, std::uint64_t& out);
+Status number_value(const json& v, const std::string& path, double& out, double lo, double hi);
+
+/// A number, or null when `v` is NaN (JSON has no NaN).
+json number_or_null(double v);
+
+}  // namespace jsonio
+}  // namespace wlm

@@ -1,0 +1,150 @@
+// The core's object-level API: configure, record events, read metrics, export, import, merge.
+// The core has no clock: every call that depends on "now" takes it in epoch milliseconds.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "state.hpp"
+
+namespace wlm {
+
+inline constexpr int kSchemaVersion = 1;
+
+/// A health threshold: `warning` and `critical` levels; for "higher is better" metrics the
+/// level is reached when the value falls below it. NaN disables a level.
+struct Threshold {
+  double warning = NAN;
+  double critical = NAN;
+};
+
+struct Price {
+  double input_per_1k = 0;   // per 1,000 prompt tokens
+  double output_per_1k = 0;  // per 1,000 completion tokens
+};
+
+struct Config {
+  std::size_t history_size = 1000;
+  std::string currency = "USD";
+  std::map<std::string, Price> prices;  // by model; "*" applies to models not listed
+  Threshold ttft_p95_ms{2000, 5000};
+  Threshold latency_p95_ms{30000, 60000};
+  Threshold error_rate{0.05, 0.2};
+  Threshold decode_tokens_per_sec_p50{10, 3};  // below is worse
+  Threshold js_heap_fraction{0.8, 0.95};       // usedJSHeapSize / jsHeapSizeLimit
+
+  json to_json() const;
+  /// Reads a partial configuration over this one: keys not given keep their value.
+  Status read(const json& in, const std::string& path);
+};
+
+/// One entry of the generation history shown in tables and charts.
+struct GenerationRecord {
+  GenerationEvent event;  // without chunk gaps
+  std::uint64_t chunks = 0;
+  DerivedTimings derived;
+  json to_json() const;
+  Status read(const json& in, const std::string& path);
+};
+
+/// A time slice of the sliding windows: mergeable aggregates of the events that ended in it.
+struct Slice {
+  std::int64_t id = INT64_MIN;
+  GenerationStats generations;
+  std::uint64_t errors = 0;
+  HitMiss cache;
+  void clear(std::int64_t new_id) {
+    *this = Slice();
+    id = new_id;
+  }
+};
+
+/// A ring of fixed-width slices; an event older than the ring is left out of the windows.
+class SliceRing {
+ public:
+  SliceRing(double width_ms, std::size_t slots) : width_ms_(width_ms), slots_(slots) {}
+  /// The slice for time t, or nullptr when t is older than the ring holds.
+  Slice* at(double t);
+  /// Merges the slices whose id is in [first, last] into `out`.
+  void collect(std::int64_t first, std::int64_t last, Slice& out) const;
+  std::int64_t id_of(double t) const;
+  double width_ms() const { return width_ms_; }
+  void clear();
+  std::size_t memory_bytes() const;
+
+ private:
+  double width_ms_;
+  std::vector<Slice> slots_;
+};
+
+class Monitor {
+ public:
+  Monitor();
+  explicit Monitor(Config config);
+
+  /// Replaces the configuration; collected data is kept (histories are cut to the new size).
+  void configure(Config config);
+  const Config& config() const { return config_; }
+
+  /// Each validates the event. Invalid: the rejection is counted and nothing else changes.
+  Status record(GenerationEvent e);
+  Status record(ModelLoadEvent e);
+  Status record(CacheLookupEvent e);
+  Status record(OperationEvent e);
+  Status record(MemorySample e);
+  Status record(WebGpuInfo e);
+  Status record(DeviceLostEvent e);
+  /// Durations of many runs of one operation (a batch of validated-on-the-way values). Values
+  /// that fail validation are rejected one by one; the rest are recorded. Returns the first error.
+  Status record_durations(const std::string& name, bool success, double started_at,
+                          const double* values, std::size_t n);
+
+  /// Counts an event refused before it could be recorded (a decoding error at the bridge).
+  void reject(const Status& s) { state_.reject(s); }
+  /// Forgets every event (the configuration stays).
+  void reset();
+
+  /// The `metrics` object of the export.
+  json metrics(double now_ms) const;
+  json status(double now_ms) const;
+  json export_document(double now_ms) const;
+  std::string export_json(double now_ms) const { return jsonio::dump(export_document(now_ms)); }
+  /// Replaces all data with an export's. On error nothing changes.
+  Status import_json(const std::string& text);
+  /// Adds an export's data to this one's: counts add, sketches merge exactly, histories
+  /// interleave by time. On error nothing changes.
+  Status merge_json(const std::string& text);
+  /// Plain-text tables for consoles and CI logs.
+  std::string text_report(double now_ms) const;
+
+  const SessionState& state() const { return state_; }
+  const std::deque<GenerationRecord>& generation_history() const { return generations_; }
+  const std::deque<MemorySample>& memory_history() const { return memory_; }
+  /// Bytes held by the monitor's data structures (approximate: containers' capacities).
+  std::size_t memory_bytes() const;
+
+ private:
+  struct Parsed;
+  Status parse_document(const std::string& text, Parsed& out) const;
+  json window_metrics(const char* name, double now_ms) const;
+  json status_from(const json& metrics) const;
+  json health(double now_ms, const json& metrics) const;
+  json cost() const;
+  void trim_histories();
+
+  Config config_;
+  SessionState state_;
+  std::deque<GenerationRecord> generations_;
+  std::deque<MemorySample> memory_;
+  SliceRing fine_{10'000, 31};    // 10 s slices: the 1 min and 5 min windows
+  SliceRing coarse_{60'000, 61};  // 1 min slices: the 1 h window
+};
+
+/// ISO 8601 UTC with milliseconds, e.g. 2026-11-23T05:36:37.123Z.
+std::string iso8601(double epoch_ms);
+
+}  // namespace wlm

@@ -1,0 +1,149 @@
+// The mergeable aggregates behind every statistic. Each can be merged with another of its kind
+// (the result equals one aggregate fed both inputs), written as state JSON and read back with
+// validation, and rendered as the derived `metrics` view.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+
+#include "events.hpp"
+#include "json_io.hpp"
+#include "series.hpp"
+
+namespace wlm {
+
+/// JSON forms shared by the state, the histories and the metrics view.
+json to_json(const MemorySample& m);
+Status read(const json& in, const std::string& path, MemorySample& out);
+json to_json(const WebGpuInfo& w);
+Status read(const json& in, const std::string& path, WebGpuInfo& out);
+json to_json(const DeviceLostEvent& d);
+Status read(const json& in, const std::string& path, DeviceLostEvent& out);
+
+/// Per-generation values derived from an event (engine figures preferred where given).
+struct DerivedTimings {
+  double ttft_ms = NAN;
+  double decode_tokens_per_sec = NAN;
+  double prefill_tokens_per_sec = NAN;
+  double time_per_output_token_ms = NAN;
+  double decode_ms = NAN;  // time spent producing completion tokens
+};
+DerivedTimings derive(const GenerationEvent& e);
+
+/// Aggregate of a set of generations: the session, one model, one type, one time slice.
+struct GenerationStats {
+  std::uint64_t total = 0, succeeded = 0, failed = 0, aborted = 0;
+  std::uint64_t finish[5] = {0, 0, 0, 0, 0};  // by FinishReason
+  std::uint64_t prompt_tokens = 0, completion_tokens = 0;
+  std::uint64_t decode_tokens = 0;  // completion tokens of generations with a known decode time
+  double decode_ms = 0;
+  double first_start = NAN, last_end = NAN;
+  Series latency_ms, ttft_ms, decode_tps, prefill_tps, tpot_ms, chunk_gap_ms;
+
+  void add(const GenerationEvent& e, const DerivedTimings& d);
+  void merge(const GenerationStats& o);
+  /// `wall_ms`: the span that wall-clock rates divide by; NaN -> last end - first start.
+  json metrics(double wall_ms = NAN) const;
+  json state() const;
+  Status read(const json& in, const std::string& path);
+};
+
+/// A map whose number of keys is capped: `cap` keys at most, the last being "(other)", into
+/// which every key past the first cap - 1 folds.
+template <class V>
+struct CappedMap {
+  std::map<std::string, V> items;
+  std::size_t cap = 64;
+  V& at(const std::string& key) {
+    auto it = items.find(key);
+    if (it != items.end()) return it->second;
+    if (items.size() + 1 >= cap) return items["(other)"];
+    return items[key];
+  }
+};
+inline const char* kOtherKey = "(other)";
+
+struct HitMiss {
+  std::uint64_t hits = 0, misses = 0;
+  void merge(const HitMiss& o) {
+    hits += o.hits;
+    misses += o.misses;
+  }
+  json metrics() const;
+};
+
+struct ErrorRecord {
+  double time = 0;
+  std::string name, message, model, operation;
+  json to_json() const;
+  Status read(const json& in, const std::string& path);
+};
+
+struct OperationStats {
+  std::uint64_t succeeded = 0, failed = 0;
+  Series duration_ms;
+};
+
+struct LastLoad {
+  bool present = false;
+  std::string model;
+  double started_at = NAN, duration_ms = NAN, bytes_fetched = NAN;
+  Tristate from_cache = Tristate::unknown;
+  bool succeeded = false;
+};
+
+/// Everything a session has seen, mergeable and serializable. No clock, no configuration.
+struct SessionState {
+  static constexpr std::size_t kRecentErrors = 50;
+  static constexpr std::size_t kRecentRejections = 20;
+  static constexpr std::size_t kRecentDeviceLost = 10;
+
+  GenerationStats generations;
+  CappedMap<GenerationStats> by_model{{}, 64}, by_type{{}, 128}, by_operation{{}, 8};
+
+  std::uint64_t loads = 0, loads_failed = 0, loads_from_cache = 0, loads_downloaded = 0;
+  double bytes_fetched = 0;
+  Series load_ms;
+  LastLoad last_load;
+
+  CappedMap<HitMiss> cache{{}, 64};
+
+  std::uint64_t errors = 0;
+  CappedMap<std::uint64_t> errors_by_name{{}, 128};
+  std::deque<ErrorRecord> recent_errors;
+
+  CappedMap<OperationStats> operations{{}, 256};
+
+  std::uint64_t memory_samples = 0;
+  MemorySample memory_latest, memory_peak;
+
+  bool has_webgpu = false;
+  WebGpuInfo webgpu;
+  std::uint64_t device_lost = 0;
+  std::deque<DeviceLostEvent> recent_device_lost;
+
+  std::uint64_t rejected = 0;
+  CappedMap<std::uint64_t> rejected_by_field{{}, 64};
+  std::deque<ErrorRecord> recent_rejections;  // name = field, message = reason
+
+  double first_event_at = NAN, last_event_at = NAN;
+
+  void add(const GenerationEvent& e);
+  void add(const ModelLoadEvent& e);
+  void add(const CacheLookupEvent& e);
+  void add(const OperationEvent& e);
+  void add(const MemorySample& e);
+  void add(const WebGpuInfo& e);
+  void add(const DeviceLostEvent& e);
+  void add_error(ErrorRecord r);
+  void reject(const Status& s);
+  void touch(double t);
+
+  void merge(const SessionState& o);
+  json state() const;
+  Status read(const json& in, const std::string& path);
+};
+
+}  // namespace wlm
