@@ -62,7 +62,8 @@ constexpr FieldInfo kMemoryInfo[] = {
     {"memory.wasmHeapBytes", true},   {"memory.gpuBufferBytes", true},  {"memory.storageUsage", true},
     {"memory.storageQuota", true}};
 constexpr FieldInfo kDeviceLostInfo[] = {
-    {"deviceLost.timestamp", true}, {"deviceLost.reason", false}, {"deviceLost.message", false}};
+    {"deviceLost.timestamp", true}, {"deviceLost.reason", false}, {"deviceLost.message", false},
+    {"deviceLost.model", false}};
 constexpr FieldInfo kDurationsInfo[] = {{"operation.name", false}, {"operation.success", false},
                                         {"operation.startedAt", true}, {"operation.count", false}};
 constexpr FieldInfo kRejectedInfo[] = {{"rejected.field", false}, {"rejected.message", false}};
@@ -227,6 +228,7 @@ Result ingest(Monitor& monitor, const double* data, std::size_t size, std::size_
         e.timestamp = r.number(0);
         e.reason = r.text(1, ok);
         e.message = r.text(2, ok);
+        e.model = r.text(3, ok);
         if (ok) status = record(std::move(e));
         break;
       }

@@ -24,7 +24,7 @@ enum Kind : int {
   kOperation = 4,    // name, startedAt, durationMs, success (0|1), errorName, errorMessage
   kMemory = 5,       // label, timestamp, usedJSHeapSize, totalJSHeapSize, jsHeapSizeLimit,
                      // userAgentBytes, wasmHeapBytes, gpuBufferBytes, storageUsage, storageQuota
-  kDeviceLost = 6,   // timestamp, reason, message
+  kDeviceLost = 6,   // timestamp, reason, message, model
   kDurations = 7,    // name, success (0|1), startedAt, count; then count duration values
   kRejected = 8,     // field, message: an event the writer refused (a wrong JS type), counted
 };
@@ -37,7 +37,7 @@ enum GenerationField : int {
 };
 
 /// Fields per kind (index = kind), the header excluded.
-inline constexpr int kFieldCount[] = {0, kGenerationFieldCount, 7, 3, 6, 10, 3, 4, 2};
+inline constexpr int kFieldCount[] = {0, kGenerationFieldCount, 7, 3, 6, 10, 4, 4, 2};
 inline constexpr int kHeader = 3;
 
 struct Rejection {

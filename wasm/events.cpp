@@ -214,7 +214,7 @@ Status validate(WebGpuInfo& e) {
     WLM_TRY(check_name("webgpu.limits", name, true));
     if (!std::isfinite(v) || v < 0)
       return Status::error("webgpu.limits",
-                           fmt::format("webgpu.limits.{}: {} is not a finite number >= 0", name, text(v)));
+                           fmt::format("webgpu.limits: {} is {}, not a finite number >= 0", name, text(v)));
   }
   for (const auto& f : e.features) WLM_TRY(check_name("webgpu.features", f, true));
   return Status::success();
@@ -222,6 +222,7 @@ Status validate(WebGpuInfo& e) {
 
 Status validate(DeviceLostEvent& e) {
   WLM_TRY(check("deviceLost.timestamp", e.timestamp, true, 0, Limits::kMaxTimestamp));
+  WLM_TRY(check_name("deviceLost.model", e.model, false));
   cut(e.reason, Limits::kMaxNameBytes);
   cut(e.message, Limits::kMaxMessageBytes);
   return Status::success();

@@ -121,6 +121,7 @@ struct DeviceLostEvent {
   double timestamp = NAN;
   std::string reason;
   std::string message;
+  std::string model;  // the model whose device was lost; empty -> the last loaded model
 };
 
 /// Each returns ok, or the first offending field ("generation.durationMs") and a message naming

@@ -69,11 +69,11 @@ void stats_row(std::string& out, const std::string& label, const json& s) {
 void group_table(std::string& out, const char* title, const json& groups) {
   if (!groups.is_object() || groups.empty()) return;
   fmt::format_to(std::back_inserter(out), "\n{}\n", title);
-  fmt::format_to(std::back_inserter(out), "  {:<24}{:>8}{:>8}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n", "name",
+  fmt::format_to(std::back_inserter(out), "  {:<36}{:>8}{:>8}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n", "name",
                  "total", "ok", "failed", "aborted", "p50 ms", "p95 ms", "p95 ttft", "p50 tok/s");
   for (const auto& [name, g] : groups.items()) {
-    fmt::format_to(std::back_inserter(out), "  {:<24}{:>8}{:>8}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n",
-                   cut(name, 23), n(at(g, "total")), n(at(g, "succeeded")), n(at(g, "failed")),
+    fmt::format_to(std::back_inserter(out), "  {:<36}{:>8}{:>8}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n",
+                   cut(name, 35), n(at(g, "total")), n(at(g, "succeeded")), n(at(g, "failed")),
                    n(at(g, "aborted")), n(at(at(g, "latencyMs"), "p50")), n(at(at(g, "latencyMs"), "p95")),
                    n(at(at(g, "ttftMs"), "p95")), n(at(at(g, "decodeTokensPerSec"), "p50")));
   }
@@ -158,8 +158,8 @@ std::string text_report(const json& doc) {
   std::size_t shown = 0;
   for (const auto& e : at(errors, "recent").is_array() ? at(errors, "recent") : json::array()) {
     if (++shown > 10) break;
-    w("  {:<24} {:<10} {:<20} {}\n", cut(str(at(e, "name")), 24), cut(str(at(e, "operation")), 10),
-      cut(str(at(e, "model")), 20), cut(str(at(e, "message")), 80));
+    w("  {:<32} {:<10} {:<34} {}\n", cut(str(at(e, "name")), 32), cut(str(at(e, "operation")), 10),
+      cut(str(at(e, "model")), 34), cut(str(at(e, "message")), 80));
   }
 
   const json& mem = at(m, "memory");

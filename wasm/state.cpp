@@ -191,7 +191,7 @@ Status read(const json& in, const std::string& path, WebGpuInfo& out) {
 }
 
 json to_json(const DeviceLostEvent& d) {
-  return json{{"timestamp", d.timestamp}, {"reason", d.reason}, {"message", d.message}};
+  return json{{"timestamp", d.timestamp}, {"reason", d.reason}, {"message", d.message}, {"model", d.model}};
 }
 
 Status read(const json& in, const std::string& path, DeviceLostEvent& out) {
@@ -199,6 +199,7 @@ Status read(const json& in, const std::string& path, DeviceLostEvent& out) {
   WLM_TRY(jsonio::number(in, path, "timestamp", d.timestamp, 0, Limits::kMaxTimestamp));
   WLM_TRY(jsonio::string(in, path, "reason", d.reason, Limits::kMaxNameBytes));
   WLM_TRY(jsonio::string(in, path, "message", d.message, Limits::kMaxMessageBytes));
+  WLM_TRY(jsonio::string(in, path, "model", d.model, Limits::kMaxNameBytes));
   out = std::move(d);
   return Status::success();
 }
@@ -489,7 +490,7 @@ void SessionState::add(const DeviceLostEvent& e) {
   ++device_lost;
   push_recent(recent_device_lost, e, kRecentDeviceLost, lost_time);
   add_error({e.timestamp, "DeviceLostError", e.message.empty() ? e.reason : e.message,
-             last_load.model, "webgpu"});
+             e.model.empty() ? last_load.model : e.model, "webgpu"});
   touch(e.timestamp);
 }
 

@@ -106,7 +106,7 @@ Fields operation(Batch& b, const std::string& name = "tokenize") {
 Fields memory(Batch&) { return {{1, kT0 + 30}, {2, 1'000'000}, {4, 4'000'000'000}}; }
 
 Fields device_lost(Batch& b) {
-  return {{0, kT0 + 40}, {1, b.str("destroyed")}, {2, b.str("device destroyed")}};
+  return {{0, kT0 + 40}, {1, b.str("destroyed")}, {2, b.str("device destroyed")}, {3, b.str("Phi-3.5")}};
 }
 
 Fields durations(Batch& b, std::size_t count, const std::string& name = "embed") {
@@ -342,6 +342,11 @@ TEST_CASE("batch: every kind 1..8 is decoded into the state") {
   CHECK(lost["total"] == 1);
   CHECK(lost["recent"][0]["reason"] == "destroyed");
   CHECK(lost["recent"][0]["message"] == "device destroyed");
+  CHECK(lost["recent"][0]["model"] == "Phi-3.5");
+  bool blamed = false;  // the error log names the model the event gave, not the last loaded one
+  for (const auto& e : errors["recent"])
+    if (e["name"] == "DeviceLostError") blamed = e["model"] == "Phi-3.5";
+  CHECK(blamed);
 
   json& rejected = metrics["rejected"];
   CHECK(rejected["total"] == 1);

@@ -1,0 +1,459 @@
+// Hand-written declarations for js/core.js: the low-level layer over the WebAssembly core.
+// Durations are milliseconds, timestamps epoch milliseconds, sizes bytes, rates fractions 0..1.
+
+// ---------------------------------------------------------------------------------------------
+// Events (what the record* methods take). `undefined` or `null` means "absent". A value of the
+// wrong JS type is never coerced: the event is refused and counted with the field named.
+
+/** An Error (its `name` and `message` are used), or a string such as
+ * `"DeviceLostError: WebGPU device was lost"` (the leading name is parsed out). */
+export type ErrorLike = Error | { name?: string; message?: string } | string;
+
+export type OperationName = 'chat' | 'completion' | 'embedding';
+export type FinishReason = 'stop' | 'length' | 'abort' | 'tool_calls' | 'error';
+
+/** One generation: a chat, completion or embedding request, streaming or not. */
+export interface GenerationEvent {
+  /** Model id, e.g. "Llama-3.2-1B-Instruct-q4f16_1-MLC". Required. */
+  model: string;
+  /** Application-level kind of request ("chat", "summary"...); default "default". */
+  type?: string | null;
+  /** Default "chat". */
+  operation?: OperationName | null;
+  /** When the request was made (epoch ms). Required. */
+  startedAt: number;
+  /** Request to last chunk (or to the error). Required. */
+  durationMs: number;
+  /** Client-side time to the first chunk; must not exceed durationMs. */
+  ttftMs?: number | null;
+  /** Gaps between consecutive chunks of a stream (chunks - 1 values). */
+  chunkGapsMs?: number[] | Float64Array | null;
+  promptTokens?: number | null;
+  completionTokens?: number | null;
+  /** usage.extra.time_to_first_token_s * 1000 (prefill only, lock wait excluded). */
+  engineTtftMs?: number | null;
+  /** usage.extra.prefill_tokens_per_s */
+  enginePrefillTokensPerSec?: number | null;
+  /** usage.extra.decode_tokens_per_s */
+  engineDecodeTokensPerSec?: number | null;
+  /** usage.extra.time_per_output_token_s * 1000 */
+  engineTimePerOutputTokenMs?: number | null;
+  /** Absent: "error" when an error is given, else "stop". */
+  finishReason?: FinishReason | null;
+  errorName?: string | null;
+  errorMessage?: string | null;
+  /** Fills errorName / errorMessage where those are not given. */
+  error?: ErrorLike | null;
+  promptChars?: number | null;
+  responseChars?: number | null;
+  temperature?: number | null;
+  maxTokens?: number | null;
+}
+
+/** One model load (`engine.reload()`). A load with an error name counts as failed. */
+export interface ModelLoadEvent {
+  model: string;
+  startedAt: number;
+  durationMs: number;
+  /** Whether the weights came from the browser cache; absent = "unknown". */
+  fromCache?: boolean | 'unknown' | null;
+  bytesFetched?: number | null;
+  errorName?: string | null;
+  errorMessage?: string | null;
+  error?: ErrorLike | null;
+}
+
+/** One lookup in a named cache. */
+export interface CacheLookupEvent {
+  cache: string;
+  hit: boolean;
+  timestamp: number;
+}
+
+/** One run of a named custom operation (retrieval, tokenization, a tool call...). */
+export interface OperationEvent {
+  name: string;
+  startedAt: number;
+  durationMs: number;
+  /** Default true, or false when `error` or `errorName` is given. */
+  success?: boolean | null;
+  errorName?: string | null;
+  errorMessage?: string | null;
+  error?: ErrorLike | null;
+}
+
+/** One memory sample; every size in bytes, each optional. */
+export interface MemorySampleEvent {
+  /** Default "periodic". */
+  label?: string | null;
+  timestamp: number;
+  /** performance.memory */
+  usedJSHeapSize?: number | null;
+  totalJSHeapSize?: number | null;
+  jsHeapSizeLimit?: number | null;
+  /** performance.measureUserAgentSpecificMemory().bytes */
+  userAgentBytes?: number | null;
+  /** WebAssembly.Memory buffer sizes */
+  wasmHeapBytes?: number | null;
+  /** Sum of live GPUBuffer sizes (createBuffer/destroy tracking) */
+  gpuBufferBytes?: number | null;
+  /** navigator.storage.estimate() */
+  storageUsage?: number | null;
+  storageQuota?: number | null;
+}
+
+/** `device.lost` resolved. */
+export interface DeviceLostEvent {
+  timestamp: number;
+  reason?: string | null;
+  message?: string | null;
+  /** The model whose device was lost; default: the last loaded model. */
+  model?: string | null;
+}
+
+/** WebGPU adapter information (adapter.info, adapter.limits, adapter.features). */
+export interface WebGpuInfo {
+  timestamp: number;
+  /** Whether WebGPU (an adapter) is available. */
+  available: boolean;
+  vendor?: string | null;
+  architecture?: string | null;
+  device?: string | null;
+  description?: string | null;
+  isFallbackAdapter?: boolean | null;
+  /** A plain object of numbers, or a GPUSupportedLimits. */
+  limits?: Record<string, number> | object | null;
+  /** An array of strings, or a GPUSupportedFeatures (any iterable of strings). */
+  features?: string[] | Iterable<string> | null;
+}
+
+export interface RecordDurationsOptions {
+  /** Default true. */
+  success?: boolean;
+  /** Default Date.now(). */
+  startedAt?: number;
+}
+
+/** An event the core (or the JS encoder) refused. */
+export interface Rejection {
+  /** Index of the event among those recorded since the previous explicit flush(). */
+  record: number;
+  /** The offending field, e.g. "generation.durationMs". */
+  field: string;
+  /** A sentence naming the field and the value. */
+  message: string;
+}
+
+export interface FlushResult {
+  accepted: number;
+  rejected: Rejection[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+export interface Threshold {
+  /** null disables the level. */
+  warning?: number | null;
+  critical?: number | null;
+}
+
+export interface Price {
+  /** Per 1,000 prompt tokens. */
+  input: number;
+  /** Per 1,000 completion tokens. */
+  output: number;
+}
+
+export type ThresholdName =
+  | 'ttftP95Ms'
+  | 'latencyP95Ms'
+  | 'errorRate'
+  | 'decodeTokensPerSecP50'
+  | 'jsHeapFraction';
+
+/** A partial configuration: keys not given keep their value. */
+export interface MonitorConfig {
+  /** Generations and memory samples kept in the history (1..100000, default 1000). */
+  historySize?: number;
+  /** Default "USD". */
+  currency?: string;
+  /** By model id; "*" applies to models not listed. Replaces the whole price table. */
+  prices?: Record<string, Price>;
+  thresholds?: Partial<Record<ThresholdName, Threshold>>;
+}
+
+/** The configuration in force, as {@link MonitorCore.config} returns it. */
+export interface ResolvedConfig {
+  historySize: number;
+  currency: string;
+  prices: Record<string, Price>;
+  thresholds: Record<ThresholdName, { warning: number | null; critical: number | null }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics (the export's `metrics` object; schema/export.schema.json is the exact contract)
+
+export type HealthLevel = 'healthy' | 'warning' | 'critical';
+
+/** Summary of a series: nulls when count is 0. Quantiles are nearest-rank; exact up to 256
+ * values, then within 0.27% (an exponential histogram). */
+export interface Stats {
+  count: number;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  p999: number | null;
+}
+
+export interface GenerationMetrics {
+  total: number;
+  succeeded: number;
+  failed: number;
+  aborted: number;
+  successRate: number | null;
+  errorRate: number | null;
+  abortRate: number | null;
+  finishReasons: Record<FinishReason, number>;
+  tokens: { prompt: number; completion: number; total: number };
+  latencyMs: Stats;
+  ttftMs: Stats;
+  decodeTokensPerSec: Stats;
+  prefillTokensPerSec: Stats;
+  timePerOutputTokenMs: Stats;
+  chunkGapMs: Stats;
+  throughput: {
+    tokensPerSec: number | null;
+    tokensPerDecodeSec: number | null;
+    requestsPerSec: number | null;
+    wallTimeMs: number;
+    decodeTimeMs: number;
+  };
+}
+
+export interface HitMissMetrics {
+  hits: number;
+  misses: number;
+  lookups: number;
+  hitRate: number | null;
+}
+
+export interface ErrorEntry {
+  time: number;
+  name: string;
+  message: string;
+  model: string;
+  operation: string;
+}
+
+export interface MemorySnapshot {
+  label: string;
+  timestamp: number | null;
+  usedJSHeapSize: number | null;
+  totalJSHeapSize: number | null;
+  jsHeapSizeLimit: number | null;
+  userAgentBytes: number | null;
+  wasmHeapBytes: number | null;
+  gpuBufferBytes: number | null;
+  storageUsage: number | null;
+  storageQuota: number | null;
+}
+
+export interface DeviceLostEntry {
+  timestamp: number;
+  reason: string;
+  message: string;
+}
+
+export interface HealthReason {
+  metric: string;
+  level: 'warning' | 'critical';
+  value: number;
+  threshold: number;
+  message: string;
+}
+
+export interface WindowMetrics {
+  spanMs: number;
+  generations: GenerationMetrics;
+  errors: { total: number };
+  cache: HitMissMetrics;
+}
+
+export interface Metrics {
+  generations: GenerationMetrics & {
+    byType: Record<string, GenerationMetrics>;
+    byModel: Record<string, GenerationMetrics>;
+    byOperation: Partial<Record<OperationName, GenerationMetrics>>;
+  };
+  initialization: {
+    loads: number;
+    succeeded: number;
+    failed: number;
+    fromCache: number;
+    downloaded: number;
+    unknownCache: number;
+    bytesFetched: number;
+    lastModel: string | null;
+    lastDurationMs: number | null;
+    lastFromCache: boolean | null;
+    lastBytesFetched: number | null;
+    lastSucceeded: boolean | null;
+    lastLoadedAt: number | null;
+    loadMs: Stats;
+  };
+  cache: HitMissMetrics & { byName: Record<string, HitMissMetrics> };
+  errors: { total: number; byName: Record<string, number>; recent: ErrorEntry[] };
+  memory: { samples: number; latest: MemorySnapshot | null; peak: MemorySnapshot | null };
+  webgpu: {
+    available: boolean | null;
+    adapter: {
+      vendor: string;
+      architecture: string;
+      device: string;
+      description: string;
+      isFallbackAdapter: boolean;
+    } | null;
+    limits: Record<string, number>;
+    features: string[];
+    deviceLost: { total: number; recent: DeviceLostEntry[] };
+  };
+  operations: Record<
+    string,
+    { count: number; succeeded: number; failed: number; successRate: number | null; durationMs: Stats }
+  >;
+  cost: {
+    currency: string;
+    input: number;
+    output: number;
+    total: number;
+    byModel: Record<string, { input: number; output: number; total: number }>;
+  };
+  rejected: { total: number; byField: Record<string, number>; recent: { field: string; message: string }[] };
+  windows: { '1m': WindowMetrics; '5m': WindowMetrics; '1h': WindowMetrics };
+  health: { status: HealthLevel; basis: '5m' | 'session'; reasons: HealthReason[] };
+}
+
+export interface Status {
+  health: HealthLevel;
+  healthReasons: HealthReason[];
+  model: string | null;
+  modelLoaded: boolean;
+  generations: number;
+  errors: number;
+  rejected: number;
+  firstEventAt: number | null;
+  lastEventAt: number | null;
+}
+
+/** One entry of the export's `generations` history. */
+export interface GenerationRecord {
+  startedAt: number;
+  model: string;
+  type: string;
+  operation: OperationName;
+  durationMs: number;
+  ttftMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  decodeTokensPerSec: number | null;
+  prefillTokensPerSec: number | null;
+  timePerOutputTokenMs: number | null;
+  chunks: number;
+  finishReason: FinishReason;
+  errorName: string | null;
+  errorMessage: string | null;
+  promptChars: number | null;
+  responseChars: number | null;
+  temperature: number | null;
+  maxTokens: number | null;
+}
+
+/** The export document (JSON.parse of exportJson()). `sketches` is the mergeable state. */
+export interface ExportDocument {
+  schemaVersion: 1;
+  exportedAt: string;
+  exportedAtMs: number;
+  status: Omit<Status, 'healthReasons'>;
+  metrics: Metrics;
+  generations: GenerationRecord[];
+  memorySnapshots: MemorySnapshot[];
+  sketches: Record<string, unknown>;
+}
+
+/** Error thrown for a failure the core reports; `path` is the JSON path or field it names. */
+export interface CoreError extends Error {
+  path?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API
+
+/**
+ * Loads the Emscripten module of the core, once; later calls share it. In Node the wasm bytes
+ * are read with fs; in browsers and workers the wasm is fetched from
+ * `new URL('../dist/webllm-monitor-core.wasm', import.meta.url)`.
+ */
+export function loadCore(): Promise<any>;
+
+/**
+ * One monitor in the core. Recording never throws for bad event data: invalid events are refused,
+ * counted in `metrics().rejected` and reported by flush(). Events are buffered in wasm memory and
+ * ingested when the buffer fills, before every read, and on flush().
+ */
+export class MonitorCore {
+  private constructor();
+  /** Creates a monitor on the shared module; throws (CoreError) on an invalid configuration. */
+  static create(config?: MonitorConfig): Promise<MonitorCore>;
+
+  /** True once dispose() has run. */
+  readonly disposed: boolean;
+  /** Rejections since the last explicit flush() (what the next flush() returns); the newest 1000. */
+  readonly lastRejections: Rejection[];
+
+  /** Applies a partial configuration; throws a CoreError naming the field; nothing changes then. */
+  configure(config: MonitorConfig): void;
+  /** The configuration in force. */
+  config(): ResolvedConfig;
+
+  recordGeneration(e: GenerationEvent): void;
+  recordModelLoad(e: ModelLoadEvent): void;
+  recordCacheLookup(e: CacheLookupEvent): void;
+  recordOperation(e: OperationEvent): void;
+  recordMemorySample(e: MemorySampleEvent): void;
+  recordDeviceLost(e: DeviceLostEvent): void;
+  /** Many durations of one operation in one record. */
+  recordDurations(name: string, values: number[] | Float64Array, options?: RecordDurationsOptions): void;
+  recordWebGpu(info: WebGpuInfo): void;
+
+  /** Ingests the pending batch; returns the outcome of the events since the previous flush(). */
+  flush(): FlushResult;
+
+  /** `now` (epoch ms, default Date.now()) is where the sliding windows end. */
+  metrics(now?: number): Metrics;
+  status(now?: number): Status;
+  /** The export document as JSON text. */
+  exportJson(now?: number): string;
+  /** Plain-text tables. */
+  report(now?: number): string;
+  /** Replaces all data with an export's; throws a CoreError naming the JSON path, state unchanged. */
+  importJson(text: string | ExportDocument): void;
+  /** Adds an export's data; throws a CoreError naming the JSON path, state unchanged. */
+  mergeJson(text: string | ExportDocument): void;
+  /** Forgets every event (the configuration stays). */
+  reset(): void;
+  /** Bytes of wasm memory held by this monitor (data structures and batch buffer). */
+  memoryBytes(): number;
+  /** Frees the monitor; later calls throw. Idempotent. */
+  dispose(): void;
+}
+
+/** The text report of an export document; throws (CoreError) when the text is not JSON. */
+export function reportFromExport(text: string | ExportDocument): Promise<string>;
+
+/** Version of the export document this build writes and reads. */
+export const schemaVersion: 1;

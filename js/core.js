@@ -1,0 +1,922 @@
+// The low-level layer over the WebAssembly core: loads the Emscripten module once, writes events
+// straight into the core's batch buffer (a Float64Array view of wasm memory, layout in
+// wasm/batch.hpp) and turns the core's error strings into exceptions. Every statistic is computed
+// by the core; this file only encodes, forwards and parses.
+//
+// Plain ES module, no transpile step. Types: js/core.d.ts.
+
+import createCoreModule from '../dist/webllm-monitor-core.mjs';
+
+/** Where the wasm binary lives; a literal `new URL(..., import.meta.url)` so bundlers find it. */
+const WASM_URL = new URL('../dist/webllm-monitor-core.wasm', import.meta.url);
+
+// ---------------------------------------------------------------------------------------------
+// Module loading
+
+/** @type {Promise<any> | null} */
+let modulePromise = null;
+
+function isNode() {
+  return (
+    typeof process !== 'undefined' &&
+    process.versions != null &&
+    typeof process.versions.node === 'string' &&
+    typeof window === 'undefined'
+  );
+}
+
+async function instantiate() {
+  if (isNode()) {
+    // Emscripten 3.1.6's loader cannot fetch a file path under Node: hand it the bytes. A dynamic
+    // import of a non-literal specifier: browser bundlers (Vite, esbuild, webpack) leave it alone.
+    const fsModule = 'node:fs/promises';
+    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fsModule);
+    const wasmBinary = await readFile(WASM_URL);
+    return checked(await createCoreModule({ wasmBinary }));
+  }
+  return checked(
+    await createCoreModule({
+      locateFile: (path, prefix) => (path.endsWith('.wasm') ? WASM_URL.href : prefix + path),
+    }),
+  );
+}
+
+/** Refuses a module built from other sources than this file expects (a stale dist/). */
+function checked(module) {
+  if (module.schemaVersion !== schemaVersion)
+    throw new Error(
+      `webllm-monitor: the wasm core writes export schema ${module.schemaVersion}, this JS expects ${schemaVersion}: rebuild dist/`,
+    );
+  return module;
+}
+
+/**
+ * Loads the Emscripten module of the core. The module is created once and shared: later calls
+ * (and every {@link MonitorCore}) reuse it. A failed load is not cached, so it can be retried.
+ * @returns {Promise<any>} the Emscripten module (Embind class `Core`, `reportFromExport`,
+ *   `schemaVersion`, `HEAPF64`)
+ */
+export function loadCore() {
+  if (modulePromise === null) {
+    modulePromise = instantiate().catch((err) => {
+      modulePromise = null;
+      throw err;
+    });
+  }
+  return modulePromise;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch layout (wasm/batch.hpp)
+
+const KIND_GENERATION = 1;
+const KIND_MODEL_LOAD = 2;
+const KIND_CACHE_LOOKUP = 3;
+const KIND_OPERATION = 4;
+const KIND_MEMORY = 5;
+const KIND_DEVICE_LOST = 6;
+const KIND_DURATIONS = 7;
+const KIND_REJECTED = 8;
+
+const HEADER = 3;
+const GENERATION_FIELDS = 20;
+const MODEL_LOAD_FIELDS = 7;
+const CACHE_LOOKUP_FIELDS = 3;
+const OPERATION_FIELDS = 6;
+const MEMORY_FIELDS = 10;
+const DEVICE_LOST_FIELDS = 4;
+const DURATIONS_FIELDS = 4;
+const REJECTED_FIELDS = 2;
+const REJECTED_SIZE = HEADER + REJECTED_FIELDS;
+
+/** Rejections kept for the next explicit flush(); the oldest are dropped past this. */
+const MAX_KEPT_REJECTIONS = 1000;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/**
+ * A short description of a JS value for error messages: `string "12"`, `null`, `an object`...
+ * @param {unknown} v
+ * @returns {string}
+ */
+function describe(v) {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+    case 'number':
+      return `number ${v}`;
+    case 'bigint':
+      return `bigint ${v}n`;
+    case 'boolean':
+      return `boolean ${v}`;
+    case 'undefined':
+      return 'undefined';
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+    default:
+      if (Array.isArray(v)) return `an array of ${v.length}`;
+      if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+      if (v instanceof Date) return 'a Date';
+      return 'an object';
+  }
+}
+
+/** True for the typed arrays whose elements are JS numbers (not BigInt64Array, not DataView). */
+function isNumberArrayView(v) {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && typeof (/** @type {any} */ (v)[0] ?? 0) === 'number';
+}
+
+function isNumberList(v) {
+  return Array.isArray(v) || isNumberArrayView(v);
+}
+
+/**
+ * A plain copy of an object whose values are prototype getters (GPUSupportedLimits): own and
+ * inherited properties, methods left out. Plain objects are returned as they are.
+ * @param {object} obj
+ */
+function plainObject(obj) {
+  const proto = Object.getPrototypeOf(obj);
+  if (proto === Object.prototype || proto === null) return obj;
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  for (let o = obj; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const key of Object.getOwnPropertyNames(o)) {
+      if (key === 'constructor' || Object.prototype.hasOwnProperty.call(out, key)) continue;
+      const v = /** @type {any} */ (obj)[key];
+      if (typeof v !== 'function') out[key] = v;
+    }
+  }
+  return out;
+}
+
+const ERROR_PREFIX = /^([A-Z][A-Za-z0-9_$]*|[A-Za-z_$][A-Za-z0-9_$]*Error)\s*:\s*/;
+
+// Out-parameters of readError (module-level so the hot path allocates no result object).
+let errName = '';
+let errMessage = '';
+
+/**
+ * Reads `error` (an Error, an object with name/message, or a string such as
+ * "DeviceLostError: WebGPU device was lost") into errName/errMessage.
+ * @returns {boolean} false when `error` has a type that cannot be read
+ */
+function readError(error) {
+  if (typeof error === 'string') {
+    const m = ERROR_PREFIX.exec(error);
+    if (m) {
+      errName = m[1];
+      errMessage = error.slice(m[0].length);
+    } else {
+      errName = 'Error';
+      errMessage = error;
+    }
+    return true;
+  }
+  if (typeof error === 'object' && error !== null) {
+    const name = error.name;
+    const message = error.message;
+    errName = typeof name === 'string' && name !== '' ? name : 'Error';
+    errMessage = typeof message === 'string' ? message : message == null ? '' : String(message);
+    return true;
+  }
+  return false;
+}
+
+function checkNow(now) {
+  if (typeof now !== 'number' || !Number.isFinite(now))
+    throw new TypeError(`now: expected epoch milliseconds (a finite number), got ${describe(now)}`);
+  return now;
+}
+
+/** The JSON path or field a core message starts with ("$.sketches.total: missing" -> "$.sketches.total"). */
+const PATH_PREFIX = /^((?:\$|[A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z0-9_]+|\[\d+\]|\["(?:[^"\\]|\\.)*"\])*)/;
+
+/**
+ * Makes the Error thrown for a core failure; `path` is the JSON path or field the message names.
+ * @param {string} message
+ */
+function coreError(message) {
+  const err = new Error(message);
+  const m = PATH_PREFIX.exec(message);
+  if (m) /** @type {any} */ (err).path = m[1];
+  return err;
+}
+
+const finalizer =
+  typeof FinalizationRegistry !== 'undefined'
+    ? new FinalizationRegistry((core) => {
+        try {
+          core.delete();
+        } catch {
+          // already deleted
+        }
+      })
+    : null;
+
+const CREATE_TOKEN = Symbol('MonitorCore.create');
+
+// ---------------------------------------------------------------------------------------------
+// MonitorCore
+
+/**
+ * One monitor in the core: records events in batches, reads metrics, exports, imports, merges.
+ * Create with {@link MonitorCore.create}; call {@link MonitorCore#dispose} when done.
+ *
+ * Recording never throws for bad event data: an invalid event is refused and counted (in
+ * `metrics().rejected`) with a message naming the field, and reported by the next flush().
+ */
+export class MonitorCore {
+  /** @type {any} */ #module;
+  /** @type {any} */ #core;
+  /** @type {Float64Array} */ #view;
+  /** Index (in doubles) of the batch buffer in HEAPF64, and its capacity in doubles. */
+  #base = 0;
+  #cap = 0;
+  /** Doubles and records written in the current batch. */
+  #pos = 0;
+  #records = 0;
+  /** @type {string[]} */ #strings = [];
+  /** @type {Map<string, number>} */ #stringIds = new Map();
+  /** Start of the record being written and its presence mask. */
+  #rec = 0;
+  #mask = 0;
+  /** First wrong-type field of the record being written, or null. */
+  /** @type {string | null} */ #badField = null;
+  #badMessage = '';
+  /** Outcome since the last explicit flush(). */
+  #accepted = 0;
+  #recordBase = 0;
+  /** @type {{record: number, field: string, message: string}[]} */ #rejections = [];
+
+  /**
+   * Use {@link MonitorCore.create}.
+   * @param {any} module
+   * @param {symbol} token
+   */
+  constructor(module, token) {
+    if (token !== CREATE_TOKEN) throw new TypeError('MonitorCore: use `await MonitorCore.create(config)`');
+    this.#module = module;
+    this.#core = new module.Core();
+    if (finalizer) finalizer.register(this, this.#core, this);
+    this.#bindBuffer();
+  }
+
+  /**
+   * Creates a monitor on the shared module, optionally configured.
+   * @param {object} [config] see {@link MonitorCore#configure}
+   * @returns {Promise<MonitorCore>}
+   */
+  static async create(config) {
+    const module = await loadCore();
+    const monitor = new MonitorCore(module, CREATE_TOKEN);
+    if (config !== undefined) {
+      try {
+        monitor.configure(config);
+      } catch (err) {
+        monitor.dispose();
+        throw err;
+      }
+    }
+    return monitor;
+  }
+
+  /** True once {@link MonitorCore#dispose} has run. */
+  get disposed() {
+    return this.#core === null;
+  }
+
+  /**
+   * Rejections collected since the last explicit flush() (including those of the automatic
+   * flushes before reads and when the buffer fills): what the next flush() will return. Only the
+   * newest 1000 are kept; `metrics().rejected` counts them all.
+   * @returns {{record: number, field: string, message: string}[]}
+   */
+  get lastRejections() {
+    return this.#rejections;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Configuration
+
+  /**
+   * Applies a partial configuration: `{ historySize, currency, prices: { [model | '*']: { input,
+   * output } }, thresholds: { ttftP95Ms | latencyP95Ms | errorRate | decodeTokensPerSecP50 |
+   * jsHeapFraction: { warning, critical } } }`. Keys not given keep their value.
+   * @param {object} config
+   * @throws {Error} with the core's message naming the field ("config.historySize: ..."); nothing changes
+   */
+  configure(config) {
+    const core = this.#live();
+    if (config === null || typeof config !== 'object' || Array.isArray(config))
+      throw new TypeError(`config: expected an object, got ${describe(config)}`);
+    let text;
+    try {
+      text = JSON.stringify(config);
+    } catch (err) {
+      throw new TypeError(`config: cannot be serialized (${err && err.message})`);
+    }
+    const message = core.configure(text);
+    if (message) throw coreError(message);
+  }
+
+  /**
+   * The whole configuration in force.
+   * @returns {object}
+   */
+  config() {
+    return JSON.parse(this.#live().config());
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Recording
+
+  /**
+   * Records one generation (a chat, completion or embedding request).
+   * @param {object} e see `GenerationEvent` in core.d.ts
+   */
+  recordGeneration(e) {
+    this.#live();
+    if (!this.#isEvent(e, 'generation')) return;
+    const gaps = e.chunkGapsMs;
+    let ngaps = 0;
+    if (gaps !== undefined && gaps !== null) {
+      if (!isNumberList(gaps)) {
+        this.#rejectRecord(
+          'generation.chunkGapsMs',
+          `generation.chunkGapsMs: expected an array or a Float64Array of numbers, got ${describe(gaps)}`,
+        );
+        return;
+      }
+      ngaps = gaps.length;
+    }
+    const o = this.#begin(KIND_GENERATION, GENERATION_FIELDS, ngaps);
+    this.#str(0, e.model, 'generation.model');
+    this.#str(1, e.type, 'generation.type');
+    this.#str(2, e.operation, 'generation.operation');
+    this.#num(3, e.startedAt, 'generation.startedAt');
+    this.#num(4, e.durationMs, 'generation.durationMs');
+    this.#num(5, e.ttftMs, 'generation.ttftMs');
+    this.#num(6, e.promptTokens, 'generation.promptTokens');
+    this.#num(7, e.completionTokens, 'generation.completionTokens');
+    this.#num(8, e.engineTtftMs, 'generation.engineTtftMs');
+    this.#num(9, e.enginePrefillTokensPerSec, 'generation.enginePrefillTokensPerSec');
+    this.#num(10, e.engineDecodeTokensPerSec, 'generation.engineDecodeTokensPerSec');
+    this.#num(11, e.engineTimePerOutputTokenMs, 'generation.engineTimePerOutputTokenMs');
+    this.#str(12, e.finishReason, 'generation.finishReason');
+    this.#errorFields(13, 14, e, 'generation');
+    this.#num(15, e.promptChars, 'generation.promptChars');
+    this.#num(16, e.responseChars, 'generation.responseChars');
+    this.#num(17, e.temperature, 'generation.temperature');
+    this.#num(18, e.maxTokens, 'generation.maxTokens');
+    if (ngaps > 0) {
+      this.#view[o + 19] = ngaps;
+      this.#mask += 1 << 19;
+      this.#numbers(o + GENERATION_FIELDS, gaps, ngaps, 'generation.chunkGapsMs');
+    }
+    this.#end();
+  }
+
+  /**
+   * Records one model load (`engine.reload()`), successful or not.
+   * @param {object} e see `ModelLoadEvent` in core.d.ts
+   */
+  recordModelLoad(e) {
+    this.#live();
+    if (!this.#isEvent(e, 'load')) return;
+    this.#begin(KIND_MODEL_LOAD, MODEL_LOAD_FIELDS, 0);
+    this.#str(0, e.model, 'load.model');
+    this.#num(1, e.startedAt, 'load.startedAt');
+    this.#num(2, e.durationMs, 'load.durationMs');
+    const fc = e.fromCache;
+    if (fc === true) this.#setString(3, 'true');
+    else if (fc === false) this.#setString(3, 'false');
+    else this.#str(3, fc, 'load.fromCache', 'true, false or "unknown"');
+    this.#num(4, e.bytesFetched, 'load.bytesFetched');
+    this.#errorFields(5, 6, e, 'load');
+    this.#end();
+  }
+
+  /**
+   * Records one cache lookup (hit or miss) in a named cache.
+   * @param {object} e see `CacheLookupEvent` in core.d.ts
+   */
+  recordCacheLookup(e) {
+    this.#live();
+    if (!this.#isEvent(e, 'cache')) return;
+    this.#begin(KIND_CACHE_LOOKUP, CACHE_LOOKUP_FIELDS, 0);
+    this.#str(0, e.cache, 'cache.cache');
+    this.#bool(1, e.hit, 'cache.hit');
+    this.#num(2, e.timestamp, 'cache.timestamp');
+    this.#end();
+  }
+
+  /**
+   * Records one run of a named custom operation (retrieval, tokenization, a tool call...).
+   * `success` defaults to true, or to false when `error` or `errorName` is given.
+   * @param {object} e see `OperationEvent` in core.d.ts
+   */
+  recordOperation(e) {
+    this.#live();
+    if (!this.#isEvent(e, 'operation')) return;
+    this.#begin(KIND_OPERATION, OPERATION_FIELDS, 0);
+    this.#str(0, e.name, 'operation.name');
+    this.#num(1, e.startedAt, 'operation.startedAt');
+    this.#num(2, e.durationMs, 'operation.durationMs');
+    const success = e.success;
+    if (success === undefined || success === null) {
+      if ((e.error !== undefined && e.error !== null) || (e.errorName !== undefined && e.errorName !== null))
+        this.#setNumber(3, 0);
+    } else {
+      this.#bool(3, success, 'operation.success');
+    }
+    this.#errorFields(4, 5, e, 'operation');
+    this.#end();
+  }
+
+  /**
+   * Records one memory sample (JS heap, wasm heap, GPU buffers, storage), all sizes in bytes.
+   * @param {object} e see `MemorySampleEvent` in core.d.ts
+   */
+  recordMemorySample(e) {
+    this.#live();
+    if (!this.#isEvent(e, 'memory')) return;
+    this.#begin(KIND_MEMORY, MEMORY_FIELDS, 0);
+    this.#str(0, e.label, 'memory.label');
+    this.#num(1, e.timestamp, 'memory.timestamp');
+    this.#num(2, e.usedJSHeapSize, 'memory.usedJSHeapSize');
+    this.#num(3, e.totalJSHeapSize, 'memory.totalJSHeapSize');
+    this.#num(4, e.jsHeapSizeLimit, 'memory.jsHeapSizeLimit');
+    this.#num(5, e.userAgentBytes, 'memory.userAgentBytes');
+    this.#num(6, e.wasmHeapBytes, 'memory.wasmHeapBytes');
+    this.#num(7, e.gpuBufferBytes, 'memory.gpuBufferBytes');
+    this.#num(8, e.storageUsage, 'memory.storageUsage');
+    this.#num(9, e.storageQuota, 'memory.storageQuota');
+    this.#end();
+  }
+
+  /**
+   * Records a lost WebGPU device (`device.lost` resolved with `{ reason, message }`).
+   * @param {object} e see `DeviceLostEvent` in core.d.ts
+   */
+  recordDeviceLost(e) {
+    this.#live();
+    if (!this.#isEvent(e, 'deviceLost')) return;
+    this.#begin(KIND_DEVICE_LOST, DEVICE_LOST_FIELDS, 0);
+    this.#num(0, e.timestamp, 'deviceLost.timestamp');
+    this.#str(1, e.reason, 'deviceLost.reason');
+    this.#str(2, e.message, 'deviceLost.message');
+    this.#str(3, e.model, 'deviceLost.model');
+    this.#end();
+  }
+
+  /**
+   * Records many runs of one operation at once (one record, values copied into wasm memory).
+   * A value of the wrong JS type refuses the whole call; invalid numbers (negative, NaN...) are
+   * refused one by one by the core and the rest recorded.
+   * @param {string} name operation name
+   * @param {number[] | Float64Array} values durations in milliseconds
+   * @param {{ success?: boolean, startedAt?: number }} [options]
+   */
+  recordDurations(name, values, options) {
+    this.#live();
+    let success = true;
+    let startedAt;
+    if (options !== undefined && options !== null) {
+      if (typeof options !== 'object') {
+        this.#rejectRecord('operation', `operation: options: expected an object, got ${describe(options)}`);
+        return;
+      }
+      if (options.success !== undefined) success = options.success;
+      startedAt = options.startedAt;
+    }
+    if (startedAt === undefined) startedAt = Date.now();
+    if (!isNumberList(values)) {
+      this.#rejectRecord(
+        'operation.durations',
+        `operation.durations: expected an array or a Float64Array of numbers, got ${describe(values)}`,
+      );
+      return;
+    }
+    const n = values.length;
+    const o = this.#begin(KIND_DURATIONS, DURATIONS_FIELDS, n);
+    this.#str(0, name, 'operation.name');
+    this.#bool(1, success, 'operation.success');
+    this.#num(2, startedAt, 'operation.startedAt');
+    this.#view[o + 3] = n;
+    this.#mask += 1 << 3;
+    this.#numbers(o + DURATIONS_FIELDS, values, n, 'operation.durations');
+    this.#end();
+  }
+
+  /**
+   * Records WebGPU adapter information. Rare, so it goes to the core as JSON right away (after
+   * the pending batch). `limits` may be a GPUSupportedLimits and `features` a
+   * GPUSupportedFeatures; absent strings become "", absent `isFallbackAdapter` false.
+   * `timestamp` and `available` are required.
+   * @param {object} info see `WebGpuInfo` in core.d.ts
+   */
+  recordWebGpu(info) {
+    const core = this.#live();
+    if (!this.#isEvent(info, 'webgpu')) return;
+    let text;
+    try {
+      const limits = info.limits;
+      let limitsOut = limits;
+      if (limits === undefined || limits === null) {
+        limitsOut = {};
+      } else if (typeof limits === 'object' && !Array.isArray(limits)) {
+        limitsOut = plainObject(limits);
+      }
+      const features = info.features;
+      let featuresOut = features;
+      if (features === undefined || features === null) featuresOut = [];
+      else if (!Array.isArray(features) && typeof features === 'object' && typeof features[Symbol.iterator] === 'function')
+        featuresOut = Array.from(features);
+      const orEmpty = (v) => (v === undefined || v === null ? '' : v);
+      text = JSON.stringify({
+        timestamp: info.timestamp,
+        available: info.available,
+        vendor: orEmpty(info.vendor),
+        architecture: orEmpty(info.architecture),
+        device: orEmpty(info.device),
+        description: orEmpty(info.description),
+        isFallbackAdapter: info.isFallbackAdapter === undefined || info.isFallbackAdapter === null ? false : info.isFallbackAdapter,
+        limits: limitsOut,
+        features: featuresOut,
+      });
+    } catch (err) {
+      this.#rejectRecord('webgpu', `webgpu: cannot be serialized (${err && err.message})`);
+      return;
+    }
+    this.#flushBatch();
+    const index = this.#recordBase++;
+    const message = core.recordWebGpu(text);
+    if (message) {
+      const m = PATH_PREFIX.exec(message);
+      this.#keepRejection(index, m ? m[1] : 'webgpu', message);
+    } else {
+      this.#accepted++;
+    }
+  }
+
+  /**
+   * Sends the pending batch to the core now.
+   * @returns {{ accepted: number, rejected: { record: number, field: string, message: string }[] }}
+   *   what happened to the events recorded since the previous explicit flush() (automatic
+   *   flushes included); `record` counts those events from 0
+   */
+  flush() {
+    this.#live();
+    this.#flushBatch();
+    const result = { accepted: this.#accepted, rejected: this.#rejections };
+    this.#accepted = 0;
+    this.#recordBase = 0;
+    this.#rejections = [];
+    return result;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading (each flushes the pending batch first)
+
+  /**
+   * The derived metrics (the export's `metrics` object).
+   * @param {number} [now] epoch milliseconds (the sliding windows end there)
+   * @returns {object}
+   */
+  metrics(now = Date.now()) {
+    const core = this.#live();
+    checkNow(now);
+    this.#flushBatch();
+    return JSON.parse(core.metrics(now));
+  }
+
+  /**
+   * A small status summary: health, reasons, model, counts.
+   * @param {number} [now]
+   * @returns {object}
+   */
+  status(now = Date.now()) {
+    const core = this.#live();
+    checkNow(now);
+    this.#flushBatch();
+    return JSON.parse(core.status(now));
+  }
+
+  /**
+   * The export document as JSON text (schema/export.schema.json).
+   * @param {number} [now]
+   * @returns {string}
+   */
+  exportJson(now = Date.now()) {
+    const core = this.#live();
+    checkNow(now);
+    this.#flushBatch();
+    return core.exportJson(now);
+  }
+
+  /**
+   * The plain-text report (tables for consoles and CI logs).
+   * @param {number} [now]
+   * @returns {string}
+   */
+  report(now = Date.now()) {
+    const core = this.#live();
+    checkNow(now);
+    this.#flushBatch();
+    return core.report(now);
+  }
+
+  /**
+   * Replaces all data with an export's (the configuration stays).
+   * @param {string | object} text the export (JSON text, or the parsed document)
+   * @throws {Error} with the core's message naming the JSON path ("$.schemaVersion: ...", also in
+   *   `err.path`); the monitor is then unchanged
+   */
+  importJson(text) {
+    const core = this.#live();
+    const json = this.#documentText(text, 'importJson');
+    this.#flushBatch();
+    const message = core.importJson(json);
+    if (message) throw coreError(message);
+  }
+
+  /**
+   * Adds an export's data to this monitor's: counts add, sketches merge exactly, histories
+   * interleave by time.
+   * @param {string | object} text the export (JSON text, or the parsed document)
+   * @throws {Error} as importJson; the monitor is then unchanged
+   */
+  mergeJson(text) {
+    const core = this.#live();
+    const json = this.#documentText(text, 'mergeJson');
+    this.#flushBatch();
+    const message = core.mergeJson(json);
+    if (message) throw coreError(message);
+  }
+
+  /** Forgets every event (the configuration stays). Pending events are flushed first. */
+  reset() {
+    const core = this.#live();
+    this.#flushBatch();
+    core.reset();
+  }
+
+  /**
+   * Bytes held by this monitor in wasm memory: the core's data structures plus the batch buffer.
+   * @returns {number}
+   */
+  memoryBytes() {
+    const core = this.#live();
+    this.#flushBatch();
+    return core.memoryBytes() + core.batchCapacity() * 8;
+  }
+
+  /**
+   * Frees the monitor's wasm memory. Pending events are dropped. Idempotent; any other call
+   * afterwards throws.
+   */
+  dispose() {
+    const core = this.#core;
+    if (core === null) return;
+    this.#core = null;
+    if (finalizer) finalizer.unregister(this);
+    this.#strings = [];
+    this.#stringIds.clear();
+    this.#pos = 0;
+    this.#records = 0;
+    core.delete();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Internals
+
+  #live() {
+    const core = this.#core;
+    if (core === null) throw new Error('MonitorCore: this monitor was disposed');
+    return core;
+  }
+
+  #documentText(text, method) {
+    if (typeof text === 'string') return text;
+    if (text !== null && typeof text === 'object') return JSON.stringify(text);
+    throw new TypeError(`${method}: expected the export as JSON text or an object, got ${describe(text)}`);
+  }
+
+  /** Re-reads the batch buffer's address and capacity, and the view of wasm memory. */
+  #bindBuffer() {
+    const core = this.#core;
+    this.#base = core.batchPointer() / 8;
+    this.#cap = core.batchCapacity();
+    this.#view = this.#module.HEAPF64;
+  }
+
+  /** Makes room for a record of `size` doubles at the end of the batch. */
+  #ensure(size) {
+    if (this.#pos + size > this.#cap) {
+      if (size <= this.#cap) {
+        this.#flushBatch();
+      } else {
+        // A single record larger than the buffer: grow it, keeping the pending records
+        // (std::vector::resize copies them).
+        this.#core.reserveBatch(this.#pos + size);
+        this.#bindBuffer();
+      }
+    }
+    // Memory grows during any call into wasm (this monitor's flush above, or another monitor's
+    // on the same module): a view of the old buffer is then detached.
+    if (this.#view.buffer !== this.#module.HEAPF64.buffer) this.#view = this.#module.HEAPF64;
+  }
+
+  /**
+   * Starts a record at the end of the batch. Returns the index in the view of its field 0.
+   * Records are never smaller than a kind-8 record, so one can always replace them.
+   */
+  #begin(kind, nfields, extra) {
+    const size = HEADER + nfields + extra;
+    this.#ensure(size);
+    const rec = this.#base + this.#pos;
+    const view = this.#view;
+    view[rec] = kind;
+    view[rec + 1] = size;
+    this.#rec = rec;
+    this.#mask = 0;
+    this.#badField = null;
+    return rec + HEADER;
+  }
+
+  /** Ends the record begun last: writes its mask, or replaces it with a kind-8 record. */
+  #end() {
+    const rec = this.#rec;
+    const view = this.#view;
+    if (this.#badField !== null) {
+      this.#writeRejected(rec, this.#badField, this.#badMessage);
+      this.#badField = null;
+      this.#pos += REJECTED_SIZE;
+    } else {
+      view[rec + 2] = this.#mask;
+      this.#pos += view[rec + 1];
+    }
+    this.#records++;
+  }
+
+  #writeRejected(rec, field, message) {
+    const view = this.#view;
+    view[rec] = KIND_REJECTED;
+    view[rec + 1] = REJECTED_SIZE;
+    view[rec + 2] = 3;
+    view[rec + 3] = this.#intern(field);
+    view[rec + 4] = this.#intern(message);
+  }
+
+  /** Appends a kind-8 record: an event refused here, counted by the core. */
+  #rejectRecord(field, message) {
+    this.#ensure(REJECTED_SIZE);
+    this.#writeRejected(this.#base + this.#pos, field, message);
+    this.#pos += REJECTED_SIZE;
+    this.#records++;
+  }
+
+  #isEvent(e, name) {
+    if (e !== null && typeof e === 'object' && !Array.isArray(e)) return true;
+    this.#rejectRecord(name, `${name}: expected an object, got ${describe(e)}`);
+    return false;
+  }
+
+  #bad(field, message) {
+    if (this.#badField === null) {
+      this.#badField = field;
+      this.#badMessage = message;
+    }
+  }
+
+  #intern(s) {
+    let id = this.#stringIds.get(s);
+    if (id === undefined) {
+      id = this.#strings.length;
+      this.#strings.push(s);
+      this.#stringIds.set(s, id);
+    }
+    return id;
+  }
+
+  #setNumber(i, v) {
+    this.#view[this.#rec + HEADER + i] = v;
+    this.#mask += 1 << i;
+  }
+
+  #setString(i, s) {
+    this.#view[this.#rec + HEADER + i] = this.#intern(s);
+    this.#mask += 1 << i;
+  }
+
+  /** A number field; undefined/null = absent; NaN and Infinity go to the core, which refuses them. */
+  #num(i, v, field) {
+    if (typeof v === 'number') this.#setNumber(i, v);
+    else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a number, got ${describe(v)}`);
+  }
+
+  #str(i, v, field, expected = 'a string') {
+    if (typeof v === 'string') this.#setString(i, v);
+    else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected ${expected}, got ${describe(v)}`);
+  }
+
+  #bool(i, v, field) {
+    if (v === true) this.#setNumber(i, 1);
+    else if (v === false) this.#setNumber(i, 0);
+    else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected true or false, got ${describe(v)}`);
+  }
+
+  /** errorName/errorMessage fields, filled from `error` where not given. */
+  #errorFields(nameIndex, messageIndex, e, prefix) {
+    let name = e.errorName;
+    let message = e.errorMessage;
+    const error = e.error;
+    if (error !== undefined && error !== null && (name === undefined || name === null || message === undefined || message === null)) {
+      if (readError(error)) {
+        if (name === undefined || name === null) name = errName;
+        if (message === undefined || message === null) message = errMessage;
+      } else {
+        this.#bad(`${prefix}.error`, `${prefix}.error: expected an Error or a string, got ${describe(error)}`);
+      }
+    }
+    this.#str(nameIndex, name, `${prefix}.errorName`);
+    if (typeof message === 'string' && message === '') return; // an empty message is no message
+    this.#str(messageIndex, message, `${prefix}.errorMessage`);
+  }
+
+  /** Copies `n` numbers into the view at `at`; an element of another type marks the record bad. */
+  #numbers(at, values, n, field) {
+    const view = this.#view;
+    if (Array.isArray(values)) {
+      for (let j = 0; j < n; j++) {
+        const v = values[j];
+        if (typeof v !== 'number') {
+          this.#bad(field, `${field}[${j}]: expected a number, got ${describe(v)}`);
+          return;
+        }
+        view[at + j] = v;
+      }
+    } else {
+      view.set(values, at);
+    }
+  }
+
+  #keepRejection(record, field, message) {
+    if (this.#rejections.length >= MAX_KEPT_REJECTIONS) this.#rejections.shift();
+    this.#rejections.push({ record, field, message });
+  }
+
+  /** Ingests the pending batch (no-op when empty). */
+  #flushBatch() {
+    const records = this.#records;
+    if (records === 0) return;
+    const size = this.#pos;
+    const strings = this.#strings;
+    this.#records = 0;
+    this.#pos = 0;
+    let rejected;
+    try {
+      rejected = this.#core.ingest(records, size, strings);
+    } finally {
+      strings.length = 0;
+      this.#stringIds.clear();
+    }
+    const base = this.#recordBase;
+    this.#recordBase += records;
+    if (rejected === 0) {
+      this.#accepted += records;
+    } else {
+      const result = JSON.parse(this.#core.lastResult());
+      this.#accepted += result.accepted;
+      for (const r of result.rejected) this.#keepRejection(base + r.record, r.field, r.message);
+      if (rejected < 0)
+        throw new Error(`MonitorCore: internal error, the core refused a malformed batch: ${result.malformed}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Free functions
+
+/**
+ * The plain-text report of an export document, without loading it into a monitor.
+ * @param {string | object} text the export (JSON text, or the parsed document)
+ * @returns {Promise<string>}
+ * @throws {Error} when the text is not JSON
+ */
+export async function reportFromExport(text) {
+  const module = await loadCore();
+  const json = typeof text === 'string' ? text : text !== null && typeof text === 'object' ? JSON.stringify(text) : null;
+  if (json === null) throw new TypeError(`reportFromExport: expected the export as JSON text or an object, got ${describe(text)}`);
+  const out = module.reportFromExport(json);
+  if (out.startsWith('error: ')) throw coreError(out.slice('error: '.length));
+  return out;
+}
+
+/** Version of the export document this build writes and reads (`schemaVersion` in exports). */
+export const schemaVersion = 1;

@@ -1,0 +1,2 @@
+// Package entry declarations. For now they re-export the low-level core layer.
+export * from './core.js';

@@ -1,0 +1,75 @@
+// Shared fixtures for the JS tests (not a test file itself).
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { mulberry32 } from '../../examples/random.mjs';
+
+/** A fixed epoch for event timestamps: 2023-11-14T22:13:20Z. */
+export const T0 = 1_700_000_000_000;
+/** "Now" for reads: two hours after T0, so events at T0 are outside every sliding window. */
+export const LATER = T0 + 2 * 3600_000;
+
+export const schemaPath = new URL('../../schema/export.schema.json', import.meta.url);
+
+let validator = null;
+/** The export schema compiled with ajv's 2020-12 build in strict mode (one per process). */
+export function exportValidator() {
+  if (!validator) {
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    // ajv-formats is not a dependency: check date-time with an RFC 3339 pattern.
+    ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
+    validator = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
+  }
+  return validator;
+}
+
+/** Throws with ajv's errors when `doc` does not validate. */
+export function assertValidExport(doc) {
+  const validate = exportValidator();
+  if (!validate(doc)) {
+    const lines = validate.errors.slice(0, 10).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+    throw new Error(`export does not match schema/export.schema.json:\n  ${lines.join('\n  ')}`);
+  }
+}
+
+/**
+ * Feeds a deterministic session into `monitor`: `n` generations over two models and three types
+ * (some aborted, some failed), loads, cache lookups, operations, memory samples, a lost device.
+ */
+export function feedSession(monitor, { seed = 1, n = 200, start = T0 } = {}) {
+  const rand = mulberry32(seed);
+  const logn = (median, sigma) => {
+    const u = 1 - rand();
+    const v = rand();
+    return median * Math.exp(sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
+  };
+  const models = ['Llama-3.2-1B-Instruct-q4f16_1-MLC', 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC'];
+  const types = ['chat', 'enhance_summary', 'translate'];
+  let t = start;
+  monitor.recordWebGpu({ timestamp: t, available: true, vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader Device (Subzero)', isFallbackAdapter: true, limits: { maxBufferSize: 2147483648 }, features: ['shader-f16'] });
+  for (const model of models) {
+    const cached = rand() < 0.5;
+    monitor.recordCacheLookup({ cache: 'webllm/model', hit: cached, timestamp: t });
+    monitor.recordModelLoad({ model, startedAt: t, durationMs: Math.round(logn(cached ? 3000 : 30000, 0.2)), fromCache: cached, bytesFetched: cached ? 0 : 800_000_000 });
+    t += 40_000;
+  }
+  for (let i = 0; i < n; i++) {
+    const model = models[i % 2];
+    const type = types[Math.floor(rand() * 3)];
+    const ttftMs = Math.round(logn(300, 0.5) * 100) / 100;
+    const completionTokens = 2 + Math.floor(rand() * 200);
+    const gaps = new Float64Array(completionTokens - 1);
+    let sum = 0;
+    for (let k = 0; k < gaps.length; k++) sum += gaps[k] = Math.round(logn(25, 0.3) * 100) / 100;
+    const r = rand();
+    const e = { model, type, startedAt: t, durationMs: Math.round((ttftMs + sum) * 100) / 100, ttftMs, chunkGapsMs: gaps, promptTokens: 10 + Math.floor(rand() * 1000), completionTokens };
+    if (r < 0.03) e.finishReason = 'abort';
+    else if (r < 0.05) e.error = new Error('context window exceeded');
+    if (r >= 0.05 && rand() < 0.5) e.engineDecodeTokensPerSec = Math.round(logn(40, 0.1) * 100) / 100;
+    monitor.recordGeneration(e);
+    if (i % 10 === 0) monitor.recordOperation({ name: 'retrieval', startedAt: t, durationMs: Math.round(logn(30, 0.4)), success: rand() > 0.1 });
+    if (i % 5 === 0) monitor.recordMemorySample({ timestamp: t, usedJSHeapSize: 40e6 + Math.floor(rand() * 4e7), jsHeapSizeLimit: 4294705152, gpuBufferBytes: 1_000_000_000 + Math.floor(rand() * 1e6) });
+    t += e.durationMs + Math.round(logn(1000, 0.5));
+  }
+  monitor.recordDeviceLost({ timestamp: t, reason: 'unknown', message: 'GPU connection lost' });
+  return t;
+}
