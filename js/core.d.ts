@@ -440,6 +440,10 @@ export class MonitorCore {
   exportJson(now?: number): string;
   /** Plain-text tables. */
   report(now?: number): string;
+  /** The generation history (the newest `historySize`), oldest first. */
+  generations(): GenerationRecord[];
+  /** The memory sample history (the newest `historySize`), oldest first. */
+  memorySnapshots(): MemorySnapshot[];
   /** Replaces all data with an export's; throws a CoreError naming the JSON path, state unchanged. */
   importJson(text: string | ExportDocument): void;
   /** Adds an export's data; throws a CoreError naming the JSON path, state unchanged. */

@@ -632,6 +632,26 @@ export class MonitorCore {
   }
 
   /**
+   * The generation history (the newest `historySize`), oldest first, as in the export.
+   * @returns {object[]}
+   */
+  generations() {
+    const core = this.#live();
+    this.#flushBatch();
+    return JSON.parse(core.generations());
+  }
+
+  /**
+   * The memory sample history (the newest `historySize`), oldest first, as in the export.
+   * @returns {object[]}
+   */
+  memorySnapshots() {
+    const core = this.#live();
+    this.#flushBatch();
+    return JSON.parse(core.memorySnapshots());
+  }
+
+  /**
    * Replaces all data with an export's (the configuration stays).
    * @param {string | object} text the export (JSON text, or the parsed document)
    * @throws {Error} with the core's message naming the JSON path ("$.schemaVersion: ...", also in

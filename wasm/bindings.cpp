@@ -57,6 +57,8 @@ class Core {
   std::string status(double now) const { return wlm::jsonio::dump(monitor_.status(now)); }
   std::string exportJson(double now) const { return monitor_.export_json(now); }
   std::string report(double now) const { return monitor_.text_report(now); }
+  std::string generations() const { return wlm::jsonio::dump(monitor_.generations_json()); }
+  std::string memorySnapshots() const { return wlm::jsonio::dump(monitor_.memory_json()); }
   std::string importJson(const std::string& text) { return monitor_.import_json(text).message; }
   std::string mergeJson(const std::string& text) { return monitor_.merge_json(text).message; }
   void reset() { monitor_.reset(); }
@@ -94,6 +96,8 @@ EMSCRIPTEN_BINDINGS(webllm_monitor_core) {
       .function("status", &Core::status)
       .function("exportJson", &Core::exportJson)
       .function("report", &Core::report)
+      .function("generations", &Core::generations)
+      .function("memorySnapshots", &Core::memorySnapshots)
       .function("importJson", &Core::importJson)
       .function("mergeJson", &Core::mergeJson)
       .function("reset", &Core::reset)

@@ -633,14 +633,22 @@ json Monitor::export_document(double now_ms) const {
   json m = metrics(now_ms);
   doc["status"] = status_from(m);
   doc["metrics"] = std::move(m);
-  json gens = json::array();
-  for (const auto& r : generations_) gens.push_back(r.to_json());
-  doc["generations"] = std::move(gens);
-  json mem = json::array();
-  for (const auto& s : memory_) mem.push_back(to_json(s));
-  doc["memorySnapshots"] = std::move(mem);
+  doc["generations"] = generations_json();
+  doc["memorySnapshots"] = memory_json();
   doc["sketches"] = state_.state();
   return doc;
+}
+
+json Monitor::generations_json() const {
+  json out = json::array();
+  for (const auto& r : generations_) out.push_back(r.to_json());
+  return out;
+}
+
+json Monitor::memory_json() const {
+  json out = json::array();
+  for (const auto& s : memory_) out.push_back(to_json(s));
+  return out;
 }
 
 struct Monitor::Parsed {

@@ -118,6 +118,9 @@ class Monitor {
   /// Adds an export's data to this one's: counts add, sketches merge exactly, histories
   /// interleave by time. On error nothing changes.
   Status merge_json(const std::string& text);
+  /// The histories as they appear in the export (`generations`, `memorySnapshots`), oldest first.
+  json generations_json() const;
+  json memory_json() const;
   /// Plain-text tables for consoles and CI logs.
   std::string text_report(double now_ms) const;
 

@@ -209,3 +209,15 @@ test('reportFromExport prints the same report as the monitor, and refuses non-JS
   await assert.rejects(reportFromExport(undefined), /expected the export as JSON text or an object, got undefined/);
   m.dispose();
 });
+
+test('generations() and memorySnapshots() return the histories as in the export', async () => {
+  const m = await MonitorCore.create({ historySize: 50 });
+  feedSession(m, { seed: 3, n: 120 });
+  const doc = JSON.parse(m.exportJson(LATER));
+  const gens = m.generations();
+  assert.equal(gens.length, 50);
+  assert.deepEqual(gens, doc.generations);
+  assert.deepEqual(m.memorySnapshots(), doc.memorySnapshots);
+  assert.ok(gens[0].startedAt <= gens[49].startedAt, 'oldest first');
+  m.dispose();
+});
