@@ -13,7 +13,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import { MonitorCore } from '../js/core.js';
-import { makeRandom } from './random.mjs';
+import { makeRandom } from '../js/random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Arguments

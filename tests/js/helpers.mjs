@@ -1,7 +1,7 @@
 // Shared fixtures for the JS tests (not a test file itself).
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { mulberry32 } from '../../examples/random.mjs';
+import { mulberry32 } from '../../js/random.js';
 
 /** A fixed epoch for event timestamps: 2023-11-14T22:13:20Z. */
 export const T0 = 1_700_000_000_000;

@@ -1,5 +1,5 @@
-// Seeded randomness for the simulations (the example session, the tests and the demo's
-// simulated engine): the same seed gives the same numbers on every machine.
+// Seeded randomness for the simulations (the simulated engine, the example session, the tests
+// and the demo): the same seed gives the same numbers on every machine.
 
 /** mulberry32: a small, fast, seedable PRNG with a 2^32 period; returns [0, 1). */
 export function mulberry32(seed) {
