@@ -448,6 +448,8 @@ export class MonitorCore {
   importJson(text: string | ExportDocument): void;
   /** Adds an export's data; throws a CoreError naming the JSON path, state unchanged. */
   mergeJson(text: string | ExportDocument): void;
+  /** Merges several exports, all or nothing; the error names the document and the JSON path. */
+  mergeAll(texts: (string | ExportDocument)[]): void;
   /** Forgets every event (the configuration stays). */
   reset(): void;
   /** Bytes of wasm memory held by this monitor (data structures and batch buffer). */

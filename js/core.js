@@ -679,6 +679,26 @@ export class MonitorCore {
     if (message) throw coreError(message);
   }
 
+  /**
+   * Merges several exports, all or nothing: every document is read before any is merged.
+   * @param {(string | object)[]} texts
+   * @throws {Error} naming the document and the JSON path ("document 2: $.schemaVersion: ..."); nothing changed
+   */
+  mergeAll(texts) {
+    const core = this.#live();
+    if (!Array.isArray(texts)) throw new TypeError(`mergeAll: expected an array of exports, got ${describe(texts)}`);
+    const jsons = texts.map((t) => this.#documentText(t, 'mergeAll'));
+    this.#flushBatch();
+    const message = core.mergeAll(jsons);
+    if (message) {
+      const m = /^document (\d+): /.exec(message);
+      const err = coreError(m ? message.slice(m[0].length) : message);
+      err.message = message;
+      if (m) /** @type {any} */ (err).document = Number(m[1]);
+      throw err;
+    }
+  }
+
   /** Forgets every event (the configuration stays). Pending events are flushed first. */
   reset() {
     const core = this.#live();

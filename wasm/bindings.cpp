@@ -61,6 +61,9 @@ class Core {
   std::string memorySnapshots() const { return wlm::jsonio::dump(monitor_.memory_json()); }
   std::string importJson(const std::string& text) { return monitor_.import_json(text).message; }
   std::string mergeJson(const std::string& text) { return monitor_.merge_json(text).message; }
+  std::string mergeAll(emscripten::val texts) {
+    return monitor_.merge_json(emscripten::vecFromJSArray<std::string>(texts)).message;
+  }
   void reset() { monitor_.reset(); }
   double memoryBytes() const { return static_cast<double>(monitor_.memory_bytes()); }
 
@@ -100,6 +103,7 @@ EMSCRIPTEN_BINDINGS(webllm_monitor_core) {
       .function("memorySnapshots", &Core::memorySnapshots)
       .function("importJson", &Core::importJson)
       .function("mergeJson", &Core::mergeJson)
+      .function("mergeAll", &Core::mergeAll)
       .function("reset", &Core::reset)
       .function("memoryBytes", &Core::memoryBytes);
   emscripten::function("reportFromExport", &reportFromExport);

@@ -571,7 +571,7 @@ json Monitor::metrics(double now_ms) const {
               {"limits", json::object()},
               {"features", json::array()},
               {"deviceLost", {{"total", s.device_lost}, {"recent", std::move(lost)}}}};
-  if (s.has_webgpu) {
+  if (s.has_webgpu && s.webgpu.available) {
     json info = to_json(s.webgpu);
     webgpu["adapter"] = json{{"vendor", info["vendor"]},
                              {"architecture", info["architecture"]},
@@ -716,13 +716,23 @@ Status Monitor::import_json(const std::string& text) {
   return Status::success();
 }
 
-Status Monitor::merge_json(const std::string& text) {
-  Parsed p;
-  WLM_TRY(parse_document(text, p));
-  state_.merge(p.state);
-  merge_by_time(generations_, p.generations, config_.history_size,
-                [](const GenerationRecord& r) { return r.event.started_at; });
-  merge_by_time(memory_, p.memory, config_.history_size, [](const MemorySample& s) { return s.timestamp; });
+Status Monitor::merge_json(const std::string& text) { return merge_json(std::vector<std::string>{text}); }
+
+Status Monitor::merge_json(const std::vector<std::string>& texts) {
+  std::vector<Parsed> docs(texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    Status s = parse_document(texts[i], docs[i]);
+    if (!s) {
+      if (texts.size() > 1) s.message = fmt::format("document {}: {}", i + 1, s.message);
+      return s;
+    }
+  }
+  for (Parsed& p : docs) {
+    state_.merge(p.state);
+    merge_by_time(generations_, p.generations, config_.history_size,
+                  [](const GenerationRecord& r) { return r.event.started_at; });
+    merge_by_time(memory_, p.memory, config_.history_size, [](const MemorySample& s) { return s.timestamp; });
+  }
   return Status::success();
 }
 

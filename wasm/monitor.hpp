@@ -118,6 +118,9 @@ class Monitor {
   /// Adds an export's data to this one's: counts add, sketches merge exactly, histories
   /// interleave by time. On error nothing changes.
   Status merge_json(const std::string& text);
+  /// Merges several exports, all or nothing: every document is read before any is merged. An
+  /// error names the document ("document 2: $.sketches...") and changes nothing.
+  Status merge_json(const std::vector<std::string>& texts);
   /// The histories as they appear in the export (`generations`, `memorySnapshots`), oldest first.
   json generations_json() const;
   json memory_json() const;

@@ -265,6 +265,16 @@ TEST_CASE("operations, memory and WebGPU") {
   CHECK(mm["webgpu"]["limits"]["maxBufferSize"] == 268435456.0);
   CHECK(mm["webgpu"]["features"][0] == "shader-f16");
   CHECK(m.memory_history().size() == 2);
+
+  // Newer information without an adapter: available false, no adapter, no limits.
+  WebGpuInfo none;
+  none.timestamp = kT0 + 10;
+  none.available = false;
+  REQUIRE(m.record(none));
+  json gpu = m.metrics(kT0 + 2000)["webgpu"];
+  CHECK(gpu["available"] == false);
+  CHECK(gpu["adapter"].is_null());
+  CHECK(gpu["limits"].empty());
 }
 
 TEST_CASE("cost from per-model prices, with a wildcard") {
