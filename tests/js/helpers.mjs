@@ -73,3 +73,50 @@ export function feedSession(monitor, { seed = 1, n = 200, start = T0 } = {}) {
   monitor.recordDeviceLost({ timestamp: t, reason: 'unknown', message: 'GPU connection lost' });
   return t;
 }
+
+/**
+ * A fake of the monitor's hooks (the contract of js/wrapper.js) that keeps everything it is given.
+ * `typeFor` answers the request's monitorType, else "default".
+ */
+export function makeHooks(overrides = {}) {
+  const log = {
+    generations: [], loads: [], progress: [], loadStarted: [], loadFinished: [], unloaded: [],
+    started: [], finished: [], faults: [], typeRequests: [], cacheAsked: [],
+  };
+  const hooks = {
+    now: () => Date.now(),
+    clock: () => performance.now(),
+    typeFor: (request) => {
+      log.typeRequests.push(request);
+      return request && typeof request.monitorType === 'string' ? request.monitorType : 'default';
+    },
+    recordGeneration: (e) => log.generations.push({ ...e, chunkGapsMs: e.chunkGapsMs === undefined ? undefined : Array.from(e.chunkGapsMs) }),
+    recordModelLoad: (e) => log.loads.push(e),
+    loadStarted: (e) => log.loadStarted.push(e),
+    loadProgress: (e) => log.progress.push(e),
+    loadFinished: (e) => log.loadFinished.push(e),
+    unloaded: (e) => log.unloaded.push(e),
+    generationStarted: (e) => log.started.push(e),
+    generationFinished: (e) => log.finished.push(e),
+    fault: (where, error) => log.faults.push({ where, error }),
+    ...overrides,
+  };
+  return { hooks, log };
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Every chunk of an async iterable. */
+export async function collect(stream) {
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  return chunks;
+}

@@ -1,0 +1,281 @@
+// Hand-written declarations for js/simulated-engine.js (`webllm-monitor/simulated-engine`): a
+// stand-in for WebLLM's MLCEngine (@mlc-ai/web-llm 0.2.86) with the same interface, shapes,
+// progress texts and error names, no GPU and no weights. The types below are structural
+// subsets of WebLLM's, so that code typed against WebLLM accepts this engine.
+
+export interface InitProgressReport {
+  /** 0..1 (restarts at 0 for the "Loading model from cache" phase). */
+  progress: number;
+  /** Seconds: whole seconds in the texts' phases, fractional in the final report. */
+  timeElapsed: number;
+  text: string;
+}
+export type InitProgressCallback = (report: InitProgressReport) => void;
+
+export interface ModelRecordLike {
+  model_id: string;
+  model?: string;
+  model_lib?: string;
+  /** 0 = LLM, 1 = embedding, 2 = VLM (WebLLM's ModelType). */
+  model_type?: number;
+  vram_required_MB?: number;
+  [key: string]: unknown;
+}
+export interface AppConfigLike {
+  model_list: ModelRecordLike[];
+  [key: string]: unknown;
+}
+
+/** Fault injection (tests and demos). Generations are counted from 1 in call order. */
+export interface SimulatedFaults {
+  /** Probability that a chat / completion fails at prefill (name: errorName). */
+  errorRate?: number;
+  /** Name of the errorRate errors; default "ContextWindowSizeExceededError". */
+  errorName?: string;
+  /** Probability that a generation stops halfway with finish_reason "abort". */
+  abortRate?: number;
+  /** The nth generation loses the GPU device halfway: it fails with a plain Error, the models
+   * are unloaded, and later calls fail with ModelNotLoadedError. */
+  deviceLostAt?: number;
+  /** Called when the simulated device is lost. */
+  onDeviceLost?: (info: { reason: string; message: string }) => void;
+  /** The nth generation throws halfway (a plain Error unless throwName is given). */
+  throwMidStreamAt?: number;
+  throwName?: string;
+  throwMessage?: string;
+  /** Every reload fails with this error: a name ("DeviceLostError" fails after "Finish loading",
+   * as WebLLM's does; any other name before "Start to fetch params"), `{ name, message }`, or an Error. */
+  loadError?: string | { name: string; message?: string } | Error | null;
+}
+
+/** Overrides of a model's simulated profile. */
+export interface SimulatedModelProfile {
+  vramMB?: number;
+  /** Size of the weights in MiB. */
+  paramsMB?: number;
+  decodeTps?: number;
+  prefillTps?: number;
+  shaders?: number;
+  embedding?: boolean;
+  dims?: number;
+  contextWindow?: number;
+}
+
+export interface SimulatedEngineConfig {
+  // WebLLM's MLCEngineConfig
+  appConfig?: AppConfigLike;
+  initProgressCallback?: InitProgressCallback;
+  logitProcessorRegistry?: unknown;
+  logLevel?: string;
+  // The simulation
+  /** Seed of every random draw (default 1): same seed and same call order, same session. */
+  seed?: number;
+  /** 1 = realistic waits (default), 0.01 = 100 times faster, 0 = no waiting at all. With 0 the
+   * unscaled simulated times are reported (usage, progress); otherwise the times that passed. */
+  timeScale?: number;
+  /** Median length of a reply in tokens (default 60). */
+  medianTokens?: number;
+  faults?: SimulatedFaults;
+  /** Behave as a WebWorkerMLCEngine: rejections from "the worker" are "Name: message" strings. */
+  worker?: boolean;
+  /** GPU adapter info; the final progress text uses description, or vendor when empty. */
+  adapter?: { vendor?: string; architecture?: string; description?: string };
+  maxStorageBufferBindingSize?: number;
+  models?: Record<string, SimulatedModelProfile>;
+}
+
+export interface ChatCompletionMessageParam {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string | Array<{ type: string; text?: string; [key: string]: unknown }> | null;
+  [key: string]: unknown;
+}
+
+export interface StreamOptions {
+  include_usage?: boolean;
+}
+
+export interface ChatCompletionRequest {
+  messages: ChatCompletionMessageParam[];
+  model?: string | null;
+  stream?: boolean | null;
+  stream_options?: StreamOptions | null;
+  max_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  n?: number | null;
+  seed?: number | null;
+  logprobs?: boolean | null;
+  [key: string]: unknown;
+}
+
+export interface CompletionCreateParams {
+  prompt: string;
+  model?: string | null;
+  stream?: boolean | null;
+  stream_options?: StreamOptions | null;
+  max_tokens?: number | null;
+  temperature?: number | null;
+  echo?: boolean | null;
+  n?: number | null;
+  seed?: number | null;
+  [key: string]: unknown;
+}
+
+export interface EmbeddingCreateParams {
+  input: string | string[] | number[] | number[][];
+  model?: string | null;
+  encoding_format?: 'float' | 'base64';
+  [key: string]: unknown;
+}
+
+export interface CompletionUsage {
+  completion_tokens: number;
+  prompt_tokens: number;
+  total_tokens: number;
+  extra: {
+    e2e_latency_s: number;
+    /** NaN or Infinity are possible (as in WebLLM) when a time is 0. */
+    prefill_tokens_per_s: number;
+    decode_tokens_per_s: number;
+    time_to_first_token_s: number;
+    time_per_output_token_s: number;
+    latencyBreakdown?: unknown;
+  };
+}
+
+export type FinishReason = 'stop' | 'length' | 'abort' | 'tool_calls';
+
+export interface ChatCompletion {
+  id: string;
+  choices: Array<{
+    finish_reason: FinishReason;
+    index: number;
+    logprobs: unknown | null;
+    message: { content: string | null; role: 'assistant' };
+  }>;
+  model: string;
+  object: 'chat.completion';
+  /** Unix time in seconds. */
+  created: number;
+  usage: CompletionUsage;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  choices: Array<{
+    delta: { content?: string | null; role?: 'assistant' };
+    finish_reason: FinishReason | null;
+    index: number;
+    logprobs?: unknown | null;
+  }>;
+  model: string;
+  object: 'chat.completion.chunk';
+  /** Unix time in seconds (the same on every chunk). */
+  created: number;
+  /** Only on the last chunk (with `choices: []`) when stream_options.include_usage is true. */
+  usage?: CompletionUsage;
+}
+
+export interface Completion {
+  id: string;
+  choices: Array<{ finish_reason: FinishReason | null; index: number; logprobs?: unknown | null; text: string }>;
+  model: string;
+  object: 'text_completion';
+  created: number;
+  usage?: CompletionUsage;
+}
+
+export interface CreateEmbeddingResponse {
+  data: Array<{ embedding: number[]; index: number; object: 'embedding' }>;
+  model: string;
+  object: 'list';
+  usage: { prompt_tokens: number; total_tokens: number; extra: { prefill_tokens_per_s: number } };
+}
+
+export interface SimulatedModelInfo {
+  modelId: string;
+  vramRequiredMB: number;
+  paramsBytes: number;
+  embedding: boolean;
+  decodeTokensPerSec: number;
+  prefillTokensPerSec: number;
+}
+
+/** An Error subclass whose instances have `name` set to the class name. */
+export interface SimulatedErrorClass {
+  new (...args: unknown[]): Error;
+  readonly prototype: Error;
+}
+
+/** The error classes the engine throws, by WebLLM name (ModelNotLoadedError, DeviceLostError...). */
+export const SimulatedErrors: Readonly<Record<string, SimulatedErrorClass>>;
+
+/** An error named `name` with WebLLM's message for it (or `message`); "Error" gives a plain Error. */
+export function simulatedError(name: string, message?: string): Error;
+
+export class SimulatedMLCEngine {
+  constructor(engineConfig?: SimulatedEngineConfig);
+
+  chat: {
+    completions: {
+      create(request: ChatCompletionRequest & { stream: true }): Promise<AsyncGenerator<ChatCompletionChunk, void, void>>;
+      create(request: ChatCompletionRequest & { stream?: false | null }): Promise<ChatCompletion>;
+      create(request: ChatCompletionRequest): Promise<AsyncGenerator<ChatCompletionChunk, void, void> | ChatCompletion>;
+    };
+  };
+  completions: {
+    create(request: CompletionCreateParams & { stream: true }): Promise<AsyncGenerator<Completion, void, void>>;
+    create(request: CompletionCreateParams & { stream?: false | null }): Promise<Completion>;
+    create(request: CompletionCreateParams): Promise<AsyncGenerator<Completion, void, void> | Completion>;
+  };
+  embeddings: { create(request: EmbeddingCreateParams): Promise<CreateEmbeddingResponse> };
+
+  appConfig: AppConfigLike | undefined;
+
+  chatCompletion(request: ChatCompletionRequest): Promise<AsyncGenerator<ChatCompletionChunk, void, void> | ChatCompletion>;
+  completion(request: CompletionCreateParams): Promise<AsyncGenerator<Completion, void, void> | Completion>;
+  embedding(request: EmbeddingCreateParams): Promise<CreateEmbeddingResponse>;
+
+  setAppConfig(appConfig: AppConfigLike): void;
+  setInitProgressCallback(initProgressCallback: InitProgressCallback | undefined): void;
+  getInitProgressCallback(): InitProgressCallback | undefined;
+  setLogLevel(logLevel: string): void;
+  setLogitProcessorRegistry(registry: unknown): void;
+
+  /** Unloads, then loads each model in turn; resolves without loading if unload() interrupts it. */
+  reload(modelId: string | string[], chatOpts?: object | object[]): Promise<void>;
+  unload(): Promise<void>;
+  /** The running generation ends with finish_reason "abort". A promise, or undefined in worker mode. */
+  interruptGenerate(): Promise<void> | void;
+  resetChat(keepStats?: boolean, modelId?: string): Promise<void>;
+  getMessage(modelId?: string): Promise<string>;
+  runtimeStatsText(modelId?: string): Promise<string>;
+  getGPUVendor(): Promise<string>;
+  getMaxStorageBufferBindingSize(): Promise<number>;
+  forwardTokensAndSample(inputIds: number[], isPrefill: boolean, modelId?: string): Promise<number>;
+  listResumableSessions(): Promise<never[]>;
+
+  // The simulation's own controls
+  /** Replaces the fault injection settings. */
+  setFaults(faults: SimulatedFaults): void;
+  /** A model's simulated size, GPU memory estimate and speeds. */
+  modelInfo(modelId: string): SimulatedModelInfo;
+  /** Empties the simulated browser cache shared by every simulated engine. */
+  static clearCache(): void;
+  /** Models whose weights are all in the simulated browser cache. */
+  static cachedModels(): string[];
+}
+
+/** `new SimulatedMLCEngine(engineConfig)` then `reload(modelId, chatOpts)`, like CreateMLCEngine. */
+export function CreateSimulatedMLCEngine(
+  modelId: string | string[],
+  engineConfig?: SimulatedEngineConfig,
+  chatOpts?: object | object[],
+): Promise<SimulatedMLCEngine>;
+
+/** Whether all of a model's weights are in the simulated browser cache (like WebLLM's
+ * hasModelInCache; usable as the monitor's `hasModelInCache` option). */
+export function simulatedHasModelInCache(modelId: string, appConfig?: unknown): Promise<boolean>;
+
+/** Removes a model from the simulated browser cache. */
+export function simulatedDeleteModelInCache(modelId: string): Promise<void>;

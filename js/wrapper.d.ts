@@ -1,0 +1,63 @@
+// Internal declarations for js/wrapper.js: the WebLLM engine wrapper and its contract with the
+// monitor (js/monitor.js supplies the hooks). Not part of the package's public entry points.
+
+import type { GenerationEvent, ModelLoadEvent } from './core.js';
+
+/** What the wrapper reports to; every call is guarded (an exception goes to `fault`). */
+export interface WrapperHooks {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Monotonic milliseconds (performance.now). */
+  clock(): number;
+  /** The type tag of a call, given the caller's own request (with its `monitorType`). Called
+   * synchronously when the call is made. */
+  typeFor(request: unknown): string;
+  /** One chat / completion / embedding call. `chunkGapsMs` is a Float64Array view owned by the
+   * event (gaps between chunks that carry text); engine* fields come from usage, without
+   * NaN, Infinity or WebLLM's 0 placeholders. */
+  recordGeneration(event: GenerationEvent & { type?: string; chunkGapsMs?: Float64Array }): void;
+  /** One reload() (model = the ids joined with "+") or the first load of createEngine(). A reload
+   * interrupted by unload() or another reload() is recorded with errorName "AbortError". */
+  recordModelLoad(event: ModelLoadEvent): void;
+  loadStarted?(e: { model: string }): void;
+  loadProgress?(e: { model: string; progress: number; timeElapsed: number; text: string }): void;
+  loadFinished?(e: { model: string; ok: boolean; error?: unknown }): void;
+  /** `model` undefined: everything was unloaded (or nothing is loaded any more). */
+  unloaded?(e: { model: string | undefined }): void;
+  generationStarted?(e: { model: string; type: string | undefined; operation: 'chat' | 'completion' | 'embedding' }): void;
+  generationFinished?(e: { model: string; type: string | undefined; operation: 'chat' | 'completion' | 'embedding'; ok: boolean }): void;
+  /** Asked (for each id, concurrently with the load) when given; else the progress texts decide. */
+  hasModelInCache?: (modelId: string, appConfig?: unknown) => Promise<boolean>;
+  /** A failure of the monitoring itself; never thrown into the app. */
+  fault(where: string, error: unknown): void;
+}
+
+/** What a WebLLM progress text says. MB are MiB (WebLLM: ceil(bytes / 1024 / 1024)). */
+export type ProgressInfo =
+  | { phase: 'start' }
+  | {
+      phase: 'fetch' | 'load';
+      /** Shards done so far (i of "[i/N]"). */
+      index: number;
+      total: number;
+      megabytes: number;
+      /** megabytes * 1048576 (an upper bound within 1 MiB). */
+      bytes: number;
+      percent: number;
+      secondsElapsed: number;
+    }
+  | { phase: 'shaders'; index: number; total: number; percent: number; secondsElapsed: number }
+  | { phase: 'done'; /** "WebGPU - <adapter>" */ device: string; adapter: string }
+  | { phase: 'unknown' };
+
+export function classifyError(err: unknown): { name: string; message: string };
+export function parseProgressText(text: string): ProgressInfo;
+export function wrapEngine<T extends object>(engine: T, hooks: WrapperHooks): T;
+export function unwrapEngine<T extends object>(engine: T): T;
+export function createEngine<T extends object, C extends object, O>(
+  factory: (modelId: string | string[], engineConfig?: C, chatOpts?: O) => Promise<T>,
+  modelId: string | string[],
+  engineConfig: C | undefined,
+  chatOpts: O | undefined,
+  hooks: WrapperHooks,
+): Promise<T>;
