@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make this machine able to build and test webllm-monitor, then build it. Idempotent; fast
 # (a few seconds) when everything is already there.
-#   1. tools and headers: cmake, g++, em++ (emscripten), nlohmann/json, fmt, doctest, node >= 20
+#   1. tools and headers: cmake, g++, em++ (emscripten), nlohmann/json, fmt, doctest, node >= 20,
+#      chromium (/usr/bin/chromium, or the browser CHROME_PATH names) for the browser tests
 #      missing ones are installed with apt-get when root, else listed and we exit 1
 #   2. npm ci when node_modules is missing or older than package-lock.json
 #   3. scripts/build.sh (native + wasm, incremental)
@@ -20,6 +21,12 @@ command -v em++ >/dev/null 2>&1 || need_pkg emscripten
 [[ -f /usr/include/nlohmann/json.hpp ]] || need_pkg nlohmann-json3-dev
 [[ -f /usr/include/fmt/format.h ]] || need_pkg libfmt-dev
 [[ -f /usr/include/doctest/doctest.h ]] || need_pkg doctest-dev
+# headless Chromium for tests/browser (driven by playwright-core, which downloads no browser)
+if [[ -n "${CHROME_PATH:-}" ]]; then
+  [[ -x "$CHROME_PATH" ]] || { echo "bootstrap: CHROME_PATH=$CHROME_PATH is not an executable" >&2; exit 1; }
+else
+  [[ -x /usr/bin/chromium ]] || need_pkg chromium
+fi
 
 node_ok=0
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
