@@ -1,2 +1,181 @@
-// Package entry declarations. For now they re-export the low-level core layer.
+// Declarations of the package root, 'webllm-monitor'. Hand-written; checked by tests/types/.
+import type {
+  CacheLookupEvent,
+  ExportDocument,
+  GenerationEvent,
+  GenerationRecord,
+  MemorySnapshot,
+  Metrics,
+  ModelLoadEvent,
+  MonitorConfig,
+  OperationEvent,
+  Status,
+} from './core.js';
+
 export * from './core.js';
+
+/** Options of createMonitor. Every option is optional; unknown options are refused. */
+export interface MonitorOptions extends MonitorConfig {
+  /** Structured log entries at every level (default: warn and error only). */
+  debug?: boolean;
+  /** Save the export periodically and on pagehide, and restore it on the next createMonitor. */
+  persist?: false | 'localStorage' | 'indexedDB';
+  /** Storage key (default 'webllm-monitor'). */
+  persistKey?: string;
+  /** How often to save, in ms (default 30000). */
+  persistIntervalMs?: number;
+  /** Memory sampling period in ms (default 5000; 0 turns periodic sampling off). */
+  sampleIntervalMs?: number;
+  /** Sample memory (default true). */
+  memory?: boolean;
+  /** Record WebGPU adapter information and device losses (default true where navigator.gpu exists). */
+  webgpu?: boolean;
+  /** Estimate GPU memory by tracking GPUBuffer creation and destruction in this realm (default false). */
+  gpuBuffers?: boolean;
+  /** Type tag of calls that have none (default 'default'). */
+  defaultType?: string;
+  /** WebLLM's hasModelInCache, to tell loads from cache before they start. */
+  hasModelInCache?: (modelId: string, appConfig?: unknown) => Promise<boolean>;
+  /** Minimum ms between subscriber notifications (default 250). */
+  throttleMs?: number;
+  /** Refused manual events throw a TypeError instead of returning { ok: false }. */
+  strict?: boolean;
+  /** Where log entries and printMetrics() go (default: console). */
+  logger?: Pick<Console, 'debug' | 'info' | 'warn' | 'error' | 'log'> & Partial<Pick<Console, 'table'>>;
+}
+
+/** Outcome of a manual record call. */
+export type RecordResult = { ok: true } | { ok: false; field: string; message: string };
+
+/** A generation recorded by hand: startedAt defaults to now - durationMs, type to the default. */
+export type ManualGenerationEvent = Omit<GenerationEvent, 'startedAt'> & { startedAt?: number };
+export type ManualModelLoadEvent = Omit<ModelLoadEvent, 'startedAt'> & { startedAt?: number };
+export type ManualCacheLookupEvent = Omit<CacheLookupEvent, 'timestamp'> & { timestamp?: number };
+export type ManualOperationEvent = Omit<OperationEvent, 'startedAt'> & { startedAt?: number };
+
+export interface LoadingStatus {
+  model: string;
+  /** 0..1 as WebLLM reports it (restarts at 0 for the loading-from-cache phase). */
+  progress: number;
+  /** Seconds since the load started, as WebLLM reports it. */
+  timeElapsed: number;
+  text: string;
+}
+
+export interface MonitorStatus extends Status {
+  /** A model is loaded and no load is running. */
+  ready: boolean;
+  loading: LoadingStatus | null;
+  loadedModels: string[];
+  debug: boolean;
+  persist: false | 'localStorage' | 'indexedDB';
+  /** Failures of the monitoring itself (the app was not affected). */
+  faults: number;
+}
+
+export interface MonitorSnapshot {
+  metrics: Metrics;
+  status: MonitorStatus;
+}
+
+/** The commands installConsole() puts on globalThis. */
+export interface ConsoleCommands {
+  monitor: Monitor;
+  help(): string;
+  printMetrics(): string;
+  getMetrics(): Metrics;
+  getStatus(): MonitorStatus;
+  getAllGenerations(): GenerationRecord[];
+  getMemorySnapshots(): MemorySnapshot[];
+  exportMetrics(): string;
+  exportCSV(): string;
+  downloadMetrics(filename?: string): string | null;
+  downloadCSV(filename?: string): string | null;
+  importMetrics(json: string | ExportDocument): void;
+  mergeMetrics(...jsons: (string | ExportDocument)[]): void;
+  resetMetrics(): void;
+}
+
+export interface LogEntry {
+  timestamp: string;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  service: string;
+  message: string;
+  [field: string]: unknown;
+}
+
+export declare class Monitor {
+  private constructor();
+  /** Wraps a WebLLM engine; the returned engine behaves exactly like it and every call is measured. */
+  wrap<E extends object>(engine: E): E;
+  /** Creates an engine with the app's factory and wraps it, measuring the first load too. */
+  createEngine<E extends object, C = unknown, O = unknown>(
+    factory: (modelId: string | string[], engineConfig?: C, chatOpts?: O) => Promise<E>,
+    modelId: string | string[],
+    engineConfig?: C,
+    chatOpts?: O,
+  ): Promise<E>;
+  /** Tags the engine calls `fn` makes synchronously (before its first await) with `type`. */
+  withType<T>(type: string, fn: () => T): T;
+
+  recordGeneration(event: ManualGenerationEvent): RecordResult;
+  recordModelLoad(event: ManualModelLoadEvent): RecordResult;
+  recordCacheLookup(event: ManualCacheLookupEvent): RecordResult;
+  recordOperation(event: ManualOperationEvent): RecordResult;
+  /** Times `fn` as operation `name`; returns its result or rethrows its error unchanged. */
+  track<T>(name: string, fn: () => T): T;
+  /** Takes a labelled memory sample now. */
+  snapshotMemory(label: string): Promise<void>;
+
+  getStatus(): MonitorStatus;
+  getMetrics(): Metrics;
+  getAllGenerations(): GenerationRecord[];
+  getMemorySnapshots(): MemorySnapshot[];
+  /** The export document as JSON text. */
+  exportMetrics(): string;
+  /** Replaces this monitor's data; throws an Error with `path` naming the JSON path; nothing changes then. */
+  importMetrics(json: string | ExportDocument): void;
+  /** Adds exports to this monitor's data, all or nothing. */
+  mergeMetrics(...jsons: (string | ExportDocument)[]): void;
+  /** One row per generation in the history, with a header. */
+  exportCSV(): string;
+  /** console.table of the main series plus the text report; returns the report. */
+  printMetrics(): string;
+  /** Downloads the export as JSON (browsers); the file name, or null without a DOM. */
+  downloadMetrics(filename?: string): string | null;
+  /** Downloads the generations as CSV (browsers); the file name, or null without a DOM. */
+  downloadCSV(filename?: string): string | null;
+  resetMetrics(): void;
+  /** Throttled notifications after changes, and one right away; returns the unsubscribe function. */
+  subscribe(listener: (snapshot: MonitorSnapshot) => void): () => void;
+  /** Puts the console commands on globalThis[name]; returns a function that removes them. */
+  installConsole(name?: string): () => void;
+  /** Stops samplers and timers, saves a last time when persisting, frees the wasm memory. */
+  dispose(): Promise<void>;
+  readonly disposed: boolean;
+  /** The last 100 log entries written. */
+  readonly logEntries: LogEntry[];
+}
+
+/** Creates a monitor; the WebAssembly core is loaded once per page and shared. */
+export function createMonitor(options?: MonitorOptions): Promise<Monitor>;
+
+/** The CSV columns of exportCSV(), in order. */
+export const CSV_COLUMNS: readonly string[];
+
+/** Name and message of an error as WebLLM reports it (worker engines' "Name: message" strings too). */
+export function classifyError(err: unknown): { name: string; message: string };
+
+/**
+ * Tracks GPUBuffer creation and destruction in a realm (call it inside the worker of a worker
+ * engine) to estimate GPU memory held; idempotent per realm. null where the realm has no WebGPU.
+ * `onDevice` is called for every device that creates a buffer (to watch its `lost` promise).
+ */
+export function installGpuBufferTracking(
+  scope?: typeof globalThis,
+  options?: { onDevice?: (device: unknown) => void },
+): {
+  bytes(): number;
+  buffers(): number;
+  uninstall(): void;
+} | null;

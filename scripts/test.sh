@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every suite against what scripts/build.sh built: native doctest, the same suite compiled to
-# wasm under Node, then the JS tests (node:test). Exits non-zero if any suite fails; runs all.
+# wasm under Node, the JS tests (node:test), then the browser tests (node:test driving headless
+# Chromium). Exits non-zero if any suite fails; runs all.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
@@ -30,6 +31,22 @@ if [[ ${#js_tests[@]} -eq 0 ]]; then
 else
   run "js tests (node --test, ${#js_tests[@]} files)" node --test "${js_tests[@]}"
 fi
+
+shopt -s nullglob
+browser_tests=(tests/browser/*.test.mjs)
+shopt -u nullglob
+if [[ ${#browser_tests[@]} -eq 0 ]]; then
+  section "browser tests (node --test)"
+  echo "-- no tests/browser/*.test.mjs found"
+  failed+=("browser tests (none found)")
+else
+  # headless Chromium (CHROME_PATH or /usr/bin/chromium) through playwright-core; screenshots
+  # land in test-results/browser/
+  run "browser tests (node --test, ${#browser_tests[@]} files)" node --test "${browser_tests[@]}"
+fi
+
+# The hand-written declarations, checked by a type-test file (lines under expect-error must fail).
+run "types (tsc -p tests/types)" node_modules/.bin/tsc -p tests/types
 
 section "summary"
 if [[ ${#failed[@]} -gt 0 ]]; then

@@ -1,0 +1,597 @@
+// createMonitor: the object web apps use. It owns one MonitorCore (every statistic is computed
+// there), wraps WebLLM engines, runs the samplers, persists, notifies subscribers, and offers the
+// reading, export and console commands. It never throws into the monitored app from the paths
+// the app does not call directly (wrapped engines, samplers, timers, persistence).
+
+import { MonitorCore, loadCore } from './core.js';
+import { createLogger, errorFields } from './log.js';
+import { CSV_COLUMNS, defaultFilename, downloadText, summaryRows, toCSV } from './output.js';
+import { createPersistence } from './persist.js';
+import { createMemorySampler, createWebGpuSampler } from './samplers.js';
+import { createEngine as createWrappedEngine, wrapEngine } from './wrapper.js';
+
+const OPTION_NAMES = [
+  'historySize', 'prices', 'currency', 'thresholds', 'debug', 'persist', 'persistKey', 'persistIntervalMs',
+  'sampleIntervalMs', 'memory', 'webgpu', 'gpuBuffers', 'defaultType', 'hasModelInCache', 'throttleMs',
+  'strict', 'logger',
+];
+
+const CONSOLE_COMMANDS = [
+  'printMetrics', 'getMetrics', 'getStatus', 'getAllGenerations', 'getMemorySnapshots', 'exportMetrics',
+  'exportCSV', 'downloadMetrics', 'downloadCSV', 'importMetrics', 'mergeMetrics', 'resetMetrics',
+];
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+function fail(field, expected, value) {
+  throw new TypeError(`createMonitor: options.${field}: expected ${expected}, got ${describe(value)}`);
+}
+
+/** Checks the options that are the JS layer's own (the core checks its own on configure). */
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new TypeError(`createMonitor: options: expected an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key))
+      throw new TypeError(`createMonitor: options.${key}: unknown option (known: ${OPTION_NAMES.join(', ')})`);
+  }
+  const o = options;
+  for (const key of ['debug', 'memory', 'webgpu', 'gpuBuffers', 'strict'])
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') fail(key, 'true or false', o[key]);
+  for (const key of ['sampleIntervalMs', 'throttleMs'])
+    if (o[key] !== undefined && !(typeof o[key] === 'number' && Number.isFinite(o[key]) && o[key] >= 0))
+      fail(key, 'a number of milliseconds >= 0', o[key]);
+  if (o.persistIntervalMs !== undefined && !(typeof o.persistIntervalMs === 'number' && Number.isFinite(o.persistIntervalMs) && o.persistIntervalMs > 0))
+    fail('persistIntervalMs', 'a number of milliseconds > 0', o.persistIntervalMs);
+  if (o.persist !== undefined && o.persist !== false && o.persist !== 'localStorage' && o.persist !== 'indexedDB')
+    fail('persist', "false, 'localStorage' or 'indexedDB'", o.persist);
+  for (const key of ['persistKey', 'defaultType'])
+    if (o[key] !== undefined && (typeof o[key] !== 'string' || o[key] === '')) fail(key, 'a non-empty string', o[key]);
+  if (o.hasModelInCache !== undefined && typeof o.hasModelInCache !== 'function')
+    fail('hasModelInCache', 'a function (modelId, appConfig) => Promise<boolean>', o.hasModelInCache);
+  if (o.logger !== undefined && (o.logger === null || typeof o.logger !== 'object')) fail('logger', 'a console-like object', o.logger);
+}
+
+/**
+ * Creates a monitor. Loads the WebAssembly core once per page (later calls reuse it), restores
+ * the last persisted session when `persist` is set, and starts the samplers.
+ * @param {object} [options] see `MonitorOptions` in index.d.ts
+ * @returns {Promise<Monitor>}
+ */
+export async function createMonitor(options = {}) {
+  checkOptions(options);
+  const coreConfig = {};
+  for (const key of ['historySize', 'prices', 'currency', 'thresholds'])
+    if (options[key] !== undefined) coreConfig[key] = options[key];
+  const [module, core] = await Promise.all([loadCore(), MonitorCore.create(coreConfig)]);
+  const monitor = new Monitor(module, core, options, TOKEN);
+  await monitor._start();
+  return monitor;
+}
+
+const TOKEN = Symbol('createMonitor');
+
+export class Monitor {
+  #module;
+  /** @type {MonitorCore | null} */ #core;
+  #options;
+  #log;
+  #strict;
+  #defaultType;
+  /** The type set by withType() for calls made while its function runs synchronously. */
+  /** @type {string | undefined} */ #currentType = undefined;
+  /** Live status the core does not know: loading progress and the model in use. */
+  #loading = null;
+  #loadedModels = new Set();
+  #faults = 0;
+  #memorySampler = null;
+  #webgpuSampler = null;
+  #persistence = null;
+  /** @type {Set<(snapshot: object) => void>} */ #listeners = new Set();
+  #throttleMs;
+  #notifyTimer = null;
+  #lastNotify = 0;
+  /** @type {(() => void) | null} */ #uninstallConsole = null;
+  #hooks;
+
+  /** Use `await createMonitor(options)`. */
+  constructor(module, core, options, token) {
+    if (token !== TOKEN) throw new TypeError('Monitor: use `await createMonitor(options)`');
+    this.#module = module;
+    this.#core = core;
+    this.#options = options;
+    this.#strict = options.strict === true;
+    this.#defaultType = options.defaultType ?? 'default';
+    this.#throttleMs = options.throttleMs ?? 250;
+    this.#log = createLogger({ debug: options.debug === true, sink: options.logger ?? globalThis.console });
+    this.#hooks = this.#makeHooks();
+  }
+
+  /** @internal Restores persisted data and starts samplers; called once by createMonitor. */
+  async _start() {
+    const o = this.#options;
+    if (o.persist) {
+      this.#persistence = createPersistence({
+        kind: o.persist,
+        key: o.persistKey ?? 'webllm-monitor',
+        intervalMs: o.persistIntervalMs ?? 30_000,
+        save: () => this.#core.exportJson(),
+        fault: (where, err) => this.#fault(where, err),
+      });
+      const text = await this.#persistence.restore();
+      if (text !== null) {
+        try {
+          this.#core.importJson(text);
+          this.#log.info('restored the persisted session', { key: o.persistKey ?? 'webllm-monitor', bytes: text.length });
+        } catch (err) {
+          this.#log.warn('discarded a corrupt persisted session', { ...errorFields(err), path: err.path });
+          await this.#persistence.clear();
+        }
+      }
+      this.#persistence.start();
+    }
+    // Also without navigator.gpu: the sampler then records `available: false`, which is news.
+    if (o.webgpu !== false) {
+      this.#webgpuSampler = createWebGpuSampler({
+        recordInfo: (info) => this.#recordQuietly('recordWebGpu', info),
+        recordDeviceLost: (e) => {
+          this.#recordQuietly('recordDeviceLost', e);
+          this.#log.error('WebGPU device lost', { reason: e.reason, message: e.message });
+          this.#changed();
+        },
+        trackBuffers: o.gpuBuffers === true,
+        fault: (where, err) => this.#fault(where, err),
+      });
+      // Not awaited: requesting an adapter takes a while and must not delay the app.
+      this.#webgpuSampler.start().then(() => this.#changed(), (err) => this.#fault('webgpu.start', err));
+    }
+    if (o.memory !== false && o.sampleIntervalMs !== 0) {
+      this.#memorySampler = createMemorySampler({
+        intervalMs: o.sampleIntervalMs ?? 5000,
+        record: (sample) => this.#recordQuietly('recordMemorySample', sample),
+        wasmHeapBytes: () => this.#module.HEAPU8.length,
+        gpuBufferBytes: () => this.#webgpuSampler?.gpuBufferBytes(),
+        fault: (where, err) => this.#fault(where, err),
+      });
+      this.#memorySampler.start();
+    }
+    this.#log.debug('monitor ready', { debug: o.debug === true, persist: o.persist ?? false });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Engines
+
+  /**
+   * Wraps a WebLLM engine (MLCEngine, WebWorkerMLCEngine, ServiceWorkerMLCEngine or the same
+   * shape): the app uses the returned engine exactly as the original, and every call is measured.
+   */
+  wrap(engine) {
+    this.#live();
+    return wrapEngine(engine, this.#hooks);
+  }
+
+  /**
+   * Creates an engine with the app's factory (CreateMLCEngine, CreateWebWorkerMLCEngine...) and
+   * wraps it, so that the first load is measured too. The app's initProgressCallback is still called.
+   */
+  createEngine(factory, modelId, engineConfig, chatOpts) {
+    this.#live();
+    return createWrappedEngine(factory, modelId, engineConfig, chatOpts, this.#hooks);
+  }
+
+  /**
+   * Runs `fn` with `type` as the type tag of every engine call it makes synchronously (before its
+   * first await), and returns what `fn` returns. A request's own `monitorType` field wins.
+   */
+  withType(type, fn) {
+    if (typeof type !== 'string' || type === '') throw new TypeError(`withType: type: expected a non-empty string, got ${describe(type)}`);
+    if (typeof fn !== 'function') throw new TypeError(`withType: fn: expected a function, got ${describe(fn)}`);
+    const previous = this.#currentType;
+    this.#currentType = type;
+    try {
+      return fn();
+    } finally {
+      this.#currentType = previous;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Manual ingestion: for other engines and pipeline stages. Each returns { ok: true } or
+  // { ok: false, field, message }; with `strict: true` a refusal throws a TypeError instead.
+
+  /** Records one generation; `startedAt` defaults to now - durationMs, `type` to the default type. */
+  recordGeneration(event) {
+    return this.#record('recordGeneration', event, (e) => ({
+      ...e,
+      type: e.type ?? this.#currentType ?? this.#defaultType,
+      startedAt: e.startedAt ?? (typeof e.durationMs === 'number' ? Date.now() - e.durationMs : undefined),
+    }));
+  }
+
+  /** Records one model load; `startedAt` defaults to now - durationMs. */
+  recordModelLoad(event) {
+    return this.#record('recordModelLoad', event, (e) => ({
+      ...e,
+      startedAt: e.startedAt ?? (typeof e.durationMs === 'number' ? Date.now() - e.durationMs : undefined),
+    }));
+  }
+
+  /** Records one lookup in a named cache: `{ cache, hit }`; `timestamp` defaults to now. */
+  recordCacheLookup(event) {
+    return this.#record('recordCacheLookup', event, (e) => ({ ...e, timestamp: e.timestamp ?? Date.now() }));
+  }
+
+  /** Records one run of a pipeline stage: `{ name, durationMs, success }`; `startedAt` defaults to now - durationMs. */
+  recordOperation(event) {
+    return this.#record('recordOperation', event, (e) => ({
+      ...e,
+      startedAt: e.startedAt ?? (typeof e.durationMs === 'number' ? Date.now() - e.durationMs : undefined),
+    }));
+  }
+
+  /**
+   * Times `fn` (sync or async) as the operation `name`: records its duration and whether it
+   * succeeded, and returns its result or rethrows its error, unchanged.
+   */
+  track(name, fn) {
+    if (typeof fn !== 'function') throw new TypeError(`track: fn: expected a function, got ${describe(fn)}`);
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    const done = (error) => {
+      try {
+        const e = { name, startedAt, durationMs: performance.now() - t0, success: error === undefined };
+        if (error !== undefined) e.error = error;
+        this.#recordQuietly('recordOperation', e);
+      } catch (err) {
+        this.#fault('track', err);
+      }
+    };
+    let result;
+    try {
+      result = fn();
+    } catch (err) {
+      done(err ?? new Error(String(err)));
+      throw err;
+    }
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      return result.then(
+        (value) => {
+          done(undefined);
+          return value;
+        },
+        (err) => {
+          done(err ?? new Error(String(err)));
+          throw err;
+        },
+      );
+    }
+    done(undefined);
+    return result;
+  }
+
+  /** Takes a labelled memory sample now (when the memory sampler runs). */
+  snapshotMemory(label) {
+    return this.#memorySampler ? this.#memorySampler.snapshot(label) : Promise.resolve();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading
+
+  /** Health, model, loading progress and counts. */
+  getStatus() {
+    const core = this.#live();
+    const s = core.status();
+    return {
+      ...s,
+      ready: this.#loading === null && this.#loadedModels.size > 0,
+      loading: this.#loading ? { ...this.#loading } : null,
+      loadedModels: [...this.#loadedModels],
+      debug: this.#options.debug === true,
+      persist: this.#options.persist ?? false,
+      faults: this.#faults,
+    };
+  }
+
+  /** The export's `metrics` object: every statistic, the windows, health. */
+  getMetrics() {
+    return this.#live().metrics();
+  }
+
+  /** The last `historySize` generations, oldest first. */
+  getAllGenerations() {
+    return this.#live().generations();
+  }
+
+  /** The last `historySize` memory samples, oldest first. */
+  getMemorySnapshots() {
+    return this.#live().memorySnapshots();
+  }
+
+  /** The whole export document as JSON text (schema: webllm-monitor/schema.json). */
+  exportMetrics() {
+    return this.#live().exportJson();
+  }
+
+  /** Replaces this monitor's data with an export's; throws an Error naming the JSON path, nothing changed. */
+  importMetrics(json) {
+    this.#live().importJson(json);
+    this.#changed();
+  }
+
+  /** Adds one or more exports to this monitor's data (counts add, sketches merge exactly). */
+  mergeMetrics(...jsons) {
+    this.#live().mergeAll(jsons);
+    this.#changed();
+  }
+
+  /** One CSV row per generation in the history, with a header. */
+  exportCSV() {
+    return toCSV(this.#live().generations());
+  }
+
+  /** Prints a table of the main series and the text report to the console; returns the report. */
+  printMetrics() {
+    const core = this.#live();
+    const report = core.report();
+    const out = this.#options.logger ?? globalThis.console;
+    try {
+      if (typeof out.table === 'function') out.table(summaryRows(core.metrics()));
+      out.log(report);
+    } catch (err) {
+      this.#fault('printMetrics', err);
+    }
+    return report;
+  }
+
+  /** Downloads the export as a JSON file (browsers); returns the file name, or null without a DOM. */
+  downloadMetrics(filename) {
+    return this.#download(this.exportMetrics(), filename ?? defaultFilename('json'), 'application/json');
+  }
+
+  /** Downloads the generations as a CSV file (browsers); returns the file name, or null without a DOM. */
+  downloadCSV(filename) {
+    return this.#download(this.exportCSV(), filename ?? defaultFilename('csv'), 'text/csv');
+  }
+
+  /** Forgets every event (configuration and subscriptions stay). */
+  resetMetrics() {
+    this.#live().reset();
+    this.#changed();
+  }
+
+  /**
+   * Calls `listener({ metrics, status })` after changes, at most once per `throttleMs` (default
+   * 250 ms), and once right away. Returns the function that unsubscribes.
+   */
+  subscribe(listener) {
+    if (typeof listener !== 'function') throw new TypeError(`subscribe: listener: expected a function, got ${describe(listener)}`);
+    this.#live();
+    this.#listeners.add(listener);
+    queueMicrotask(() => {
+      if (this.#listeners.has(listener) && this.#core) this.#deliver([listener]);
+    });
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Puts the console commands on globalThis[name] (default `webllmMonitor`): printMetrics(),
+   * getMetrics(), downloadMetrics()... Returns a function that removes them.
+   */
+  installConsole(name = 'webllmMonitor') {
+    this.#live();
+    if (typeof name !== 'string' || name === '') throw new TypeError(`installConsole: name: expected a non-empty string, got ${describe(name)}`);
+    const commands = { monitor: this, help: () => this.#help(name) };
+    for (const c of CONSOLE_COMMANDS) commands[c] = (...args) => this[c](...args);
+    this.#uninstallConsole?.();
+    globalThis[name] = commands;
+    this.#uninstallConsole = () => {
+      if (globalThis[name] === commands) delete globalThis[name];
+      this.#uninstallConsole = null;
+    };
+    this.#log.debug('console commands installed', { name });
+    return this.#uninstallConsole;
+  }
+
+  /** Stops samplers and timers, saves a last time when persisting, and frees the wasm memory. */
+  async dispose() {
+    if (this.#core === null) return;
+    this.#memorySampler?.stop();
+    this.#webgpuSampler?.stop();
+    if (this.#persistence) {
+      await this.#persistence.saveNow();
+      this.#persistence.stop();
+    }
+    if (this.#notifyTimer !== null) clearTimeout(this.#notifyTimer);
+    this.#notifyTimer = null;
+    this.#listeners.clear();
+    this.#uninstallConsole?.();
+    const core = this.#core;
+    this.#core = null;
+    core.dispose();
+  }
+
+  /** True once dispose() has run. */
+  get disposed() {
+    return this.#core === null;
+  }
+
+  /** The structured log's last 100 entries (those written at the current level). */
+  get logEntries() {
+    return [...this.#log.recent];
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Internals
+
+  #live() {
+    if (this.#core === null) throw new Error('webllm-monitor: this monitor was disposed');
+    return this.#core;
+  }
+
+  #help(name) {
+    const lines = [
+      `${name}.printMetrics()       tables and the text report`,
+      `${name}.getMetrics()         every statistic as an object`,
+      `${name}.getStatus()          health, model, loading progress`,
+      `${name}.getAllGenerations()  the recent generations`,
+      `${name}.downloadMetrics()    the export as a JSON file`,
+      `${name}.downloadCSV()        the generations as a CSV file`,
+      `${name}.exportMetrics()      the export as JSON text`,
+      `${name}.resetMetrics()       forget everything`,
+    ];
+    const text = lines.join('\n');
+    (this.#options.logger ?? globalThis.console).log(text);
+    return text;
+  }
+
+  #download(text, filename, mime) {
+    if (typeof filename !== 'string' || filename === '')
+      throw new TypeError(`download: filename: expected a non-empty string, got ${describe(filename)}`);
+    if (downloadText(text, filename, mime)) {
+      this.#log.debug('download started', { filename, bytes: text.length });
+      return filename;
+    }
+    this.#log.warn('no document to download from: use exportMetrics() or exportCSV() instead', { filename });
+    return null;
+  }
+
+  /** Records a manual event through the core, flushing at once so that the caller gets the outcome. */
+  #record(method, event, complete) {
+    const core = this.#live();
+    const e = event !== null && typeof event === 'object' && !Array.isArray(event) ? complete(event) : event;
+    core.flush(); // start from a clean slate so the outcome below is this event's
+    core[method](e);
+    const { rejected } = core.flush();
+    this.#changed();
+    if (rejected.length === 0) return { ok: true };
+    const { field, message } = rejected[rejected.length - 1];
+    this.#log.warn('event refused', { method, field, message });
+    if (this.#strict) {
+      const err = new TypeError(message);
+      /** @type {any} */ (err).field = field;
+      throw err;
+    }
+    return { ok: false, field, message };
+  }
+
+  /**
+   * Records the monitor's own measurements (from the wrapper, track(), samplers); never throws.
+   * A refusal here means odd engine data or a bug of ours: it is logged, and counted by the core.
+   */
+  #recordQuietly(method, event) {
+    const core = this.#core;
+    if (core === null) return;
+    try {
+      core[method](event);
+      for (const r of core.flush().rejected) this.#log.warn('event refused', { method, field: r.field, message: r.message });
+      this.#changed();
+    } catch (err) {
+      this.#fault(method, err);
+    }
+  }
+
+  #fault(where, err) {
+    this.#faults++;
+    this.#log.error('monitoring fault (the app is not affected)', { where, ...errorFields(err) });
+  }
+
+  /** Something changed: notify subscribers, throttled. */
+  #changed() {
+    if (this.#listeners.size === 0 || this.#notifyTimer !== null || this.#core === null) return;
+    const wait = Math.max(0, this.#lastNotify + this.#throttleMs - Date.now());
+    this.#notifyTimer = setTimeout(() => {
+      this.#notifyTimer = null;
+      if (this.#core !== null) this.#deliver([...this.#listeners]);
+    }, wait);
+    /** @type {any} */ (this.#notifyTimer).unref?.();
+  }
+
+  #deliver(listeners) {
+    this.#lastNotify = Date.now();
+    let snapshot;
+    try {
+      snapshot = { metrics: this.#core.metrics(), status: this.getStatus() };
+    } catch (err) {
+      this.#fault('subscribe', err);
+      return;
+    }
+    for (const l of listeners) {
+      try {
+        l(snapshot);
+      } catch (err) {
+        this.#fault('subscriber', err);
+      }
+    }
+  }
+
+  /** The contract between the engine wrapper and this monitor (see js/wrapper.js). */
+  #makeHooks() {
+    const quiet = (method) => (event) => this.#recordQuietly(method, event);
+    return {
+      now: () => Date.now(),
+      clock: () => performance.now(),
+      typeFor: (request) => {
+        const tagged = request && typeof request === 'object' ? request.monitorType : undefined;
+        return typeof tagged === 'string' && tagged !== '' ? tagged : (this.#currentType ?? this.#defaultType);
+      },
+      recordGeneration: (event) => {
+        quiet('recordGeneration')(event);
+        if (event.errorName) {
+          this.#log.warn('generation failed', { model: event.model, type: event.type, errorName: event.errorName, errorMessage: event.errorMessage });
+        } else {
+          this.#log.debug('generation', {
+            model: event.model, type: event.type, durationMs: event.durationMs, ttftMs: event.ttftMs,
+            completionTokens: event.completionTokens, finishReason: event.finishReason,
+          });
+        }
+      },
+      recordModelLoad: (event) => {
+        quiet('recordModelLoad')(event);
+        if (event.errorName) {
+          this.#log.error('model load failed', { model: event.model, errorName: event.errorName, errorMessage: event.errorMessage });
+        } else {
+          this.#log.info('model loaded', { model: event.model, durationMs: event.durationMs, fromCache: event.fromCache, bytesFetched: event.bytesFetched });
+        }
+      },
+      loadStarted: ({ model }) => {
+        this.#loading = { model, progress: 0, timeElapsed: 0, text: '' };
+        void this.snapshotMemory('before-init');
+        this.#changed();
+      },
+      loadProgress: ({ model, progress, timeElapsed, text }) => {
+        this.#loading = { model, progress, timeElapsed, text };
+        this.#log.debug('load progress', { model, progress, text });
+        this.#changed();
+      },
+      loadFinished: ({ model, ok }) => {
+        this.#loading = null;
+        if (ok) for (const m of String(model).split('+')) this.#loadedModels.add(m);
+        void this.snapshotMemory('after-init');
+        this.#changed();
+      },
+      unloaded: ({ model }) => {
+        if (model === undefined || model === null) this.#loadedModels.clear();
+        else for (const m of String(model).split('+')) this.#loadedModels.delete(m);
+        this.#changed();
+      },
+      generationStarted: () => {
+        void this.snapshotMemory('before-generation');
+      },
+      generationFinished: () => {
+        void this.snapshotMemory('after-generation');
+      },
+      hasModelInCache: this.#options.hasModelInCache,
+      fault: (where, err) => this.#fault(where, err),
+    };
+  }
+}
+
+export { CSV_COLUMNS };

@@ -1,0 +1,80 @@
+// Compile-time checks of the package's declarations (tsc --noEmit -p tests/types). The lines under
+// an expect-error directive must fail to type-check; the rest must pass.
+import {
+  createMonitor,
+  classifyError,
+  installGpuBufferTracking,
+  MonitorCore,
+  reportFromExport,
+  schemaVersion,
+  type Metrics,
+  type Monitor,
+  type MonitorSnapshot,
+  type RecordResult,
+} from 'webllm-monitor';
+import { SimulatedMLCEngine, CreateSimulatedMLCEngine } from 'webllm-monitor/simulated-engine';
+
+async function main(): Promise<void> {
+  const monitor: Monitor = await createMonitor({ debug: true, historySize: 500, persist: 'indexedDB', gpuBuffers: true });
+  // @ts-expect-error persist takes only the two storage kinds
+  await createMonitor({ persist: 'cookies' });
+  // @ts-expect-error debug is a boolean
+  await createMonitor({ debug: 'yes' });
+
+  const engine = await monitor.createEngine(CreateSimulatedMLCEngine, 'Llama-3.2-1B-Instruct-q4f16_1-MLC');
+  const wrapped: SimulatedMLCEngine = monitor.wrap(new SimulatedMLCEngine());
+  void wrapped;
+  void engine;
+
+  const r: RecordResult = monitor.recordGeneration({ model: 'm', durationMs: 1200, ttftMs: 300, completionTokens: 40 });
+  if (!r.ok) {
+    const field: string = r.field;
+    void field;
+  }
+  // @ts-expect-error durationMs is a number
+  monitor.recordGeneration({ model: 'm', durationMs: '1200' });
+  monitor.recordCacheLookup({ cache: 'rag', hit: true });
+  monitor.recordOperation({ name: 'retrieval', durationMs: 12, success: true });
+  monitor.recordModelLoad({ model: 'm', durationMs: 4000, fromCache: 'unknown' });
+
+  const n: number = monitor.track('sync', () => 42);
+  const s: Promise<string> = monitor.track('async', async () => 'x');
+  void n;
+  void s;
+  const tagged: Promise<number> = monitor.withType('enhance_summary', async () => 1);
+  void tagged;
+
+  const metrics: Metrics = monitor.getMetrics();
+  const p95: number | null = metrics.generations.ttftMs.p95;
+  void p95;
+  const status = monitor.getStatus();
+  const ready: boolean = status.ready;
+  void ready;
+  const unsubscribe: () => void = monitor.subscribe((snap: MonitorSnapshot) => void snap.metrics.cache.hitRate);
+  unsubscribe();
+  const json: string = monitor.exportMetrics();
+  monitor.importMetrics(json);
+  monitor.mergeMetrics(json, JSON.parse(json));
+  const csv: string = monitor.exportCSV();
+  void csv;
+  const file: string | null = monitor.downloadMetrics();
+  void file;
+  const remove: () => void = monitor.installConsole();
+  remove();
+  await monitor.dispose();
+
+  const core = await MonitorCore.create({ historySize: 10 });
+  core.recordDurations('embed', new Float64Array([1, 2, 3]));
+  const report: string = await reportFromExport(core.exportJson());
+  void report;
+  const v: 1 = schemaVersion;
+  void v;
+  const { name } = classifyError('DeviceLostError: lost');
+  void name;
+  const tracking = installGpuBufferTracking();
+  // @ts-expect-error null where the realm has no WebGPU
+  tracking.bytes();
+  const bytes: number | undefined = tracking?.bytes();
+  void bytes;
+}
+void main;
