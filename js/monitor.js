@@ -90,6 +90,7 @@ export class Monitor {
   #loading = null;
   #loadedModels = new Set();
   #faults = 0;
+  #inFault = false;
   #memorySampler = null;
   #webgpuSampler = null;
   #persistence = null;
@@ -498,9 +499,25 @@ export class Monitor {
     }
   }
 
+  /**
+   * A failure of the monitoring itself (storage full, a sampler API missing, a listener bug):
+   * logged, counted in getStatus().faults, and recorded as a failed operation
+   * "webllm-monitor.<where>" so that it shows in the metrics and exports too.
+   */
   #fault(where, err) {
     this.#faults++;
     this.#log.error('monitoring fault (the app is not affected)', { where, ...errorFields(err) });
+    if (this.#inFault || this.#core === null) return;
+    this.#inFault = true;
+    try {
+      const { errorName, errorMessage } = errorFields(err);
+      this.#core.recordOperation({ name: `webllm-monitor.${where}`.slice(0, 256), startedAt: Date.now(), durationMs: 0, success: false, errorName, errorMessage });
+      this.#core.flush();
+    } catch {
+      // the core itself failed: the log entry above is all there is
+    } finally {
+      this.#inFault = false;
+    }
   }
 
   /** Something changed: notify subscribers, throttled. */

@@ -78,3 +78,32 @@ test('a wrapped simulated engine, the console commands, a JSON download, memory 
   assert.match(rows[0], /^startedAt,model,type,operation,durationMs,ttftMs/);
   await b.screenshot(page, 'workload');
 });
+
+test('persist: a page reload restores the saved session; a corrupt save is discarded with a warning', async (t) => {
+  const { page } = await b.open(t, PAGE, { fresh: true });
+  const key = 'wlm-reload-test';
+  const first = await page.evaluate((key) => window.api.persisted(5, key), key);
+  assert.deepEqual({ restored: first.restored, total: first.total }, { restored: 0, total: 5 });
+  assert.ok(first.stored > 1000, 'the export was saved');
+  await page.reload();
+  await b.ready(page);
+  const second = await page.evaluate((key) => window.api.persisted(2, key), key);
+  assert.deepEqual({ restored: second.restored, total: second.total }, { restored: 5, total: 7 }, 'nothing lost across the reload');
+
+  await page.evaluate((key) => localStorage.setItem(key, '{"schemaVersion": 1, "sketches": {"generations": '), key);
+  await page.reload();
+  await b.ready(page);
+  const third = await page.evaluate((key) => window.api.persisted(0, key), key);
+  assert.equal(third.restored, 0);
+  assert.deepEqual(third.warnings, ['discarded a corrupt persisted session']);
+});
+
+test('createMonitor works inside a Web Worker', async (t) => {
+  const { page } = await b.open(t, PAGE, { fresh: true });
+  const result = await page.evaluate(() => window.api.inWorker());
+  assert.equal(result.ok, true, result.error);
+  assert.equal(result.metrics.generations.total, 3);
+  assert.equal(result.metrics.initialization.loads, 1);
+  assert.ok(result.metrics.memory.latest.wasmHeapBytes > 0, 'the memory sampler runs in the worker');
+  assert.equal(result.downloaded, null, 'no download without a document');
+});

@@ -261,3 +261,32 @@ test('the memory sampler records wasm heap samples periodically and stops on dis
   assert.equal(m.getMetrics().memory.latest.wasmHeapBytes, (await loadCore()).HEAPU8.length);
   await m.dispose();
 });
+
+test('a storage failure while persisting is logged and shows in the metrics, never thrown', async () => {
+  const full = {
+    getItem: () => null,
+    setItem: () => {
+      const err = new Error('The quota has been exceeded.');
+      err.name = 'QuotaExceededError';
+      throw err;
+    },
+    removeItem: () => {},
+  };
+  globalThis.localStorage = full;
+  try {
+    const log = recorder();
+    const m = await createMonitor({ memory: false, webgpu: false, logger: log.out, persist: 'localStorage', persistIntervalMs: 30 });
+    m.recordGeneration({ model: 'A', durationMs: 10 });
+    await new Promise((r) => setTimeout(r, 100));
+    const metrics = m.getMetrics();
+    const op = metrics.operations['webllm-monitor.persist.localStorage.write'];
+    assert.ok(op && op.failed >= 1, 'the failed save is a failed operation');
+    assert.ok(metrics.errors.byName.QuotaExceededError >= 1);
+    assert.ok(m.getStatus().faults >= 1);
+    assert.ok(log.calls.some(([k, , e]) => k === 'error' && e?.errorName === 'QuotaExceededError'));
+    assert.equal(metrics.generations.total, 1, 'monitoring goes on');
+    await m.dispose(); // the last save fails too, quietly
+  } finally {
+    delete globalThis.localStorage;
+  }
+});

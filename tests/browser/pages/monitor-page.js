@@ -55,5 +55,27 @@ window.api = {
     return monitor.recordGeneration({ model: MODEL, durationMs: 500, error: err, type: 'chat' });
   },
   exportCSV: () => monitor.exportCSV(),
+  /** A monitor persisted in localStorage: records `n` generations (0: only restores), then closes. */
+  async persisted(n, key) {
+    const m = await createMonitor({ persist: 'localStorage', persistKey: key, sampleIntervalMs: 0, webgpu: false });
+    const restored = m.getMetrics().generations.total;
+    for (let i = 0; i < n; i++) m.recordGeneration({ model: MODEL, durationMs: 100 + i, ttftMs: 10 + i });
+    const total = m.getMetrics().generations.total;
+    const warnings = m.logEntries.filter((e) => e.level === 'warn').map((e) => e.message);
+    await m.dispose(); // saves a last time
+    return { restored, total, warnings, stored: localStorage.getItem(key)?.length ?? 0 };
+  },
+  /** Runs a monitor in a module worker and returns what it reports. */
+  inWorker() {
+    const worker = new Worker('./monitor-worker.js', { type: 'module' });
+    return new Promise((resolve) => {
+      worker.onmessage = (e) => {
+        resolve(e.data);
+        worker.terminate();
+      };
+      worker.onerror = (e) => resolve({ ok: false, error: e.message });
+      worker.postMessage('go');
+    });
+  },
 };
 window.ready = Promise.resolve();
