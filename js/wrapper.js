@@ -568,9 +568,10 @@ class LoadTracker {
             if (values.every((v) => typeof v === 'boolean')) this.cacheAnswer = values.every((v) => v);
             this.cachePending = null;
           },
-          (err) => {
+          () => {
+            // Not a fault: WebLLM's hasModelInCache rejects for a model missing from the app
+            // config, and the load then fails with its own error. The answer stays unknown.
             this.cachePending = null;
-            guard.fault('hooks.hasModelInCache', err);
           },
         );
       } catch (err) {

@@ -117,10 +117,23 @@ test('hasModelInCache, when the monitor has it, decides fromCache', async () => 
   await tick();
   assert.deepEqual(real.log.loads.map((l) => l.fromCache), [false, true]);
 
-  // A hasModelInCache that throws or rejects: reported as a fault, the texts decide.
-  const broken = makeHooks({ hasModelInCache: async () => Promise.reject(new Error('no cache API')) });
-  const e3 = wrapEngine(new SimulatedMLCEngine({ timeScale: 0 }), broken.hooks);
+  // A hasModelInCache that rejects (WebLLM's does for a model missing from the app config):
+  // no answer, not a fault; the texts decide.
+  const rejecting = makeHooks({ hasModelInCache: async () => Promise.reject(new Error('no cache API')) });
+  const e3 = wrapEngine(new SimulatedMLCEngine({ timeScale: 0 }), rejecting.hooks);
   await e3.reload(LLAMA);
+  await tick();
+  assert.equal(rejecting.log.loads[0].fromCache, true);
+  assert.deepEqual(rejecting.log.faults, []);
+
+  // One that throws synchronously is broken: a fault, and the texts decide.
+  const broken = makeHooks({
+    hasModelInCache: () => {
+      throw new TypeError('not a function of WebLLM');
+    },
+  });
+  const e4 = wrapEngine(new SimulatedMLCEngine({ timeScale: 0 }), broken.hooks);
+  await e4.reload(LLAMA);
   await tick();
   assert.equal(broken.log.loads[0].fromCache, true);
   assert.equal(broken.log.faults[0].where, 'hooks.hasModelInCache');
