@@ -12,6 +12,10 @@
 namespace wlm {
 namespace {
 
+// Downscaling maps bucket index i to i >> d, which for negative indices (values below 1) needs an
+// arithmetic right shift: implementation-defined before C++20, true of g++ and clang.
+static_assert((-3 >> 1) == -2 && (std::int32_t{-129} >> 7) == -2, "arithmetic right shift required");
+
 constexpr std::uint64_t kMantissaMask = (1ull << 52) - 1;
 constexpr int kSubBuckets = 1 << ExpHistogram::kMaxScale;  // 128 buckets per octave
 constexpr int kSlotBits = 10;                              // 1024 slots over [1, 2)
