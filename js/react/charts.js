@@ -1,0 +1,213 @@
+// The panel's charts: uPlot instances created once per chart (and again only when the theme's
+// colours change), fed with setData() on updates, resized with a ResizeObserver, destroyed on
+// unmount. The data come from the core: the generation and memory histories, and the latency
+// sketch's exponential histogram buckets (regrouped, never re-estimated).
+
+import * as React from 'react';
+import uPlot from 'uplot';
+import { fmtClock, fmtInt, fmtMsShort, fmtTime } from './format.js';
+
+const h = React.createElement;
+const { useEffect, useRef } = React;
+
+const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+/**
+ * Regroups an OpenTelemetry-layout exponential histogram ({ scale, offset, counts }: bucket i
+ * covers (2^((offset+i)/2^scale), 2^((offset+i+1)/2^scale)]) into at most `maxBins` bars by
+ * merging 2^k neighbours (the same exact downscaling the core does); the zero bucket becomes a
+ * bar of its own. The bars' counts sum to the histogram's count.
+ * @param {{ scale: number, offset: number, counts: number[], zeroCount?: number } | null | undefined} hist
+ * @param {number} [maxBins]
+ * @returns {{ lo: number, hi: number, count: number }[]}
+ */
+export function histogramBins(hist, maxBins = 40) {
+  if (!hist || !Array.isArray(hist.counts)) return [];
+  const { scale, offset, counts } = hist;
+  const bins = [];
+  if (hist.zeroCount > 0) bins.push({ lo: 0, hi: 0, count: hist.zeroCount });
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i] > 0) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  if (first < 0) return bins;
+  const a = offset + first;
+  const b = offset + last;
+  let f = 1;
+  while (Math.floor(b / f) - Math.floor(a / f) + 1 > maxBins) f *= 2;
+  const j0 = Math.floor(a / f);
+  const merged = new Array(Math.floor(b / f) - j0 + 1).fill(0);
+  for (let i = first; i <= last; i++) merged[Math.floor((offset + i) / f) - j0] += counts[i];
+  const perOctave = 2 ** scale / f; // buckets per power of two after merging
+  for (let j = 0; j < merged.length; j++) {
+    bins.push({ lo: 2 ** ((j0 + j) / perOctave), hi: 2 ** ((j0 + j + 1) / perOctave), count: merged[j] });
+  }
+  return bins;
+}
+
+/**
+ * A uPlot chart. `build(width, height)` returns the options; it is called again (a new instance)
+ * only when `build` itself changes (the theme). `data` changes go through setData().
+ * @param {{ build: (width: number, height: number) => object, data: any[], height?: number,
+ *   label: string, caption: string, empty?: string | null, name: string, children?: any }} props
+ */
+export function Chart({ build, data, height = 170, label, caption, empty = null, name, children }) {
+  const boxRef = useRef(null);
+  const plotRef = useRef(null);
+  const dataRef = useRef(data);
+  dataRef.current = data;
+
+  useEffect(() => {
+    const box = boxRef.current;
+    if (!box) return undefined;
+    const width = Math.max(160, Math.floor(box.clientWidth) || 320);
+    const plot = new uPlot(build(width, height), dataRef.current, box);
+    plotRef.current = plot;
+    plot._wlmData = dataRef.current;
+    let ro = null;
+    if (typeof ResizeObserver !== 'undefined') {
+      ro = new ResizeObserver(() => {
+        const w = Math.floor(box.clientWidth);
+        if (w > 0 && Math.abs(w - plot.width) >= 1) plot.setSize({ width: w, height });
+      });
+      ro.observe(box);
+    }
+    return () => {
+      ro?.disconnect();
+      plotRef.current = null;
+      plot.destroy();
+    };
+  }, [build, height]);
+
+  useEffect(() => {
+    const plot = plotRef.current;
+    if (plot && plot._wlmData !== data) {
+      plot._wlmData = data;
+      plot.setData(data);
+    }
+  }, [data]);
+
+  return h(
+    'figure',
+    { className: 'wlm-chart', 'data-wlm-chart': name },
+    h('figcaption', null, caption),
+    h(
+      'div',
+      { className: 'wlm-chart-box', role: 'img', 'aria-label': label },
+      h('div', { ref: boxRef }),
+      empty ? h('div', { className: 'wlm-chart-empty', 'aria-hidden': 'true' }, empty) : null,
+    ),
+    children ?? null,
+  );
+}
+
+function axis(palette, extra) {
+  return {
+    stroke: palette.axis,
+    font: FONT,
+    grid: { stroke: palette.grid, width: 1 },
+    ticks: { stroke: palette.grid, width: 1, size: 4 },
+    ...extra,
+  };
+}
+
+/**
+ * Options of a time-series chart: x is epoch seconds; `series` are { label, color, format } with
+ * one y axis formatted by `yFormat`.
+ */
+export function timeChartOptions(palette, { series, yFormat, ySize = 58 }) {
+  return (width, height) => ({
+    width,
+    height,
+    cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 6 } },
+    legend: { show: true, live: true },
+    scales: { x: { time: true } },
+    axes: [
+      axis(palette, {
+        space: 64,
+        // Whole seconds at least: local clock times, with seconds when the span is short.
+        incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400],
+        values: (u, splits) => {
+          const span = (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0);
+          return splits.map((v) => fmtClock(v * 1000, span < 600));
+        },
+      }),
+      axis(palette, { size: ySize, space: 30, values: (u, splits) => splits.map((v) => yFormat(v)) }),
+    ],
+    series: [
+      { value: (u, v) => (v === null || v === undefined ? '\u2014' : fmtTime(v * 1000)) },
+      ...series.map((s) => ({
+        label: s.label,
+        stroke: palette[s.color],
+        width: 1.5,
+        spanGaps: true,
+        points: { show: true, size: 4, fill: palette[s.color], stroke: palette[s.color] },
+        value: (u, v) => (v === null || v === undefined ? '\u2014' : s.format(v)),
+      })),
+    ],
+  });
+}
+
+/**
+ * Options of the latency histogram: x is the bar index; `binsRef.current` holds the bars so that
+ * the axis can label bucket edges.
+ */
+export function histogramOptions(palette, binsRef) {
+  const edgeLabel = (i) => {
+    const bins = binsRef.current;
+    if (i === bins.length) return fmtMsShort(bins[i - 1]?.hi);
+    const b = bins[i];
+    return b ? fmtMsShort(b.lo) : '';
+  };
+  return (width, height) => ({
+    width,
+    height,
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false, setScale: false }, points: { show: false } },
+    scales: {
+      x: { time: false, range: (u) => [-0.5, Math.max(0.5, u.data[0].length - 0.5)] },
+      y: { range: (u, min, max) => [0, Math.max(1, Math.ceil((max ?? 1) * 1.1))] },
+    },
+    axes: [
+      axis(palette, {
+        space: 48,
+        // Ticks on bucket edges (index - 0.5), labelled with the edge's latency.
+        splits: (u) => {
+          const n = u.data[0].length;
+          if (n === 0) return [];
+          const fit = Math.max(1, Math.floor(u.bbox.width / devicePixelRatioSafe() / 56));
+          const step = Math.max(1, Math.ceil((n + 1) / fit));
+          const out = [];
+          for (let i = 0; i <= n; i += step) out.push(i - 0.5);
+          return out;
+        },
+        values: (u, splits) => splits.map((s) => edgeLabel(Math.round(s + 0.5))),
+      }),
+      axis(palette, {
+        size: 44,
+        space: 24,
+        incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 1e5, 1e6],
+        values: (u, splits) => splits.map((v) => fmtInt(v)),
+      }),
+    ],
+    series: [
+      {},
+      {
+        label: 'Generations',
+        stroke: palette.c1,
+        fill: palette.c1,
+        width: 0,
+        points: { show: false },
+        paths: uPlot.paths.bars({ size: [0.86, 80], align: 0 }),
+      },
+    ],
+  });
+}
+
+function devicePixelRatioSafe() {
+  return typeof devicePixelRatio === 'number' && devicePixelRatio > 0 ? devicePixelRatio : 1;
+}

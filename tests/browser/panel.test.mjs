@@ -1,0 +1,562 @@
+// The React panel (webllm-monitor/react) in headless Chromium: a page bundled by Vite (package
+// names aliased to the repository's js/ files) renders MonitorPanel over a monitor fed by the
+// simulated WebLLM engine. The panel's numbers must equal getMetrics() exactly; the charts must be
+// drawn; keyboard use, downloads, pause, reset, themes, the drawer and style scoping are checked.
+// Screenshots: test-results/browser/panel-*.png.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, useBrowser } from './harness.mjs';
+import { UPLOT_CSS } from '../../js/react/uplot-css.js';
+import { PANEL_STYLES, scopeCss } from '../../js/react/styles.js';
+import { histogramBins } from '../../js/react/charts.js';
+
+/** Bundles the test page with Vite into a temporary folder (about 0.3 s). */
+async function buildPage() {
+  const dir = await mkdtemp(path.join(tmpdir(), 'wlm-panel-'));
+  const { build } = await import('vite');
+  const previous = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'development'; // React's development build: its warnings fail the page
+  try {
+    await build({
+      root: path.join(REPO_ROOT, 'tests/browser/pages/panel'),
+      configFile: false,
+      logLevel: 'silent',
+      mode: 'development',
+      resolve: {
+        alias: [
+          { find: /^webllm-monitor$/, replacement: path.join(REPO_ROOT, 'js/index.js') },
+          { find: /^webllm-monitor\/react$/, replacement: path.join(REPO_ROOT, 'js/react/index.js') },
+          { find: /^webllm-monitor\/simulated-engine$/, replacement: path.join(REPO_ROOT, 'js/simulated-engine.js') },
+        ],
+      },
+      build: { outDir: dir, emptyOutDir: true, minify: false, reportCompressedSize: false },
+    });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  } finally {
+    if (previous === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = previous;
+  }
+  return dir;
+}
+
+// Built before the hooks are registered: useBrowser's before hook serves the folder.
+const outDir = await buildPage();
+
+const b = useBrowser({ name: 'panel', root: outDir });
+
+after(async () => {
+  await rm(outDir, { recursive: true, force: true });
+});
+
+const ROOT = '.wlm-panel';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** In the page: every [data-wlm-source] number against getMetrics() / getStatus(). */
+function compareWithMetrics() {
+  const metrics = window.api.metrics();
+  const rootObj = { ...metrics, status: window.api.status() };
+  const resolve = (obj, p) => {
+    let o = obj;
+    for (const m of p.matchAll(/([^.[\]]+)|\[([^\]]*)\]/g)) o = o?.[m[1] ?? m[2]];
+    return o;
+  };
+  const mismatches = [];
+  let compared = 0;
+  for (const el of document.querySelectorAll('.wlm-panel [data-wlm-source]')) {
+    const source = el.getAttribute('data-wlm-source');
+    const expected = resolve(rootObj, source);
+    const raw = el.getAttribute('data-wlm-raw');
+    // A window's rates divide by its span, which grows with the clock between two reads: close, not equal.
+    const moving = /^windows\.[^.]+\.generations\.throughput\.(tokensPerSec|requestsPerSec)$/.test(source);
+    const ok = moving && typeof expected === 'number'
+      ? Math.abs(Number(raw) - expected) <= 0.05 * expected
+      :
+      expected === null || expected === undefined
+        ? raw === 'null'
+        : typeof expected === 'number'
+          ? Number(raw) === expected && JSON.parse(raw) === expected
+          : raw === String(expected);
+    compared++;
+    if (!ok) mismatches.push(`${source}: panel ${raw}, metrics ${JSON.stringify(expected)}`);
+  }
+  return { compared, mismatches, total: metrics.generations.total };
+}
+
+/** Polls compareWithMetrics until the panel has caught up (subscribe is throttled). */
+async function inSync(page, ms = 4000) {
+  const end = Date.now() + ms;
+  let r;
+  for (;;) {
+    r = await page.evaluate(compareWithMetrics);
+    if (r.mismatches.length === 0 || Date.now() > end) return r;
+    await sleep(100);
+  }
+}
+
+const raw = (page, valuePath) => page.getAttribute(`${ROOT} [data-wlm-value="${valuePath}"]`, 'data-wlm-raw');
+
+async function openWithWorkload(t, query) {
+  const opened = await b.open(t, `/index.html${query}`, { fresh: true });
+  const total = await opened.page.evaluate(() => window.api.workload());
+  assert.equal(total, 34, '30 streamed + 1 injected DeviceLostError + 3 old generations');
+  return { ...opened, total };
+}
+
+/** React's and the page's own warnings (the monitor's log is silenced in the page). */
+const pageWarnings = (messages) => messages.filter((m) => /^(error|warning):/.test(m));
+
+test('the panel embeds uPlot CSS verbatim and scopes every selector under .wlm-panel', async () => {
+  const installed = await readFile(path.join(REPO_ROOT, 'node_modules/uplot/dist/uPlot.min.css'), 'utf8');
+  assert.equal(UPLOT_CSS, installed, 'js/react/uplot-css.js is a copy of the installed uPlot CSS: regenerate it after a uPlot upgrade');
+  assert.ok(PANEL_STYLES.startsWith(scopeCss(UPLOT_CSS, '.wlm-panel')));
+  assert.equal(scopeCss('a, .b > c{x:1}@media (x){d{y:2}}', '.s'), '.s a, .s .b > c{x:1}@media (x){.s d{y:2}}');
+  // The chart's bars are the sketch's buckets merged 2^k at a time: counts are kept.
+  const bins = histogramBins({ scale: 7, offset: 850, counts: [3, ...new Array(383).fill(0), 2, 0, 5], zeroCount: 1 }, 40);
+  assert.equal(bins.reduce((s, x) => s + x.count, 0), 11);
+  assert.ok(bins.length <= 40);
+  assert.deepEqual([bins[0].lo, bins[0].hi, bins[0].count], [0, 0, 1]);
+  assert.ok(bins[1].lo <= 2 ** (850 / 128) && bins[1].hi > 2 ** (851 / 128) && bins[1].count === 3);
+  assert.deepEqual(histogramBins({ scale: 7, offset: 0, counts: [], zeroCount: 0 }), []);
+});
+
+test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard, downloads, pause, reset, scoping', async (t) => {
+  const { page, messages, total } = await openWithWorkload(t, '?theme=light');
+  const nativeDialogs = [];
+  page.on('dialog', (d) => {
+    nativeDialogs.push(d.message());
+    void d.dismiss();
+  });
+
+  await t.test('every number shown equals getMetrics() (data-wlm-raw)', async () => {
+    const r = await inSync(page);
+    assert.deepEqual(r.mismatches, []);
+    assert.ok(r.compared >= 100, `compared ${r.compared} numbers`);
+    assert.equal(await raw(page, 'generations.total'), String(total));
+    const m = await page.evaluate(() => window.api.metrics());
+    assert.ok(m.generations.aborted > 0 && m.generations.failed > 0, 'the workload has aborts and failures');
+    for (const p of ['generations.latencyMs.p95', 'generations.ttftMs.p50', 'generations.decodeTokensPerSec.p50', 'generations.errorRate', 'cache.hitRate', 'initialization.lastDurationMs']) {
+      const v = p.split('.').reduce((o, k) => o[k], m);
+      assert.equal(JSON.parse(await raw(page, p)), v, p);
+    }
+    // Breakdown tables: a row per type and per model.
+    const typeRows = await page.$$eval(`${ROOT} [data-wlm-table="byType"] tbody tr`, (rows) => rows.map((r) => r.getAttribute('data-wlm-row')).sort());
+    assert.deepEqual(typeRows, ['chat', 'enhance_summary', 'translate']);
+    const modelRows = await page.$$eval(`${ROOT} [data-wlm-table="byModel"] tbody tr`, (rows) => rows.map((r) => r.getAttribute('data-wlm-row')).sort());
+    assert.deepEqual(modelRows, ['Llama-3.2-1B-Instruct-q4f16_1-MLC', 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC']);
+    // Status: health badge with a text label (not colour alone), model, ready, debug flag.
+    const status = await page.evaluate(() => {
+      const s = document.querySelector('.wlm-panel [data-wlm-section="status"]');
+      return { badge: s.querySelector('[data-wlm-value="health.status"]').textContent, text: s.textContent };
+    });
+    assert.match(status.badge, new RegExp(m.health.status, 'i'));
+    assert.match(status.text, /Llama-3\.2-1B-Instruct-q4f16_1-MLC/);
+    assert.match(status.text, /Ready/);
+    assert.match(status.text, /Debug\s*Off/);
+    // Initialization: the second load came from the cache.
+    assert.equal(await raw(page, 'initialization.lastFromCache'), 'true');
+    assert.equal(m.initialization.loads, 2);
+  });
+
+  await t.test('the recent generations table: newest first, the history\'s values', async () => {
+    const { rows, gens } = await page.evaluate(() => ({
+      gens: window.api.generations(),
+      rows: [...document.querySelectorAll('.wlm-panel [data-wlm-table="recent"] tbody tr')].map((tr) => ({
+        row: tr.getAttribute('data-wlm-row'),
+        cells: Object.fromEntries([...tr.querySelectorAll('[data-wlm-field]')].map((td) => [td.getAttribute('data-wlm-field'), td.getAttribute('data-wlm-raw') ?? td.textContent])),
+      })),
+    }));
+    assert.equal(rows.length, gens.length);
+    const expected = gens.map((g, i) => [i, g]).reverse();
+    rows.forEach((r, k) => {
+      const [i, g] = expected[k];
+      assert.equal(r.row, String(i));
+      assert.equal(JSON.parse(r.cells.startedAt), g.startedAt);
+      assert.equal(JSON.parse(r.cells.durationMs), g.durationMs);
+      assert.equal(JSON.parse(r.cells.ttftMs), g.ttftMs);
+      assert.equal(JSON.parse(r.cells.completionTokens), g.completionTokens);
+      assert.equal(JSON.parse(r.cells.decodeTokensPerSec), g.decodeTokensPerSec);
+      assert.equal(r.cells.finishReason, g.finishReason);
+      assert.equal(r.cells.type, g.type);
+      assert.equal(r.cells.model, g.model);
+    });
+    assert.ok(rows.some((r) => r.cells.finishReason === 'abort'));
+  });
+
+  await t.test('the injected DeviceLostError is in the error log', async () => {
+    const errors = await page.$$eval(`${ROOT} [data-wlm-list="errors"] [data-wlm-row]`, (rows) =>
+      rows.map((tr) => Object.fromEntries([...tr.querySelectorAll('[data-wlm-field]')].map((td) => [td.getAttribute('data-wlm-field'), td.textContent]))),
+    );
+    const lost = errors.find((e) => e.name === 'DeviceLostError');
+    assert.ok(lost, `DeviceLostError in ${JSON.stringify(errors.map((e) => e.name))}`);
+    assert.match(lost.message, /^WebGPU device was lost/);
+    assert.equal(lost.model, 'Llama-3.2-1B-Instruct-q4f16_1-MLC');
+    assert.equal(lost.operation, 'chat');
+    assert.equal(await raw(page, 'errors.byName[DeviceLostError]'), '1');
+  });
+
+  await t.test('charts: uPlot canvases with the series drawn; the histogram\'s bars are the sketch\'s buckets', async () => {
+    await page.locator(`${ROOT} [data-wlm-section="charts"]`).scrollIntoViewIfNeeded();
+    await page.waitForSelector(`${ROOT} [data-wlm-table="latency-histogram"]`, { state: 'attached', timeout: 5000 });
+    const charts = await page.evaluate(() => {
+      const root = document.querySelector('.wlm-panel');
+      const cs = getComputedStyle(root);
+      const rgb = (v) => {
+        const hex = cs.getPropertyValue(v).trim();
+        return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+      };
+      // Pixels near each chart colour, one readback per canvas.
+      const colours = { c1: rgb('--wlm-chart-1'), c2: rgb('--wlm-chart-2'), c3: rgb('--wlm-chart-3') };
+      const count = (canvas) => {
+        const out = { c1: 0, c2: 0, c3: 0 };
+        if (!canvas) return out;
+        const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < d.length; i += 4) {
+          if (d[i + 3] < 200) continue;
+          for (const [k, [r, g, b]] of Object.entries(colours)) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 60) out[k]++;
+        }
+        return out;
+      };
+      const out = {};
+      for (const fig of root.querySelectorAll('[data-wlm-chart]')) {
+        const canvas = fig.querySelector('canvas');
+        out[fig.getAttribute('data-wlm-chart')] = {
+          canvases: fig.querySelectorAll('.uplot canvas').length,
+          width: canvas?.width ?? 0,
+          label: fig.querySelector('[role="img"]').getAttribute('aria-label'),
+          ...count(canvas),
+        };
+      }
+      return out;
+    });
+    assert.deepEqual(Object.keys(charts).sort(), ['decode-tps', 'latency-histogram', 'memory', 'ttft']);
+    for (const [name, c] of Object.entries(charts)) {
+      assert.equal(c.canvases, 1, `${name}: one uPlot canvas`);
+      assert.ok(c.width > 100, `${name}: sized`);
+      assert.ok(c.label.length > 20, `${name}: an aria-label`);
+    }
+    assert.ok(charts['decode-tps'].c1 > 50, `decode tok/s series drawn (${charts['decode-tps'].c1} px)`);
+    assert.ok(charts.ttft.c2 > 50, `TTFT series drawn (${charts.ttft.c2} px)`);
+    assert.ok(charts.memory.c1 > 50 && charts.memory.c3 > 50, `JS heap and wasm heap drawn (${charts.memory.c1}, ${charts.memory.c3} px)`);
+    assert.ok(charts['latency-histogram'].c1 > 200, `histogram bars drawn (${charts['latency-histogram'].c1} px)`);
+
+    const { bins, sketch, count } = await page.evaluate(() => ({
+      bins: [...document.querySelectorAll('.wlm-panel [data-wlm-table="latency-histogram"] tbody td[data-wlm-raw]')].map((td) => ({
+        count: JSON.parse(td.getAttribute('data-wlm-raw')),
+        lo: JSON.parse(td.getAttribute('data-wlm-lo')),
+        hi: JSON.parse(td.getAttribute('data-wlm-hi')),
+      })),
+      sketch: window.api.latencySketch(),
+      count: window.api.metrics().generations.latencyMs.count,
+    }));
+    assert.equal(bins.reduce((s, x) => s + x.count, 0), count, 'the bars sum to the latency count');
+    assert.equal(sketch.count, count);
+    // Under 257 values the sketch keeps them exactly: each bar holds the values inside its edges.
+    assert.equal(sketch.exact.length, count);
+    const nearEdge = sketch.exact.some((v) => bins.some((x) => Math.abs(v - x.lo) <= 1e-9 * v || Math.abs(v - x.hi) <= 1e-9 * v));
+    if (!nearEdge) {
+      const perBin = bins.map((x) => sketch.exact.filter((v) => (x.hi === 0 ? v === 0 : v > x.lo && v <= x.hi)).length);
+      assert.deepEqual(perBin, bins.map((x) => x.count));
+    }
+  });
+
+  await t.test('styles: one scoped <style>, every selector under .wlm-panel, the host page unaffected', async () => {
+    const s = await page.evaluate(() => {
+      const el = document.getElementById('webllm-monitor-panel-styles');
+      const bad = [];
+      let rules = 0;
+      const walk = (list) => {
+        for (const r of list) {
+          if (r instanceof CSSStyleRule) {
+            rules++;
+            for (const sel of r.selectorText.split(',')) if (!sel.trim().startsWith('.wlm-panel')) bad.push(sel.trim());
+          } else if (r instanceof CSSMediaRule) walk(r.cssRules);
+          else bad.push(`unexpected rule: ${r.cssText.slice(0, 60)}`);
+        }
+      };
+      walk(el.sheet.cssRules);
+      return {
+        ids: document.querySelectorAll('#webllm-monitor-panel-styles').length,
+        styles: document.querySelectorAll('style').length,
+        bodyStyles: document.body.querySelectorAll('style').length,
+        bad,
+        rules,
+        rootClass: document.querySelector('.wlm-panel').className,
+        before: window.api.hostBefore(),
+        now: window.api.hostNow(),
+      };
+    });
+    assert.equal(s.ids, 1);
+    assert.equal(s.styles, 2, "the host's <style> and the panel's");
+    assert.equal(s.bodyStyles, 0, 'no <style> rendered inside the panel');
+    assert.deepEqual(s.bad, []);
+    assert.ok(s.rules > 80);
+    assert.match(s.rootClass, /\bhost-extra-class\b/);
+    assert.deepEqual(s.now, s.before, 'host elements named like panel elements keep their computed style');
+    assert.equal(s.now.card['border-top-style'], 'dotted', "the host's own .card rule still applies");
+  });
+
+  await t.test('contrast of the light theme', async () => {
+    const ratios = await page.evaluate(contrastRatios);
+    for (const [pair, r] of Object.entries(ratios)) assert.ok(r >= 4.5, `${pair}: contrast ${r.toFixed(2)} >= 4.5`);
+  });
+
+  await b.screenshot(page, 'light');
+
+  await t.test('the window selector: a radio group with arrow keys; "1m" shows windows["1m"]', async () => {
+    const sessionTotal = Number(await raw(page, 'generations.total'));
+    await page.focus(`${ROOT} [role="radiogroup"] [aria-checked="true"]`);
+    await page.keyboard.press('ArrowRight');
+    const state = await page.evaluate(() => ({
+      active: document.activeElement.getAttribute('data-wlm-window'),
+      checked: document.querySelector('.wlm-panel [role="radio"][aria-checked="true"]').getAttribute('data-wlm-window'),
+      tabbable: [...document.querySelectorAll('.wlm-panel [role="radio"]')].filter((r) => r.tabIndex === 0).length,
+    }));
+    assert.deepEqual(state, { active: '1m', checked: '1m', tabbable: 1 });
+    const r = await inSync(page);
+    assert.deepEqual(r.mismatches, []);
+    const m = await page.evaluate(() => window.api.metrics());
+    assert.equal(await page.getAttribute(`${ROOT} [data-wlm-value="generations.total"]`, 'data-wlm-source'), 'windows.1m.generations.total');
+    assert.equal(Number(await raw(page, 'generations.total')), m.windows['1m'].generations.total);
+    assert.equal(sessionTotal - m.windows['1m'].generations.total, 3, 'the 3 old generations are not in the last minute');
+    assert.equal(JSON.parse(await raw(page, 'generations.latencyMs.p95')), m.windows['1m'].generations.latencyMs.p95);
+    await page.keyboard.press('End');
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-checked') + document.activeElement.getAttribute('data-wlm-window')), 'true1h');
+    assert.equal(Number(await raw(page, 'generations.total')), sessionTotal, 'the last hour holds them all');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-wlm-window')), '5m');
+    await page.keyboard.press('Home');
+    assert.equal(await page.getAttribute(`${ROOT} [data-wlm-value="generations.total"]`, 'data-wlm-source'), 'generations.total');
+    assert.equal(Number(await raw(page, 'generations.total')), sessionTotal);
+  });
+
+  await t.test('Tab reaches the actions in order, with a visible focus ring', async () => {
+    await page.focus('[data-host-probe="button"]'); // the host page's last control before the panel
+    const seen = [];
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('Tab');
+      const f = await page.evaluate(() => {
+        const a = document.activeElement;
+        const cs = getComputedStyle(a);
+        return {
+          inPanel: !!a.closest('.wlm-panel'),
+          id: a.getAttribute('data-wlm-action') ?? a.getAttribute('data-wlm-window') ?? a.tagName.toLowerCase(),
+          outline: `${cs.outlineStyle} ${cs.outlineWidth}`,
+        };
+      });
+      seen.push(f);
+      if (f.id === 'download-csv') break;
+    }
+    const ids = seen.filter((f) => f.inPanel).map((f) => f.id);
+    assert.deepEqual(ids, ['session', 'pause', 'refresh', 'print', 'download-json', 'download-csv']);
+    for (const f of seen.filter((x) => x.inPanel)) assert.equal(f.outline, 'solid 2px', `${f.id} shows a focus ring`);
+  });
+
+  await t.test('print, download JSON and CSV', async () => {
+    await page.click(`${ROOT} [data-wlm-action="print"]`);
+    await page.waitForFunction(() => document.querySelector('.wlm-panel .wlm-notice').textContent.includes('console'));
+    assert.ok(messages.some((m) => m.startsWith('log: webllm-monitor report')), 'printMetrics wrote the report');
+
+    const [json] = await Promise.all([page.waitForEvent('download'), page.click(`${ROOT} [data-wlm-action="download-json"]`)]);
+    assert.match(json.suggestedFilename(), /^webllm-metrics-.*\.json$/);
+    const doc = JSON.parse(await readFile(await json.path(), 'utf8'));
+    assert.equal(doc.schemaVersion, 1);
+    assert.equal(doc.metrics.generations.total, total);
+    assert.equal(doc.generations.length, total);
+
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click(`${ROOT} [data-wlm-action="download-csv"]`)]);
+    assert.match(csv.suggestedFilename(), /^webllm-metrics-.*\.csv$/);
+    const lines = (await readFile(await csv.path(), 'utf8')).trim().split('\r\n');
+    assert.equal(lines.length, total + 1);
+    assert.match(lines[0], /^startedAt,model,type,operation,durationMs,ttftMs/);
+  });
+
+  await t.test('pause stops live updates, resume restarts them; the recent table keeps 50 rows', async () => {
+    await page.click(`${ROOT} [data-wlm-action="pause"]`);
+    assert.equal(await page.getAttribute(`${ROOT} [data-wlm-action="pause"]`, 'aria-pressed'), 'true');
+    assert.equal(await page.textContent(`${ROOT} [data-wlm-action="pause"]`), 'Resume');
+    for (let i = 0; i < 20; i++) await page.evaluate(() => window.api.record());
+    await sleep(800); // more than 3 throttle periods
+    assert.equal(await raw(page, 'generations.total'), String(total), 'no update while paused');
+    await page.click(`${ROOT} [data-wlm-action="pause"]`);
+    await page.waitForFunction((n) => document.querySelector('.wlm-panel [data-wlm-value="generations.total"]').getAttribute('data-wlm-raw') === String(n), total + 20, { timeout: 3000 });
+    assert.equal(await page.getAttribute(`${ROOT} [data-wlm-action="pause"]`, 'aria-pressed'), 'false');
+    const r = await inSync(page);
+    assert.deepEqual(r.mismatches, []);
+    assert.equal(await page.locator(`${ROOT} [data-wlm-table="recent"] tbody tr`).count(), 50);
+    assert.equal(await page.getAttribute(`${ROOT} [data-wlm-table="recent"] tbody tr`, 'data-wlm-row'), String(total + 19));
+  });
+
+  await t.test('reset asks inside the panel first (Escape cancels), then resets', async () => {
+    await page.click(`${ROOT} [data-wlm-action="reset"]`);
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-wlm-action')), 'reset-cancel');
+    assert.equal(await page.locator(`${ROOT} [data-wlm-confirm="reset"]`).count(), 1);
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator(`${ROOT} [data-wlm-confirm="reset"]`).count(), 0);
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-wlm-action')), 'reset');
+    assert.equal(await raw(page, 'generations.total'), String(total + 20), 'nothing reset yet');
+    await page.click(`${ROOT} [data-wlm-action="reset"]`);
+    await page.click(`${ROOT} [data-wlm-action="reset-confirm"]`);
+    await page.waitForFunction(() => document.querySelector('.wlm-panel [data-wlm-value="generations.total"]').getAttribute('data-wlm-raw') === '0');
+    assert.equal(await page.evaluate(() => window.api.metrics().generations.total), 0);
+    assert.deepEqual(nativeDialogs, [], 'no window.confirm');
+  });
+
+  await t.test('no polling: no interval under a second; render times', async () => {
+    const intervals = await page.evaluate(() => window.api.intervals());
+    assert.ok(intervals.every((ms) => ms >= 1000), `intervals: ${intervals.join(', ')}`);
+    const commits = await page.evaluate(() => window.api.commits());
+    const updates = commits.filter((c) => c.phase !== 'mount').map((c) => c.ms).sort((a, b) => a - b);
+    const mount = commits.filter((c) => c.phase === 'mount').map((c) => c.ms);
+    assert.ok(updates.length > 3);
+    t.diagnostic(
+      `React commits (development build, StrictMode): mount ${mount.map((x) => x.toFixed(1)).join(', ')} ms; ` +
+        `${updates.length} updates: median ${updates[updates.length >> 1].toFixed(1)} ms, max ${updates[updates.length - 1].toFixed(1)} ms`,
+    );
+  });
+
+  await t.test('after dispose(), an action reports the failure in the panel and throws nothing', async () => {
+    await page.evaluate(() => window.api.dispose());
+    await page.click(`${ROOT} [data-wlm-action="print"]`);
+    assert.match(await page.textContent(`${ROOT} .wlm-notice`), /^Failed: .*disposed/);
+    await page.click(`${ROOT} [data-wlm-action="refresh"]`);
+    assert.match(await page.textContent(`${ROOT} [role="alert"]`), /cannot be read: .*disposed/);
+  });
+
+  assert.deepEqual(pageWarnings(messages), [], 'no React or page warnings');
+});
+
+/** In the page: contrast ratios (WCAG) of the theme's text colours on its backgrounds. */
+function contrastRatios() {
+  const root = document.querySelector('.wlm-panel');
+  const cs = getComputedStyle(root);
+  const rgb = (v) => {
+    const hex = cs.getPropertyValue(v).trim();
+    return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+  };
+  const lum = (c) => {
+    const [r, g, b] = c.map((x) => (x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => {
+    const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const out = {};
+  for (const fg of ['--wlm-text', '--wlm-muted', '--wlm-ok', '--wlm-warn', '--wlm-crit', '--wlm-accent'])
+    for (const bg of ['--wlm-bg', '--wlm-surface']) out[`${fg} on ${bg}`] = ratio(fg, bg);
+  for (const [fg, bg] of [['--wlm-ok', '--wlm-ok-bg'], ['--wlm-warn', '--wlm-warn-bg'], ['--wlm-crit', '--wlm-crit-bg'], ['--wlm-accent-text', '--wlm-accent']])
+    out[`${fg} on ${bg}`] = ratio(fg, bg);
+  return out;
+}
+
+test('dark theme, and 360 px wide without horizontal overflow', async (t) => {
+  const { page, messages } = await openWithWorkload(t, '?theme=dark');
+  const r = await inSync(page);
+  assert.deepEqual(r.mismatches, []);
+  const bg = await page.evaluate(() => getComputedStyle(document.querySelector('.wlm-panel')).backgroundColor);
+  const [red, green, blue] = bg.match(/\d+/g).map(Number);
+  assert.ok(red + green + blue < 150, `a dark background: ${bg}`);
+  const ratios = await page.evaluate(contrastRatios);
+  for (const [pair, x] of Object.entries(ratios)) assert.ok(x >= 4.5, `${pair}: contrast ${x.toFixed(2)} >= 4.5`);
+  await page.locator(`${ROOT} [data-wlm-section="charts"]`).scrollIntoViewIfNeeded();
+  await page.waitForSelector(`${ROOT} [data-wlm-table="latency-histogram"]`, { state: 'attached', timeout: 5000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await b.screenshot(page, 'dark');
+
+  await page.setViewportSize({ width: 360, height: 740 });
+  await sleep(200); // ResizeObserver -> uPlot setSize
+  const overflow = await page.evaluate(() => {
+    const root = document.querySelector('.wlm-panel');
+    const wide = [...root.querySelectorAll('*')].filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.right > root.getBoundingClientRect().right + 1 && !el.closest('.wlm-scroll') && !el.closest('.wlm-sr-only');
+    });
+    return {
+      page: document.documentElement.scrollWidth,
+      root: [root.scrollWidth, root.clientWidth],
+      wide: wide.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`),
+      chartWidths: [...root.querySelectorAll('.uplot canvas')].map((c) => c.getBoundingClientRect().width),
+    };
+  });
+  assert.ok(overflow.page <= 360, `the page does not scroll sideways (${overflow.page} px)`);
+  assert.ok(overflow.root[0] <= overflow.root[1], `the panel does not overflow (${overflow.root})`);
+  assert.deepEqual(overflow.wide, [], 'no element sticks out of the panel (tables scroll inside their wrappers)');
+  assert.ok(overflow.chartWidths.every((w) => w <= 330), `charts fit: ${overflow.chartWidths}`);
+  await b.screenshot(page, 'narrow');
+  assert.deepEqual(pageWarnings(messages), []);
+});
+
+test('drawer: a modal dialog that traps focus, closes on Escape and returns focus to the opener; modal mode', async (t) => {
+  const { page, messages } = await openWithWorkload(t, '?mode=drawer&theme=light');
+  assert.equal(await page.locator('[role="dialog"]').count(), 0, 'closed: nothing rendered');
+  await page.focus('#opener');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[role="dialog"]');
+  const d = await page.evaluate(() => {
+    const dialog = document.querySelector('[role="dialog"]');
+    return {
+      modal: dialog.getAttribute('aria-modal'),
+      title: document.getElementById(dialog.getAttribute('aria-labelledby'))?.textContent,
+      focusInside: dialog.contains(document.activeElement),
+      focused: document.activeElement.getAttribute('data-wlm-action'),
+      inBody: dialog.closest('.wlm-panel').parentElement === document.body,
+      mode: dialog.getAttribute('data-wlm-mode'),
+    };
+  });
+  assert.deepEqual(d, { modal: 'true', title: 'WebLLM monitor', focusInside: true, focused: 'close', inBody: true, mode: 'drawer' });
+  const r = await inSync(page);
+  assert.deepEqual(r.mismatches, []);
+
+  // Tab and Shift+Tab cycle inside the dialog.
+  const outside = [];
+  const stops = new Set();
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate(() => {
+      const a = document.activeElement;
+      return { inside: !!a.closest('[role="dialog"]'), id: a.getAttribute('data-wlm-action') ?? a.getAttribute('data-wlm-window') ?? a.getAttribute('aria-label') ?? a.tagName };
+    });
+    if (!f.inside) outside.push(f.id);
+    stops.add(f.id);
+  }
+  assert.deepEqual(outside, [], 'focus stays in the dialog');
+  assert.ok(stops.has('close') && stops.has('download-json') && stops.has('Recent generations, newest first'), [...stops].join(', '));
+  await page.focus('[role="dialog"] [data-wlm-action="close"]');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => !!document.activeElement.closest('[role="dialog"]')), true, 'Shift+Tab wraps to the last item');
+  await b.screenshot(page, 'drawer');
+
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[role="dialog"]', { state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'opener', 'focus is back on the opener');
+
+  // Again, closed with the close button.
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[role="dialog"]');
+  await page.click('[role="dialog"] [data-wlm-action="close"]');
+  await page.waitForSelector('[role="dialog"]', { state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'opener');
+  assert.equal(await page.evaluate(() => document.querySelectorAll('#webllm-monitor-panel-styles').length), 1, 'one style element after reopening');
+  assert.deepEqual(pageWarnings(messages), []);
+
+  // Modal mode: the same dialog, centered; theme "auto" follows prefers-color-scheme, live.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(b.server.url('/index.html?mode=modal&theme=auto'));
+  await b.ready(page);
+  await page.focus('#opener');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[role="dialog"][data-wlm-mode="modal"]');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-wlm-action')), 'close');
+  const dialogBg = () => page.evaluate(() => getComputedStyle(document.querySelector('[role="dialog"]')).backgroundColor);
+  assert.equal(await dialogBg(), 'rgb(21, 25, 31)', 'dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.equal(await dialogBg(), 'rgb(255, 255, 255)', 'light');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[role="dialog"]', { state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'opener');
+});
