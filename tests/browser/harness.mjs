@@ -11,10 +11,9 @@
 //     await b.screenshot(page, 'x');
 //   });
 import { after, before } from 'node:test';
-import http from 'node:http';
-import { createReadStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { startServer as serveStatic } from '../../scripts/static-server.mjs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -29,98 +28,14 @@ export const ISOLATION_HEADERS = Object.freeze({
   'Cross-Origin-Embedder-Policy': 'require-corp',
 });
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.cjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-  '.md': 'text/plain; charset=utf-8',
-};
+
 
 /**
- * Starts a static HTTP server on 127.0.0.1 (a random port) serving `root` read-only (GET/HEAD).
- * @param {object} [options]
- * @param {string} [options.root] default the repository root
- * @param {Record<string, string> | ((pathname: string) => Record<string, string> | undefined)} [options.headers]
- *   extra response headers: for every response, or per path (e.g. {@link ISOLATION_HEADERS})
- * @param {string} [options.csp] a Content-Security-Policy header for HTML responses
- * @returns {Promise<{ origin: string, port: number, url(p: string): string, requests: string[], close(): Promise<void> }>}
+ * The static server of scripts/static-server.mjs, serving the repository root by default.
+ * @param {Parameters<typeof serveStatic>[0]} [options]
  */
-export async function startServer({ root = REPO_ROOT, headers, csp } = {}) {
-  const rootDir = path.resolve(root);
-  /** @type {string[]} */
-  const requests = [];
-  const server = http.createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const pathname = decodeURIComponent(url.pathname);
-      requests.push(pathname);
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { Allow: 'GET, HEAD' }).end();
-        return;
-      }
-      const file = path.resolve(rootDir, `.${pathname}`);
-      if (file !== rootDir && !file.startsWith(rootDir + path.sep)) {
-        res.writeHead(403).end();
-        return;
-      }
-      let info;
-      try {
-        info = await stat(file);
-      } catch {
-        info = null;
-      }
-      if (info === null || !info.isFile()) {
-        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${pathname}`);
-        return;
-      }
-      const ext = path.extname(file).toLowerCase();
-      /** @type {Record<string, string | number>} */
-      const out = {
-        'Content-Type': MIME[ext] ?? 'application/octet-stream',
-        'Content-Length': info.size,
-        'Cache-Control': 'no-store',
-      };
-      const extra = typeof headers === 'function' ? headers(pathname) : headers;
-      if (extra) Object.assign(out, extra);
-      if (csp && ext === '.html') out['Content-Security-Policy'] = csp;
-      res.writeHead(200, out);
-      if (req.method === 'HEAD') {
-        res.end();
-        return;
-      }
-      createReadStream(file).pipe(res);
-    } catch (err) {
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-      res.end(String(err));
-    }
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(undefined));
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  const origin = `http://127.0.0.1:${port}`;
-  return {
-    origin,
-    port,
-    url: (p) => new URL(p, origin).href,
-    requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve(undefined));
-      }),
-  };
+export function startServer(options = {}) {
+  return serveStatic({ root: REPO_ROOT, ...options });
 }
 
 const VIEWPORT = { width: 900, height: 700 };
@@ -171,7 +86,13 @@ export function useBrowser(options = {}) {
   const file = options.name ?? 'browser';
 
   before(async () => {
-    [server, browser] = await Promise.all([startServer(options), launchBrowser({ args: options.args })]);
+    // allSettled: when one of the two fails, the other is still closed in `after` (a browser
+    // left open keeps the test process alive forever).
+    const [s, b] = await Promise.allSettled([startServer(options), launchBrowser({ args: options.args })]);
+    if (s.status === 'fulfilled') server = s.value;
+    if (b.status === 'fulfilled') browser = b.value;
+    if (s.status === 'rejected') throw s.reason;
+    if (b.status === 'rejected') throw b.reason;
   });
   after(async () => {
     await browser?.close();
