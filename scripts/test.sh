@@ -7,8 +7,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 failed=()
 section() { printf '\n==================== %s ====================\n' "$1"; }
+suites=0
 run() {  # $1 = name, rest = command
   local name=$1; shift
+  suites=$((suites + 1))
   section "$name"
   if "$@"; then
     echo "-- $name: OK"
@@ -45,10 +47,40 @@ else
   run "browser tests (node --test, ${#browser_tests[@]} files)" node --test "${browser_tests[@]}"
 fi
 
+# The command-line tool: its unit and end-to-end tests (every tests/cli/*.test.mjs, headless
+# Chromium against the demo), then the tool as a user's pipeline runs it.
+shopt -s nullglob
+cli_tests=(tests/cli/*.test.mjs)
+shopt -u nullglob
+if [[ ${#cli_tests[@]} -gt 0 ]]; then
+  run "cli tests (node --test, ${#cli_tests[@]} files)" node --test "${cli_tests[@]}"
+fi
+
+# Build the demo, serve it, and run `webllm-monitor ci` with the committed workload and budget;
+# expects exit 0. Results (metrics.json, report.md, junit.xml) in test-results/ci/.
+cli_ci_demo() {
+  node scripts/demo.mjs --build-only >/dev/null || return 1
+  local log pid origin rc=0
+  log=$(mktemp)
+  node scripts/serve-dir.mjs demo/dist >"$log" &
+  pid=$!
+  for _ in $(seq 100); do [[ -s $log ]] && break; sleep 0.1; done
+  origin=$(head -n 1 "$log")
+  if [[ $origin != http://* ]]; then
+    echo "the demo server did not start"; kill "$pid" 2>/dev/null; rm -f "$log"; return 1
+  fi
+  node js/cli/main.js ci --url "$origin/?speed=20" --workload examples/ci-workload.mjs \
+    --budget budgets/demo.budget.json --out test-results/ci || rc=$?
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -f "$log"
+  return "$rc"
+}
+run "cli ci against the demo (webllm-monitor ci, budgets/demo.budget.json)" cli_ci_demo
+
 # The hand-written declarations, checked by a type-test file (lines under expect-error must fail).
 run "types (tsc -p tests/types)" node_modules/.bin/tsc -p tests/types
 
 section "summary"
+echo "suites: $((suites - ${#failed[@]})) passed, ${#failed[@]} failed"
 if [[ ${#failed[@]} -gt 0 ]]; then
   printf 'FAILED: %s\n' "${failed[@]}"
   exit 1

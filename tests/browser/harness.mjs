@@ -16,6 +16,7 @@ import path from 'node:path';
 import { startServer as serveStatic } from '../../scripts/static-server.mjs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS as CLI_CHROMIUM_ARGS } from '../../js/cli/ci.js';
 
 /** The repository root (served as the web root). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -40,21 +41,8 @@ export function startServer(options = {}) {
 
 const VIEWPORT = { width: 900, height: 700 };
 
-/** Chromium flags: headless as root in a closed network, WebGPU through SwiftShader. */
-export const CHROMIUM_ARGS = Object.freeze([
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  // performance.memory in exact bytes (otherwise quantized and delayed)
-  '--enable-precise-memory-info',
-  // measureUserAgentSpecificMemory() resolves at once instead of at the next GC (~10 s here)
-  '--enable-blink-features=ForceEagerMeasureMemory',
-]);
+/** Chromium flags: the CLI's (a closed network, WebGPU through SwiftShader), no sandbox as root. */
+export const CHROMIUM_ARGS = Object.freeze(['--no-sandbox', ...CLI_CHROMIUM_ARGS]);
 
 /**
  * Launches headless Chromium. playwright-core's launch() gives every browser a fresh temporary
