@@ -89,11 +89,11 @@ test('a passing budget: exit 0; metrics.json, report.md and junit.xml written', 
   assert.equal(cases.length, Object.keys(budget).length);
   assert.deepEqual(cases.map((c) => c.name), Object.keys(budget));
   assert.ok(cases.every((c) => c.failure === null));
-  assert.match(xml, /<testsuites name="webllm-monitor" tests="9" failures="0"/);
+  assert.match(xml, /<testsuites name="webllm-monitor" tests="10" failures="0"/);
 
   const md = await readFile(path.join(out, 'report.md'), 'utf8');
   assert.match(md, /^# webllm-monitor: ✅ PASS/);
-  assert.match(md, /9\/9 budget assertions passed/);
+  assert.match(md, /10\/10 budget assertions passed/);
   assert.match(md, /\| ✅ \| `generations\.ttftMs\.p95` \|/);
   assert.match(md, /## Key percentiles/);
 });
@@ -113,10 +113,15 @@ test('a failing budget: exit 1; junit.xml shows the failed assertion and its mes
   assert.match(await readFile(path.join(out, 'report.md'), 'utf8'), /^# webllm-monitor: ❌ FAIL/);
 });
 
-test('--runs 2 merges two fresh pages exactly', async () => {
+test('--runs 2 merges two fresh pages exactly; window budgets need one run', async () => {
   const out = outDir('runs2');
-  const r = await cli(['ci', '--url', demoUrl, '--workload', WORKLOAD, '--runs', '2', '--out', out]);
-  assert.equal(r.code, 0, r.stderr);
+  const budget = path.join(out, '..', 'runs2-budget.json');
+  await writeFile(budget, JSON.stringify({ 'generations.total': { min: 40 }, 'windows.5m.generations.total': { min: 1 } }));
+  const r = await cli(['ci', '--url', demoUrl, '--workload', WORKLOAD, '--runs', '2', '--budget', budget, '--out', out]);
+  assert.equal(r.code, 1, r.stderr);
+  const cases = testcases(await readFile(path.join(out, 'junit.xml'), 'utf8'));
+  assert.equal(cases.find((c) => c.name === 'generations.total')?.failure, null);
+  assert.match(cases.find((c) => c.name === 'windows.5m.generations.total')?.failure ?? '', /not merged across --runs/);
   assert.match(r.stderr, /run 1\/2: loading[\s\S]*run 2\/2: loading/);
   const m = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8')).metrics;
   assert.equal(m.generations.total, 2 * (oneRunTotal ?? 20));
