@@ -59,19 +59,24 @@ export function downloadText(text, filename, mimeType) {
 
 const round = (v, digits = 1) => (typeof v === 'number' ? Number(v.toFixed(digits)) : v);
 
-/** Rows for console.table: one per latency-like series, the percentiles as columns. */
-export function summaryRows(metrics) {
+/** The stats objects people look at first, with their labels: [label, {count, p50, ...}]. */
+export function summarySeries(metrics) {
   const g = metrics.generations;
+  return [
+    ['latency ms', g.latencyMs],
+    ['TTFT ms', g.ttftMs],
+    ['decode tokens/s', g.decodeTokensPerSec],
+    ['prefill tokens/s', g.prefillTokensPerSec],
+    ['time/output token ms', g.timePerOutputTokenMs],
+    ['chunk gap ms', g.chunkGapMs],
+    ['model load ms', metrics.initialization.loadMs],
+  ];
+}
+
+/** Rows for console.table: one per series of summarySeries(), the percentiles as columns. */
+export function summaryRows(metrics) {
   const rows = {};
-  const add = (label, s) => {
+  for (const [label, s] of summarySeries(metrics))
     rows[label] = { count: s.count, p50: round(s.p50), p90: round(s.p90), p95: round(s.p95), p99: round(s.p99), max: round(s.max), mean: round(s.mean) };
-  };
-  add('latency ms', g.latencyMs);
-  add('TTFT ms', g.ttftMs);
-  add('decode tokens/s', g.decodeTokensPerSec);
-  add('prefill tokens/s', g.prefillTokensPerSec);
-  add('time/output token ms', g.timePerOutputTokenMs);
-  add('chunk gap ms', g.chunkGapMs);
-  add('model load ms', metrics.initialization.loadMs);
   return rows;
 }

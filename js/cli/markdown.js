@@ -1,5 +1,6 @@
 // report.md: a summary for a CI job page (GitHub's job summary, GitLab's artifacts...): the
 // verdict, the budget assertions, the regression findings and the key percentiles.
+import { summarySeries } from '../output.js';
 import { formatNumber } from './budget.js';
 
 /** Escapes a table cell. */
@@ -74,19 +75,8 @@ export function markdownReport(r) {
     out.push('');
     out.push('| metric | count | p50 | p90 | p95 | p99 | max |');
     out.push('|---|---:|---:|---:|---:|---:|---:|');
-    for (const [name, key] of [
-      ['TTFT (ms)', 'ttftMs'],
-      ['latency (ms)', 'latencyMs'],
-      ['decode tokens/s', 'decodeTokensPerSec'],
-      ['prefill tokens/s', 'prefillTokensPerSec'],
-      ['time per output token (ms)', 'timePerOutputTokenMs'],
-    ]) {
-      const s = g[key];
-      if (!s) continue;
+    for (const [name, s] of summarySeries(r.metrics))
       out.push(`| ${name} | ${s.count} | ${fmt(s.p50)} | ${fmt(s.p90)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} |`);
-    }
-    const load = r.metrics.initialization?.loadMs;
-    if (load) out.push(`| model load (ms) | ${load.count} | ${fmt(load.p50)} | ${fmt(load.p90)} | ${fmt(load.p95)} | ${fmt(load.p99)} | ${fmt(load.max)} |`);
     out.push('');
   }
   return out.join('\n');

@@ -4,7 +4,7 @@
 
 import { parseArgs } from 'node:util';
 import { MonitorCore, reportFromExport } from '../core.js';
-import { toCSV } from '../output.js';
+import { summarySeries, toCSV } from '../output.js';
 import { formatNumber, readExportFile, streams, InputError } from './regression.js';
 
 export const REPORT_USAGE = `usage: webllm-monitor report <metrics.json> [--format text|md|csv|json]
@@ -20,14 +20,8 @@ export function formatReportMarkdown(doc) {
   const g = m.generations;
   const out = [`## WebLLM monitor report`, '', `Exported ${doc.exportedAt}. Health: **${m.health.status}**.`, ''];
   out.push('| series | count | p50 | p90 | p95 | p99 | max |', '|---|---:|---:|---:|---:|---:|---:|');
-  const row = (label, s) => out.push(`| ${label} | ${s.count} | ${[s.p50, s.p90, s.p95, s.p99, s.max].map(formatNumber).join(' | ')} |`);
-  row('latency ms', g.latencyMs);
-  row('TTFT ms', g.ttftMs);
-  row('time/output token ms', g.timePerOutputTokenMs);
-  row('chunk gap ms', g.chunkGapMs);
-  row('decode tokens/s', g.decodeTokensPerSec);
-  row('prefill tokens/s', g.prefillTokensPerSec);
-  row('model load ms', m.initialization.loadMs);
+  for (const [label, s] of summarySeries(m))
+    out.push(`| ${label} | ${s.count} | ${[s.p50, s.p90, s.p95, s.p99, s.max].map(formatNumber).join(' | ')} |`);
   out.push('', '### Totals', '');
   out.push(`- Generations: ${g.total} (${g.succeeded} succeeded, ${g.failed} failed, ${g.aborted} aborted); error rate ${rate(g.errorRate)}`);
   out.push(`- Tokens: ${g.tokens.prompt} prompt, ${g.tokens.completion} completion`);

@@ -145,5 +145,5 @@ test('markdown report: verdict, budget table, findings, percentiles', async () =
   assert.match(md, /1\/2 budget assertions passed, 1 regression\. 2 runs of http:\/\/x\/\?a\\\|b/);
   assert.match(md, /\| ❌ \| `generations\.ttftMs\.p95` \| 109 \| – \| 1 \| generations\.ttftMs\.p95 = 109 is above max 1 \|/);
   assert.match(md, /\| ❌ \| `generations\.ttftMs\.p95` \| 100 \| 130 \| \+30\.0% \| 0\.0010 \|/);
-  assert.match(md, /\| TTFT \(ms\) \| 10 \| 104 \|/);
+  assert.match(md, /\| TTFT ms \| 10 \| 104 \|/);
 });
