@@ -1,7 +1,7 @@
 // `webllm-monitor compare baseline.json current.json [--threshold PCT] [--alpha A] [--format text|md|json]`
 // Exit codes: 0 no regression, 1 at least one regression, 2 usage or input error.
 
-import { parseArgs } from 'node:util';
+import { parseCommand } from './errors.js';
 import { MonitorCore } from '../core.js';
 import { compareExports, formatNumber, formatP, readExportFile, regressionOptions, streams, InputError } from './regression.js';
 
@@ -14,15 +14,10 @@ exit code: 0 no regression, 1 regression, 2 usage or input error`;
 const FORMATS = ['text', 'md', 'json'];
 
 function parse(argv) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      threshold: { type: 'string' },
-      alpha: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommand('compare', argv, {
+    threshold: { type: 'string' },
+    alpha: { type: 'string' },
+    format: { type: 'string', default: 'text' },
   });
   if (values.help) return { help: true };
   if (positionals.length !== 2) throw new InputError(`compare: expected 2 files (baseline and current), got ${positionals.length}`);

@@ -1,6 +1,9 @@
 // Errors of the command-line tool. A CliError is a usage or infrastructure problem: the command
 // prints its message and exits with `exitCode` (2), never with a stack trace.
 
+import { parseArgs } from 'node:util';
+import { InputError } from './regression.js';
+
 export class CliError extends Error {
   /**
    * @param {string} message
@@ -10,5 +13,20 @@ export class CliError extends Error {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'CliError';
     this.exitCode = exitCode;
+  }
+}
+
+/**
+ * Parses a subcommand's arguments (positionals allowed, -h/--help added); a parse error becomes
+ * an InputError prefixed with the command's name.
+ * @param {string} command
+ * @param {string[]} argv
+ * @param {import('node:util').ParseArgsConfig['options']} options
+ */
+export function parseCommand(command, argv, options) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    throw new InputError(`${command}: ${/** @type {Error} */ (err).message}`);
   }
 }

@@ -2,7 +2,7 @@
 // (MonitorCore.mergeAll: sketches merge bucket by bucket, so the quantiles are those of one
 // monitor fed every input). A corrupt input stops the merge and nothing is written.
 
-import { parseArgs } from 'node:util';
+import { parseCommand } from './errors.js';
 import { writeFile, rename } from 'node:fs/promises';
 import { MonitorCore } from '../core.js';
 import { readExportFile, streams, InputError } from './regression.js';
@@ -21,17 +21,7 @@ export async function runMerge(argv, io) {
   const { stdout, stderr } = streams(io);
   let core;
   try {
-    let values;
-    let positionals;
-    try {
-      ({ values, positionals } = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
-      }));
-    } catch (err) {
-      throw new InputError(`merge: ${err.message}`);
-    }
+    const { values, positionals } = parseCommand('merge', argv, { output: { type: 'string', short: 'o' } });
     if (values.help) {
       stdout.write(`${MERGE_USAGE}\n`);
       return 0;

@@ -2,7 +2,7 @@
 // text: the core's text report; md: a Markdown summary; csv: the generation history (the same
 // columns as the monitor's CSV export); json: the metrics object.
 
-import { parseArgs } from 'node:util';
+import { parseCommand } from './errors.js';
 import { MonitorCore, reportFromExport } from '../core.js';
 import { summarySeries, toCSV } from '../output.js';
 import { formatNumber, readExportFile, streams, InputError } from './regression.js';
@@ -54,17 +54,7 @@ export async function runReport(argv, io) {
   const { stdout, stderr } = streams(io);
   let core;
   try {
-    let values;
-    let positionals;
-    try {
-      ({ values, positionals } = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { format: { type: 'string', default: 'text' }, help: { type: 'boolean', short: 'h' } },
-      }));
-    } catch (err) {
-      throw new InputError(`report: ${err.message}`);
-    }
+    const { values, positionals } = parseCommand('report', argv, { format: { type: 'string', default: 'text' } });
     if (values.help) {
       stdout.write(`${REPORT_USAGE}\n`);
       return 0;
