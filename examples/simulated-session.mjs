@@ -319,6 +319,7 @@ async function main() {
 
   const monitor = await MonitorCore.create({ historySize: 500 });
   try {
+    monitor.reset(dt); // the session starts with the simulated timeline, not with this process
     for (const [, method, payload] of events) monitor[method](...shift(method, payload, dt));
     const { accepted, rejected } = monitor.flush();
     for (const r of rejected) console.error(`refused event ${r.record}: ${r.message}`);

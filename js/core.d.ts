@@ -375,7 +375,7 @@ export interface GenerationRecord {
 
 /** The export document (JSON.parse of exportJson()). `sketches` is the mergeable state. */
 export interface ExportDocument {
-  schemaVersion: 1;
+  schemaVersion: 2;
   exportedAt: string;
   exportedAtMs: number;
   status: Omit<Status, 'healthReasons'>;
@@ -450,8 +450,10 @@ export class MonitorCore {
   mergeJson(text: string | ExportDocument): void;
   /** Merges several exports, all or nothing; the error names the document and the JSON path. */
   mergeAll(texts: (string | ExportDocument)[]): void;
-  /** Forgets every event (the configuration stays). */
-  reset(): void;
+  /** Forgets every event (the configuration stays); `now` starts the new aggregation (OTLP start time). */
+  reset(now?: number): void;
+  /** The session as an OTLP/JSON ExportMetricsServiceRequest (JSON text); `now` is the points' time. */
+  otlpJson(options?: OtlpRequestOptions, now?: number): string;
   /** Bytes of wasm memory held by this monitor (data structures and batch buffer). */
   memoryBytes(): number;
   /** Frees the monitor; later calls throw. Idempotent. */
@@ -462,4 +464,12 @@ export class MonitorCore {
 export function reportFromExport(text: string | ExportDocument): Promise<string>;
 
 /** Version of the export document this build writes and reads. */
-export const schemaVersion: 1;
+export const schemaVersion: 2;
+
+/** Options of MonitorCore#otlpJson. */
+export interface OtlpRequestOptions {
+  /** Resource attributes: service.name and friends. */
+  resource?: Record<string, string | number | boolean>;
+  /** The instrumentation scope's version. */
+  scopeVersion?: string;
+}

@@ -262,6 +262,7 @@ export class MonitorCore {
     if (token !== CREATE_TOKEN) throw new TypeError('MonitorCore: use `await MonitorCore.create(config)`');
     this.#module = module;
     this.#core = new module.Core();
+    this.#core.reset(Date.now()); // the start time of cumulative OpenTelemetry points
     if (finalizer) finalizer.register(this, this.#core, this);
     this.#bindBuffer();
   }
@@ -620,6 +621,21 @@ export class MonitorCore {
   }
 
   /**
+   * The session as an OTLP/JSON ExportMetricsServiceRequest (see js/otlp.js for the metrics).
+   * @param {{resource?: Record<string, string|number|boolean>, scopeVersion?: string}} [options]
+   * @param {number} [now] epoch milliseconds: the points' time
+   * @returns {string} the request as JSON text
+   */
+  otlpJson(options = {}, now = Date.now()) {
+    const core = this.#live();
+    checkNow(now);
+    this.#flushBatch();
+    const out = core.otlp(JSON.stringify(options), now);
+    if (out.startsWith('error: ')) throw coreError(out.slice('error: '.length));
+    return out;
+  }
+
+  /**
    * The plain-text report (tables for consoles and CI logs).
    * @param {number} [now]
    * @returns {string}
@@ -699,11 +715,16 @@ export class MonitorCore {
     }
   }
 
-  /** Forgets every event (the configuration stays). Pending events are flushed first. */
-  reset() {
+  /**
+   * Forgets every event (the configuration stays). Pending events are flushed first. `now`
+   * starts the new aggregation (the start time of cumulative OpenTelemetry points).
+   * @param {number} [now]
+   */
+  reset(now = Date.now()) {
     const core = this.#live();
+    checkNow(now);
     this.#flushBatch();
-    core.reset();
+    core.reset(now);
   }
 
   /**
@@ -959,4 +980,4 @@ export async function reportFromExport(text) {
 }
 
 /** Version of the export document this build writes and reads (`schemaVersion` in exports). */
-export const schemaVersion = 1;
+export const schemaVersion = 2;

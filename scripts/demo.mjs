@@ -92,7 +92,7 @@ async function check(url) {
     if (r.workload.done !== 12) problems.push(`workload ran ${r.workload.done} of 12`);
     if (r.generations !== 13) problems.push(`metrics count ${r.generations} generations (expected 12 + the injected one)`);
     if (r.injected !== 'DeviceLostError' || r.deviceLost !== 1) problems.push(`DeviceLostError: ${r.injected}, recorded ${r.deviceLost}`);
-    if (r.json !== 1) problems.push(`export schemaVersion ${r.json}`);
+    if (r.json !== 2) problems.push(`export schemaVersion ${r.json}`);
     if (r.panelSections === 0) problems.push('the monitor panel is not on the page');
     const line =
       `${r.generations} generations (${r.succeeded} ok, ${r.failed} failed, ${r.aborted} aborted), ` +

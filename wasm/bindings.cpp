@@ -64,7 +64,13 @@ class Core {
   std::string mergeAll(emscripten::val texts) {
     return monitor_.merge_json(emscripten::vecFromJSArray<std::string>(texts)).message;
   }
-  void reset() { monitor_.reset(); }
+  void reset(double now) { monitor_.reset(now); }
+  /// The OTLP/JSON request, or a message starting with "error: ".
+  std::string otlp(const std::string& options_json, double now) const {
+    std::string out;
+    if (wlm::Status s = monitor_.otlp_json(options_json, now, out); !s) return "error: " + s.message;
+    return out;
+  }
   double memoryBytes() const { return static_cast<double>(monitor_.memory_bytes()); }
 
  private:
@@ -105,6 +111,7 @@ EMSCRIPTEN_BINDINGS(webllm_monitor_core) {
       .function("mergeJson", &Core::mergeJson)
       .function("mergeAll", &Core::mergeAll)
       .function("reset", &Core::reset)
+      .function("otlp", &Core::otlp)
       .function("memoryBytes", &Core::memoryBytes);
   emscripten::function("reportFromExport", &reportFromExport);
   emscripten::constant("schemaVersion", wlm::kSchemaVersion);

@@ -99,6 +99,16 @@ const char* to_string(Tristate t) {
   return "unknown";
 }
 
+bool parse_tristate(const std::string& s, Tristate& out) {
+  for (Tristate t : {Tristate::no, Tristate::yes, Tristate::unknown}) {
+    if (s == to_string(t)) {
+      out = t;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool parse_operation(const std::string& s, Operation& out) {
   for (auto op : {Operation::chat, Operation::completion, Operation::embedding})
     if (s == to_string(op)) {

@@ -22,6 +22,8 @@ const char* to_string(FinishReason fr);
 const char* to_string(Tristate t);
 bool parse_operation(const std::string& s, Operation& out);
 bool parse_finish_reason(const std::string& s, FinishReason& out);
+/// "true", "false" or "unknown", as to_string(Tristate) writes them.
+bool parse_tristate(const std::string& s, Tristate& out);
 
 inline bool present(double v) { return !std::isnan(v); }
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "otlp.hpp"
 #include "report.hpp"
 
 namespace wlm {
@@ -261,8 +262,9 @@ void Monitor::trim_histories() {
   while (memory_.size() > config_.history_size) memory_.pop_front();
 }
 
-void Monitor::reset() {
+void Monitor::reset(double now_ms) {
   state_ = SessionState();
+  state_.since = now_ms;
   generations_.clear();
   memory_.clear();
   fine_.clear();
@@ -669,6 +671,11 @@ Status Monitor::parse_document(const std::string& text, Parsed& out) const {
     return Status::error("$.schemaVersion",
                          fmt::format("$.schemaVersion: expected an integer, got {}", jsonio::describe(*v)));
   version = v->get<std::int64_t>();
+  if (version == 1)
+    return Status::error("$.schemaVersion",
+                         "$.schemaVersion: version 1 (duration buckets in milliseconds) cannot be read "
+                         "exactly by this build, which reads version 2 (buckets in seconds); export "
+                         "the session again with this version");
   if (version != kSchemaVersion)
     return Status::error("$.schemaVersion",
                          fmt::format("$.schemaVersion: version {} is not supported (this build reads "
@@ -733,6 +740,15 @@ Status Monitor::merge_json(const std::vector<std::string>& texts) {
                   [](const GenerationRecord& r) { return r.event.started_at; });
     merge_by_time(memory_, p.memory, config_.history_size, [](const MemorySample& s) { return s.timestamp; });
   }
+  return Status::success();
+}
+
+Status Monitor::otlp_json(const std::string& options_json, double now_ms, std::string& out) const {
+  json in;
+  WLM_TRY(jsonio::parse(options_json, in));
+  OtlpOptions options;
+  WLM_TRY(options.read(in, "otlp"));
+  out = jsonio::dump(otlp_metrics(state_, options, now_ms));
   return Status::success();
 }
 

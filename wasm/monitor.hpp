@@ -13,7 +13,8 @@
 
 namespace wlm {
 
-inline constexpr int kSchemaVersion = 1;
+/// 2: duration buckets in seconds ("unit" on every histogram), "since", "genAi", "loads.byKey".
+inline constexpr int kSchemaVersion = 2;
 
 /// A health threshold: `warning` and `critical` levels; for "higher is better" metrics the
 /// level is reached when the value falls below it. NaN disables a level.
@@ -105,8 +106,9 @@ class Monitor {
 
   /// Counts an event refused before it could be recorded (a decoding error at the bridge).
   void reject(const Status& s) { state_.reject(s); }
-  /// Forgets every event (the configuration stays).
-  void reset();
+  /// Forgets every event (the configuration stays). `now_ms` (epoch ms) becomes the start of
+  /// the aggregation: the start time of cumulative OpenTelemetry points.
+  void reset(double now_ms = NAN);
 
   /// The `metrics` object of the export.
   json metrics(double now_ms) const;
@@ -124,6 +126,9 @@ class Monitor {
   /// The histories as they appear in the export (`generations`, `memorySnapshots`), oldest first.
   json generations_json() const;
   json memory_json() const;
+  /// The OTLP/JSON ExportMetricsServiceRequest of the session (otlp.hpp); `options_json` as
+  /// OtlpOptions::read takes it. On error `out` is unchanged.
+  Status otlp_json(const std::string& options_json, double now_ms, std::string& out) const;
   /// Plain-text tables for consoles and CI logs.
   std::string text_report(double now_ms) const;
 

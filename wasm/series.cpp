@@ -298,6 +298,16 @@ Status ExpHistogram::from_json(const json& in, const std::string& path) {
 // ---------------------------------------------------------------------------------------------
 // Series
 
+const char* bucket_unit(Unit u) {
+  switch (u) {
+    case Unit::milliseconds: return "s";
+    case Unit::tokens: return "{token}";
+    case Unit::tokens_per_second: return "{token}/s";
+    case Unit::plain: break;
+  }
+  return "1";
+}
+
 void Series::add(double v) {
   ++count_;
   sum_ += v;
@@ -312,7 +322,7 @@ void Series::add(double v) {
   } else if (count_ == kExactLimit + 1) {
     std::vector<double>().swap(exact_);
   }
-  hist_.add(v);
+  add_to_histogram(v);
 }
 
 void Series::add_many(const double* values, std::size_t n) {
@@ -325,7 +335,7 @@ void Series::add_many(const double* values, std::size_t n) {
     sum += v;
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
-    hist_.add(v);
+    add_to_histogram(v);
     ++count_;
   }
   sum_ += sum;
@@ -352,18 +362,22 @@ void Series::merge(const Series& other) {
   hist_.merge(other.hist_);
 }
 
-void Series::clear() { *this = Series(); }
+void Series::clear() { *this = Series(unit_); }
 
 double Series::quantile(double q) const {
   if (count_ == 0) return std::nan("");
+  if (!exact()) return histogram_quantile(q);
   std::uint64_t rank = nearest_rank(q, count_);
-  if (exact()) {
-    std::vector<double> sorted(exact_);
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(rank - 1),
-                     sorted.end());
-    return sorted[rank - 1];
-  }
-  return std::clamp(hist_.value_at_rank(rank), min_, max_);
+  std::vector<double> sorted(exact_);
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(rank - 1),
+                   sorted.end());
+  return sorted[rank - 1];
+}
+
+double Series::histogram_quantile(double q) const {
+  if (count_ == 0) return std::nan("");
+  double v = hist_.value_at_rank(nearest_rank(q, count_)) * bucket_divisor(unit_);
+  return std::clamp(v, min_, max_);
 }
 
 std::size_t Series::memory_bytes() const {
@@ -400,11 +414,13 @@ void Series::to_json(json& out) const {
   out["min"] = count_ ? json(min_) : json(nullptr);
   out["max"] = count_ ? json(max_) : json(nullptr);
   out["exact"] = exact() ? json(exact_) : json(nullptr);
-  hist_.to_json(out["histogram"]);
+  json& h = out["histogram"];
+  hist_.to_json(h);
+  h["unit"] = bucket_unit(unit_);
 }
 
 Status Series::from_json(const json& in, const std::string& path) {
-  Series s;
+  Series s(unit_);
   constexpr double kMaxValue = 1e300;
   if (Status st = jsonio::count(in, path, "count", s.count_); !st) return st;
   if (Status st = jsonio::number(in, path, "sum", s.sum_, 0, kMaxValue); !st) return st;
@@ -414,7 +430,14 @@ Status Series::from_json(const json& in, const std::string& path) {
   }
   const json* hist = nullptr;
   if (Status st = jsonio::object(in, path, "histogram", hist); !st) return st;
-  if (Status st = s.hist_.from_json(*hist, jsonio::child(path, "histogram")); !st) return st;
+  std::string hpath = jsonio::child(path, "histogram");
+  std::string unit;
+  if (Status st = jsonio::string(*hist, hpath, "unit", unit, 16); !st) return st;
+  if (unit != bucket_unit(unit_))
+    return Status::error(jsonio::child(hpath, "unit"),
+                         fmt::format("{}: \"{}\", but this series' buckets are in \"{}\"",
+                                     jsonio::child(hpath, "unit"), unit, bucket_unit(unit_)));
+  if (Status st = s.hist_.from_json(*hist, hpath); !st) return st;
   if (s.hist_.total() != s.count_)
     return Status::error(jsonio::child(path, "count"),
                          fmt::format("{}: {} but the histogram holds {} values",

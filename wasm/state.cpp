@@ -1,6 +1,8 @@
 #include "state.hpp"
 
 #include <algorithm>
+#include <type_traits>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -29,6 +31,37 @@ constexpr SeriesField kGenerationSeries[] = {
     {"timePerOutputTokenMs", &GenerationStats::tpot_ms},
     {"chunkGapMs", &GenerationStats::chunk_gap_ms},
 };
+
+struct GenAiField {
+  const char* key;
+  Series GenAiStats::*member;
+};
+constexpr GenAiField kGenAiSeries[] = {
+    {"durationMs", &GenAiStats::duration_ms},
+    {"inputTokens", &GenAiStats::input_tokens},
+    {"outputTokens", &GenAiStats::output_tokens},
+    {"serverTtftMs", &GenAiStats::server_ttft_ms},
+    {"serverTpotMs", &GenAiStats::server_tpot_ms},
+    {"firstChunkMs", &GenAiStats::first_chunk_ms},
+    {"chunkGapMs", &GenAiStats::chunk_gap_ms},
+};
+
+/// Where a new key goes once a folded map is full: model and error type become "(other)".
+template <class Key>
+Key fold_other(Key k) {
+  k.model = kOtherKey;
+  if (!k.error_type.empty()) k.error_type = kOtherKey;
+  return k;
+}
+const auto fold_genai = fold_other<GenAiKey>;
+const auto fold_load = fold_other<LoadKey>;
+
+/// Most entries a folded map can hold: its cap plus the folded keys (3 operations or sources,
+/// with and without an error type).
+template <class K, class V>
+std::size_t folded_limit(const FoldedMap<K, V>& m) {
+  return m.cap + 6;
+}
 
 struct MemoryField {
   const char* key;
@@ -125,6 +158,83 @@ json series_state(const Series& s) {
   json out;
   s.to_json(out);
   return out;
+}
+
+/// Reads "errorType": null (succeeded) or a non-empty name.
+Status read_error_type(const json& in, const std::string& path, std::string& out) {
+  const json* v = nullptr;
+  WLM_TRY(jsonio::member(in, path, "errorType", v));
+  if (v->is_null()) {
+    out.clear();
+    return Status::success();
+  }
+  WLM_TRY(jsonio::string(in, path, "errorType", out, Limits::kMaxNameBytes));
+  if (out.empty())
+    return Status::error(child(path, "errorType"),
+                         fmt::format("{}: empty; null stands for no error", child(path, "errorType")));
+  return Status::success();
+}
+
+/// Reads an array of attribute-set entries into a folded map: at most folded_limit() entries,
+/// no key twice, and their duration counts adding up to `expected_total`.
+template <class K, class V, class ReadEntry>
+Status read_folded(const json& in, const std::string& path, const char* key, FoldedMap<K, V>& out,
+                   std::uint64_t expected_total, ReadEntry read_entry) {
+  static_assert(std::is_same_v<decltype(std::declval<V>().duration_ms), Series>);
+  const json* arr = nullptr;
+  WLM_TRY(jsonio::array(in, path, key, arr));
+  std::string p = child(path, key);
+  if (arr->size() > folded_limit(out))
+    return Status::error(p, fmt::format("{}: {} entries, more than the limit {}", p, arr->size(),
+                                        folded_limit(out)));
+  out.items.clear();
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    std::string ep = child(p, i);
+    if (!(*arr)[i].is_object())
+      return Status::error(ep, fmt::format("{}: expected an object, got {}", ep, jsonio::describe((*arr)[i])));
+    K k;
+    V v;
+    WLM_TRY(read_entry((*arr)[i], ep, k, v));
+    if (out.items.count(k))
+      return Status::error(ep, fmt::format("{}: a second entry for the same attributes", ep));
+    total += v.duration_ms.count();
+    out.items.emplace(std::move(k), std::move(v));
+  }
+  if (total != expected_total)
+    return Status::error(p, fmt::format("{}: the entries hold {} durations but the total is {}", p,
+                                        total, expected_total));
+  return Status::success();
+}
+
+Status read_genai_entry(const json& in, const std::string& path, GenAiKey& k, GenAiStats& g) {
+  std::string op;
+  WLM_TRY(jsonio::string(in, path, "operation", op, 16));
+  if (!parse_operation(op, k.operation))
+    return Status::error(child(path, "operation"),
+                         fmt::format("{}: \"{}\" is not chat, completion or embedding",
+                                     child(path, "operation"), op));
+  WLM_TRY(jsonio::string(in, path, "model", k.model, Limits::kMaxNameBytes));
+  WLM_TRY(read_error_type(in, path, k.error_type));
+  for (const auto& f : kGenAiSeries) WLM_TRY(read_series(in, path, f.key, g.*f.member));
+  if (!k.error_type.empty())
+    for (const auto& f : kGenAiSeries)
+      if (f.member != &GenAiStats::duration_ms && (g.*f.member).count() != 0)
+        return Status::error(child(path, f.key),
+                             fmt::format("{}: must be empty in an entry with an error type",
+                                         child(path, f.key)));
+  return Status::success();
+}
+
+Status read_load_entry(const json& in, const std::string& path, LoadKey& k, LoadStats& v) {
+  WLM_TRY(jsonio::string(in, path, "model", k.model, Limits::kMaxNameBytes));
+  std::string fc;
+  WLM_TRY(jsonio::string(in, path, "fromCache", fc, 16));
+  if (!parse_tristate(fc, k.from_cache))
+    return Status::error(child(path, "fromCache"),
+                         fmt::format("{}: \"{}\" is not true, false or unknown", child(path, "fromCache"), fc));
+  WLM_TRY(read_error_type(in, path, k.error_type));
+  return read_series(in, path, "durationMs", v.duration_ms);
 }
 
 }  // namespace
@@ -392,6 +502,10 @@ Status GenerationStats::read(const json& in, const std::string& path) {
   return Status::success();
 }
 
+void GenAiStats::merge(const GenAiStats& o) {
+  for (const auto& f : kGenAiSeries) (this->*f.member).merge(o.*f.member);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Session
 
@@ -423,7 +537,30 @@ void SessionState::add(const GenerationEvent& e) {
   by_model.at(e.model).add(e, d);
   by_type.at(e.type).add(e, d);
   by_operation.at(to_string(e.operation)).add(e, d);
-  if (e.outcome() == FinishReason::error)
+
+  FinishReason out = e.outcome();
+  GenAiKey key{e.operation, e.model, ""};
+  if (out == FinishReason::error) key.error_type = e.error_name;
+  if (out == FinishReason::abort) key.error_type = e.error_name.empty() ? "AbortError" : e.error_name;
+  GenAiStats& g = genai.at(key, fold_genai);
+  g.duration_ms.add(e.duration_ms);
+  bool tokens = present(e.prompt_tokens) || present(e.completion_tokens);
+  bool chunks = present(e.ttft_ms) || !e.chunk_gaps_ms.empty();
+  if (key.error_type.empty() || tokens || chunks) {
+    // Token usage and stream timings carry no error type: the attribute set without one.
+    GenAiStats& ok = key.error_type.empty() ? g : genai.at({e.operation, e.model, ""}, fold_genai);
+    if (present(e.prompt_tokens)) ok.input_tokens.add(e.prompt_tokens);
+    if (present(e.completion_tokens)) ok.output_tokens.add(e.completion_tokens);
+    if (present(e.ttft_ms)) ok.first_chunk_ms.add(e.ttft_ms);
+    if (!e.chunk_gaps_ms.empty()) ok.chunk_gap_ms.add_many(e.chunk_gaps_ms.data(), e.chunk_gaps_ms.size());
+    if (key.error_type.empty()) {
+      if (present(e.engine_ttft_ms)) ok.server_ttft_ms.add(e.engine_ttft_ms);
+      if (present(e.engine_time_per_output_token_ms))
+        ok.server_tpot_ms.add(e.engine_time_per_output_token_ms);
+    }
+  }
+
+  if (out == FinishReason::error)
     add_error({e.ended_at(), e.error_name, e.error_message, e.model, to_string(e.operation)});
   touch(e.started_at);
   touch(e.ended_at());
@@ -432,6 +569,7 @@ void SessionState::add(const GenerationEvent& e) {
 void SessionState::add(const ModelLoadEvent& e) {
   ++loads;
   bool ok = e.error_name.empty();
+  loads_by.at({e.model, e.from_cache, e.error_name}, fold_load).duration_ms.add(e.duration_ms);
   if (!ok) {
     ++loads_failed;
     add_error({e.started_at + e.duration_ms, e.error_name, e.error_message, e.model, "load"});
@@ -502,6 +640,8 @@ void SessionState::merge(const SessionState& o) {
   merge_groups(by_model, o.by_model);
   merge_groups(by_type, o.by_type);
   merge_groups(by_operation, o.by_operation);
+  for (const auto& [k, v] : o.genai.items) genai.at(k, fold_genai).merge(v);
+  since = nan_min(since, o.since);
 
   loads += o.loads;
   loads_failed += o.loads_failed;
@@ -509,6 +649,7 @@ void SessionState::merge(const SessionState& o) {
   loads_downloaded += o.loads_downloaded;
   bytes_fetched += o.bytes_fetched;
   load_ms.merge(o.load_ms);
+  for (const auto& [k, v] : o.loads_by.items) loads_by.at(k, fold_load).duration_ms.merge(v.duration_ms);
   if (o.last_load.present && (!last_load.present || o.last_load.started_at >= last_load.started_at))
     last_load = o.last_load;
 
@@ -568,6 +709,20 @@ json SessionState::state() const {
   };
   json lost = json::array();
   for (const auto& d : recent_device_lost) lost.push_back(to_json(d));
+  json genai_json = json::array();
+  for (const auto& [k, v] : genai.items) {
+    json entry{{"operation", to_string(k.operation)},
+               {"model", k.model},
+               {"errorType", k.error_type.empty() ? json(nullptr) : json(k.error_type)}};
+    for (const auto& f : kGenAiSeries) entry[f.key] = series_state(v.*f.member);
+    genai_json.push_back(std::move(entry));
+  }
+  json loads_by_json = json::array();
+  for (const auto& [k, v] : loads_by.items)
+    loads_by_json.push_back(json{{"model", k.model},
+                                 {"fromCache", to_string(k.from_cache)},
+                                 {"errorType", k.error_type.empty() ? json(nullptr) : json(k.error_type)},
+                                 {"durationMs", series_state(v.duration_ms)}});
   json last = nullptr;
   if (last_load.present)
     last = json{{"model", last_load.model},
@@ -577,10 +732,12 @@ json SessionState::state() const {
                 {"fromCache", to_string(last_load.from_cache)},
                 {"succeeded", last_load.succeeded}};
   return json{
+      {"since", jsonio::number_or_null(since)},
       {"generations", generations.state()},
       {"byModel", groups(by_model)},
       {"byType", groups(by_type)},
       {"byOperation", groups(by_operation)},
+      {"genAi", std::move(genai_json)},
       {"loads",
        {{"total", loads},
         {"failed", loads_failed},
@@ -588,6 +745,7 @@ json SessionState::state() const {
         {"downloaded", loads_downloaded},
         {"bytesFetched", bytes_fetched},
         {"loadMs", series_state(load_ms)},
+        {"byKey", std::move(loads_by_json)},
         {"last", std::move(last)}}},
       {"cache", std::move(cache_json)},
       {"errors",
@@ -615,8 +773,10 @@ Status SessionState::read(const json& in, const std::string& path) {
       return Status::error(p, fmt::format("{}: expected an object, got {}", p, jsonio::describe(v)));
     return g.read(v, p);
   };
+  WLM_TRY(jsonio::optional_number(in, path, "since", s.since, 0, Limits::kMaxTimestamp));
   WLM_TRY(jsonio::object(in, path, "generations", obj));
   WLM_TRY(s.generations.read(*obj, child(path, "generations")));
+  WLM_TRY(read_folded(in, path, "genAi", s.genai, s.generations.total, read_genai_entry));
   WLM_TRY(read_map(in, path, "byModel", s.by_model, read_group));
   WLM_TRY(read_map(in, path, "byType", s.by_type, read_group));
   WLM_TRY(read_map(in, path, "byOperation", s.by_operation, read_group));
@@ -636,6 +796,7 @@ Status SessionState::read(const json& in, const std::string& path) {
   WLM_TRY(jsonio::count(*loads_json, lp, "downloaded", s.loads_downloaded));
   WLM_TRY(jsonio::number(*loads_json, lp, "bytesFetched", s.bytes_fetched, 0, kMaxValue));
   WLM_TRY(read_series(*loads_json, lp, "loadMs", s.load_ms));
+  WLM_TRY(read_folded(*loads_json, lp, "byKey", s.loads_by, s.loads, read_load_entry));
   if (s.loads_failed > s.loads || s.load_ms.count() != s.loads - s.loads_failed ||
       s.loads_from_cache + s.loads_downloaded > s.load_ms.count())
     return Status::error(lp, fmt::format("{}: total, failed, fromCache, downloaded and loadMs.count "
@@ -653,10 +814,7 @@ Status SessionState::read(const json& in, const std::string& path) {
     WLM_TRY(jsonio::number(*last, p, "durationMs", l.duration_ms, 0, Limits::kMaxDurationMs));
     WLM_TRY(jsonio::optional_number(*last, p, "bytesFetched", l.bytes_fetched, 0, Limits::kMaxBytes));
     WLM_TRY(jsonio::string(*last, p, "fromCache", fc, 16));
-    if (fc == "true") l.from_cache = Tristate::yes;
-    else if (fc == "false") l.from_cache = Tristate::no;
-    else if (fc == "unknown") l.from_cache = Tristate::unknown;
-    else
+    if (!parse_tristate(fc, l.from_cache))
       return Status::error(child(p, "fromCache"),
                            fmt::format("{}: \"{}\" is not true, false or unknown", child(p, "fromCache"), fc));
     WLM_TRY(jsonio::boolean(*last, p, "succeeded", l.succeeded));

@@ -40,7 +40,9 @@ struct GenerationStats {
   std::uint64_t decode_tokens = 0;  // completion tokens of generations with a known decode time
   double decode_ms = 0;
   double first_start = NAN, last_end = NAN;
-  Series latency_ms, ttft_ms, decode_tps, prefill_tps, tpot_ms, chunk_gap_ms;
+  Series latency_ms{Unit::milliseconds}, ttft_ms{Unit::milliseconds};
+  Series decode_tps{Unit::tokens_per_second}, prefill_tps{Unit::tokens_per_second};
+  Series tpot_ms{Unit::milliseconds}, chunk_gap_ms{Unit::milliseconds};
 
   void add(const GenerationEvent& e, const DerivedTimings& d);
   void merge(const GenerationStats& o);
@@ -83,7 +85,63 @@ struct ErrorRecord {
 
 struct OperationStats {
   std::uint64_t succeeded = 0, failed = 0;
-  Series duration_ms;
+  Series duration_ms{Unit::milliseconds};
+};
+
+/// The aggregates behind the OpenTelemetry GenAI metrics for one attribute set: an operation,
+/// a model and, for generations that did not succeed, an error type (the error's name; aborted
+/// generations without one are "AbortError"). Entries with an error type hold durations only:
+/// the conventions put error.type on the duration metric alone, so token usage and stream
+/// timings of every generation go to the entry without one.
+struct GenAiKey {
+  Operation operation = Operation::chat;
+  std::string model;
+  std::string error_type;  // empty: succeeded
+  bool operator<(const GenAiKey& o) const {
+    if (operation != o.operation) return operation < o.operation;
+    if (model != o.model) return model < o.model;
+    return error_type < o.error_type;
+  }
+};
+struct GenAiStats {
+  Series duration_ms{Unit::milliseconds};              // gen_ai.client.operation.duration
+  Series input_tokens{Unit::tokens}, output_tokens{Unit::tokens};  // gen_ai.client.token.usage
+  Series server_ttft_ms{Unit::milliseconds};           // gen_ai.server.time_to_first_token
+  Series server_tpot_ms{Unit::milliseconds};           // gen_ai.server.time_per_output_token
+  Series first_chunk_ms{Unit::milliseconds};           // ...client.operation.time_to_first_chunk
+  Series chunk_gap_ms{Unit::milliseconds};             // ...client.operation.time_per_output_chunk
+  void merge(const GenAiStats& o);
+};
+
+/// Model loads by model, source and, for failed loads, error type (the error's name).
+struct LoadKey {
+  std::string model;
+  Tristate from_cache = Tristate::unknown;
+  std::string error_type;  // empty: succeeded
+  bool operator<(const LoadKey& o) const {
+    if (model != o.model) return model < o.model;
+    if (from_cache != o.from_cache) return from_cache < o.from_cache;
+    return error_type < o.error_type;
+  }
+};
+
+struct LoadStats {
+  Series duration_ms{Unit::milliseconds};
+};
+
+/// A map keyed by attribute sets with at most `cap` entries; past it, new keys fold into the
+/// entry `fold(key)` names (the key with its model replaced by "(other)").
+template <class K, class V>
+struct FoldedMap {
+  std::map<K, V> items;
+  std::size_t cap;
+  template <class Fold>
+  V& at(const K& key, Fold fold) {
+    auto it = items.find(key);
+    if (it != items.end()) return it->second;
+    if (items.size() >= cap) return items[fold(key)];
+    return items[key];
+  }
 };
 
 struct LastLoad {
@@ -100,13 +158,21 @@ struct SessionState {
   static constexpr std::size_t kRecentRejections = 20;
   static constexpr std::size_t kRecentDeviceLost = 10;
 
+  /// Start of the aggregation (epoch ms): the start time of cumulative OpenTelemetry points.
+  /// NaN when not known (then the first event's time stands in).
+  double since = NAN;
+
   GenerationStats generations;
   CappedMap<GenerationStats> by_model{{}, 64}, by_type{{}, 128}, by_operation{{}, 8};
+  /// Past 128 entries, new models fold into "(other)": at most 3 x 2 more entries.
+  FoldedMap<GenAiKey, GenAiStats> genai{{}, 128};
 
   std::uint64_t loads = 0, loads_failed = 0, loads_from_cache = 0, loads_downloaded = 0;
   double bytes_fetched = 0;
-  Series load_ms;
+  Series load_ms{Unit::milliseconds};
   LastLoad last_load;
+  /// Every load's duration, failed ones included. Past 64 entries models fold into "(other)".
+  FoldedMap<LoadKey, LoadStats> loads_by{{}, 64};
 
   CappedMap<HitMiss> cache{{}, 64};
 

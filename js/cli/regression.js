@@ -193,7 +193,7 @@ function seriesOf(sketchGroup, name) {
 
 function checkDoc(doc, label) {
   if (!doc || typeof doc !== 'object') throw new TypeError(`compareExports: ${label}: expected an export document`);
-  if (doc.schemaVersion !== 1) throw new TypeError(`compareExports: ${label}: schemaVersion ${doc.schemaVersion} is not supported (1 is)`);
+  if (doc.schemaVersion !== 2) throw new TypeError(`compareExports: ${label}: schemaVersion ${doc.schemaVersion} is not supported (2 is)`);
   if (!doc.metrics || !doc.sketches) throw new TypeError(`compareExports: ${label}: missing metrics or sketches`);
 }
 

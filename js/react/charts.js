@@ -16,8 +16,9 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
  * Regroups an OpenTelemetry-layout exponential histogram ({ scale, offset, counts }: bucket i
  * covers (2^((offset+i)/2^scale), 2^((offset+i+1)/2^scale)]) into at most `maxBins` bars by
  * merging 2^k neighbours (the same exact downscaling the core does); the zero bucket becomes a
- * bar of its own. The bars' counts sum to the histogram's count.
- * @param {{ scale: number, offset: number, counts: number[], zeroCount?: number } | null | undefined} hist
+ * bar of its own. The bars' counts sum to the histogram's count. Edges are in the series' own
+ * unit: a duration series' buckets are in seconds (`unit: "s"`), so its edges are scaled to ms.
+ * @param {{ scale: number, offset: number, counts: number[], zeroCount?: number, unit?: string } | null | undefined} hist
  * @param {number} [maxBins]
  * @returns {{ lo: number, hi: number, count: number }[]}
  */
@@ -43,8 +44,9 @@ export function histogramBins(hist, maxBins = 40) {
   const merged = new Array(Math.floor(b / f) - j0 + 1).fill(0);
   for (let i = first; i <= last; i++) merged[Math.floor((offset + i) / f) - j0] += counts[i];
   const perOctave = 2 ** scale / f; // buckets per power of two after merging
+  const k = hist.unit === 's' ? 1000 : 1; // seconds -> milliseconds
   for (let j = 0; j < merged.length; j++) {
-    bins.push({ lo: 2 ** ((j0 + j) / perOctave), hi: 2 ** ((j0 + j + 1) / perOctave), count: merged[j] });
+    bins.push({ lo: k * 2 ** ((j0 + j) / perOctave), hi: k * 2 ** ((j0 + j + 1) / perOctave), count: merged[j] });
   }
   return bins;
 }

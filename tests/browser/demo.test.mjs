@@ -205,7 +205,7 @@ test('the download buttons (the demo\'s and the panel\'s) give valid JSON and CS
     const { name, text } = await download(selector);
     assert.match(name, /\.json$/);
     const doc = JSON.parse(text);
-    assert.equal(doc.schemaVersion, 1);
+    assert.equal(doc.schemaVersion, 2);
     assert.equal(doc.generations.length, m.generations.total);
     assert.equal(doc.metrics.generations.total, m.generations.total);
   }

@@ -66,7 +66,7 @@ test('a wrapped simulated engine, the console commands, a JSON download, memory 
   const [download] = await Promise.all([page.waitForEvent('download'), page.evaluate(() => window.webllmMonitor.downloadMetrics())]);
   assert.match(download.suggestedFilename(), /^webllm-metrics-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.json$/);
   const doc = JSON.parse(await readFile(await download.path(), 'utf8'));
-  assert.equal(doc.schemaVersion, 1);
+  assert.equal(doc.schemaVersion, 2);
   assert.equal(doc.metrics.generations.total, 9);
   assert.equal(doc.metrics.errors.byName.DeviceLostError, 1);
   assert.equal(doc.generations.length, 9);

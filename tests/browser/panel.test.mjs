@@ -122,6 +122,9 @@ test('the panel embeds uPlot CSS verbatim and scopes every selector under .wlm-p
   assert.deepEqual([bins[0].lo, bins[0].hi, bins[0].count], [0, 0, 1]);
   assert.ok(bins[1].lo <= 2 ** (850 / 128) && bins[1].hi > 2 ** (851 / 128) && bins[1].count === 3);
   assert.deepEqual(histogramBins({ scale: 7, offset: 0, counts: [], zeroCount: 0 }), []);
+  // Duration buckets are in seconds: the bars' edges come out in milliseconds.
+  const ms = histogramBins({ scale: 7, offset: -1, counts: [4], zeroCount: 0, unit: 's' });
+  assert.deepEqual([ms[0].lo, ms[0].hi, ms[0].count], [1000 * 2 ** (-1 / 128), 1000, 4]);
 });
 
 test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard, downloads, pause, reset, scoping', async (t) => {
@@ -364,7 +367,7 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
     const [json] = await Promise.all([page.waitForEvent('download'), page.click(`${ROOT} [data-wlm-action="download-json"]`)]);
     assert.match(json.suggestedFilename(), /^webllm-metrics-.*\.json$/);
     const doc = JSON.parse(await readFile(await json.path(), 'utf8'));
-    assert.equal(doc.schemaVersion, 1);
+    assert.equal(doc.schemaVersion, 2);
     assert.equal(doc.metrics.generations.total, total);
     assert.equal(doc.generations.length, total);
 

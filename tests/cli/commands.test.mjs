@@ -37,7 +37,7 @@ before(async () => {
   await writeFile(file('same.json'), JSON.stringify(await simulateRun({ seed: 2 })));
   await writeFile(file('slow.json'), JSON.stringify(await simulateRun({ seed: 3, slowdown: 1.5 })));
   const v2 = JSON.parse(await readFile(file('base.json'), 'utf8'));
-  v2.schemaVersion = 2;
+  v2.schemaVersion = 3;
   await writeFile(file('v2.json'), JSON.stringify(v2));
   await writeFile(file('broken.json'), '{"schemaVersion": 1, ');
 });
@@ -84,7 +84,7 @@ test('compare: bad input → exit 2 with the file and the JSON path', async () =
   const v2 = await run(runCompare, [file('base.json'), file('v2.json')]);
   assert.equal(v2.code, 2);
   assert.equal(v2.stdout, '');
-  assert.match(v2.stderr, /v2\.json: \$\.schemaVersion: version 2 is not supported/);
+  assert.match(v2.stderr, /v2\.json: \$\.schemaVersion: version 3 is not supported/);
   const broken = await run(runCompare, [file('broken.json'), file('base.json')]);
   assert.equal(broken.code, 2);
   assert.match(broken.stderr, /broken\.json: \$: not valid JSON/);
@@ -133,7 +133,7 @@ test('merge: totals add and quantiles equal one monitor fed both', async () => {
 test('merge: a corrupt input → exit 2, file and path named, nothing written', async () => {
   const r = await run(runMerge, [file('base.json'), file('v2.json'), '-o', file('never.json')]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /v2\.json: \$\.schemaVersion: version 2 is not supported/);
+  assert.match(r.stderr, /v2\.json: \$\.schemaVersion: version 3 is not supported/);
   const broken = await run(runMerge, [file('base.json'), file('broken.json'), '-o', file('never.json')]);
   assert.equal(broken.code, 2);
   assert.match(broken.stderr, /broken\.json: \$: not valid JSON/);

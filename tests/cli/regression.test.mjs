@@ -205,5 +205,5 @@ test('per-type findings when the exports have several types', async () => {
 });
 
 test('bad documents are refused', () => {
-  assert.throws(() => compareExports({ schemaVersion: 2, metrics: {}, sketches: {} }, {}), /schemaVersion 2/);
+  assert.throws(() => compareExports({ schemaVersion: 3, metrics: {}, sketches: {} }, {}), /schemaVersion 3/);
 });

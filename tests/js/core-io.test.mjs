@@ -132,7 +132,7 @@ test('corrupt, truncated or wrong-version imports throw naming the JSON path and
     ['not JSON', 'not json {', '$', /^\$: not valid JSON: /],
     ['truncated', good.slice(0, Math.floor(good.length / 2)), '$', /^\$: not valid JSON: .*unexpected end of input/],
     ['an array', '[]', '$', /^\$: expected an export object, got an array of 0$/],
-    ['schemaVersion 2', edit((d) => (d.schemaVersion = 2)), '$.schemaVersion', /^\$\.schemaVersion: version 2 is not supported \(this build reads version 1\)$/],
+    ['schemaVersion 3', edit((d) => (d.schemaVersion = 3)), '$.schemaVersion', /^\$\.schemaVersion: version 3 is not supported \(this build reads version 2\)$/],
     ['schemaVersion as a string', edit((d) => (d.schemaVersion = '1')), '$.schemaVersion', /^\$\.schemaVersion: expected an integer, got "1"$/],
     ['no schemaVersion', edit((d) => delete d.schemaVersion), '$.schemaVersion', /^\$\.schemaVersion: missing$/],
     ['no sketches', edit((d) => delete d.sketches), '$.sketches', /^\$\.sketches: missing$/],

@@ -36,7 +36,7 @@ test('loadCore creates the module once and every monitor shares it', async () =>
 
 test('schemaVersion matches the wasm build', async () => {
   const module = await loadCore();
-  assert.equal(schemaVersion, 1);
+  assert.equal(schemaVersion, 2);
   assert.equal(module.schemaVersion, schemaVersion);
 });
 

@@ -20,7 +20,7 @@ test('an empty monitor exports a valid document', async () => {
   const m = await MonitorCore.create();
   const doc = JSON.parse(m.exportJson(T0));
   assertValidExport(doc);
-  assert.equal(doc.schemaVersion, 1);
+  assert.equal(doc.schemaVersion, 2);
   assert.equal(doc.exportedAt, '2023-11-14T22:13:20.000Z');
   assert.equal(doc.exportedAtMs, T0);
   assert.equal(doc.sketches.webgpu, null);
@@ -72,7 +72,7 @@ async function errorsAfter(mutate) {
 const invalid = [
   ['a missing top-level key', (d) => delete d.sketches, '', 'required'],
   ['an unknown top-level key', (d) => (d.extra = 1), '', 'additionalProperties'],
-  ['schemaVersion 2', (d) => (d.schemaVersion = 2), '/schemaVersion', 'const'],
+  ['schemaVersion 3', (d) => (d.schemaVersion = 3), '/schemaVersion', 'const'],
   ['exportedAt not ISO 8601', (d) => (d.exportedAt = 'yesterday'), '/exportedAt', 'pattern'],
   ['a missing metric', (d) => delete d.metrics.cache.hitRate, '/metrics/cache', 'required'],
   ['a count as a string', (d) => (d.status.generations = '3'), '/status/generations', 'type'],

@@ -195,8 +195,29 @@ TEST_CASE("bad documents are refused with the JSON path, and nothing changes") {
   refuse(std::string(100, '[') + std::string(100, ']'), "$", "nesting deeper than 64");
 
   json doc = good;
-  doc["schemaVersion"] = 2;
-  refuse(doc.dump(), "$.schemaVersion", "version 2 is not supported");
+  doc["schemaVersion"] = 3;
+  refuse(doc.dump(), "$.schemaVersion", "version 3 is not supported");
+  doc["schemaVersion"] = 1;
+  refuse(doc.dump(), "$.schemaVersion", "duration buckets in milliseconds");
+  doc = good;
+  doc["sketches"]["generations"]["series"]["ttftMs"]["histogram"]["unit"] = "ms";
+  refuse(doc.dump(), "$.sketches.generations.series.ttftMs.histogram.unit", "buckets are in \"s\"");
+  doc = good;
+  doc["sketches"]["genAi"][0]["errorType"] = "";
+  refuse(doc.dump(), "$.sketches.genAi[0].errorType", "null stands for no error");
+  doc = good;
+  doc["sketches"]["genAi"].push_back(doc["sketches"]["genAi"][0]);
+  refuse(doc.dump(), "$.sketches.genAi[" + std::to_string(good["sketches"]["genAi"].size()) + "]",
+         "a second entry for the same attributes");
+  doc = good;
+  doc["sketches"]["genAi"].erase(0);
+  refuse(doc.dump(), "$.sketches.genAi", "but the total is 60");
+  doc = good;
+  doc["sketches"]["genAi"][0]["operation"] = "dance";
+  refuse(doc.dump(), "$.sketches.genAi[0].operation", "is not chat, completion or embedding");
+  doc = good;
+  doc["sketches"]["loads"]["byKey"][0]["fromCache"] = "maybe";
+  refuse(doc.dump(), "$.sketches.loads.byKey[0].fromCache", "\"maybe\" is not true, false or unknown");
   doc = good;
   doc.erase("sketches");
   refuse(doc.dump(), "$.sketches", "missing");

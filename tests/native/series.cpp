@@ -11,6 +11,8 @@
 
 using wlm::ExpHistogram;
 using wlm::Series;
+using wlm::Status;
+using wlm::Unit;
 
 namespace {
 
@@ -319,4 +321,38 @@ TEST_CASE("nearest rank") {
   CHECK(wlm::nearest_rank(0.999, 1'000'000) == 999'000);
   CHECK(wlm::nearest_rank(0.0, 10) == 1);
   CHECK(wlm::nearest_rank(1.0, 10) == 10);
+}
+
+TEST_CASE("a duration series: values in milliseconds, buckets in seconds") {
+  Series ms(Unit::milliseconds);
+  for (double v : {123.4, 0.5, 1000.0, 2500.0}) ms.add(v);
+  // Exact values come back unchanged (no division and multiplication round trip).
+  CHECK(ms.quantile(0.5) == 123.4);
+  CHECK(ms.min() == 0.5);
+  // 1000 ms is 1 s: the bucket that 1.0 closes at scale 7 (index -1), as OpenTelemetry lays it out.
+  nlohmann::json j;
+  ms.to_json(j);
+  CHECK(j["histogram"]["unit"] == "s");
+  CHECK(ExpHistogram::index_at_max_scale(1.0) == -1);
+  CHECK(ms.histogram().lower_bound(-1) < 1.0);
+  // Past the exact phase, quantiles come from the second buckets, scaled back to milliseconds.
+  Series a(Unit::milliseconds), plain;
+  for (int i = 1; i <= 5000; ++i) {
+    a.add(i * 0.731);
+    plain.add(i * 0.731 / 1000.0);
+  }
+  for (double q : wlm::kQuantiles) {
+    CHECK(a.quantile(q) == a.histogram_quantile(q));
+    CHECK(a.quantile(q) == doctest::Approx(plain.quantile(q) * 1000).epsilon(1e-12));
+  }
+  // A reader that expects another unit refuses the histogram.
+  Series tokens(Unit::tokens);
+  Status s = tokens.from_json(j, "$.x");
+  CHECK_FALSE(s.ok);
+  CHECK(s.field == "$.x.histogram.unit");
+  Series back(Unit::milliseconds);
+  CHECK(back.from_json(j, "$.x").ok);
+  CHECK(back.quantile(0.5) == 123.4);
+  back.clear();
+  CHECK(back.unit() == Unit::milliseconds);
 }
