@@ -42,6 +42,39 @@ export interface MonitorOptions extends MonitorConfig {
   strict?: boolean;
   /** Where log entries and printMetrics() go (default: console). */
   logger?: Pick<Console, 'debug' | 'info' | 'warn' | 'error' | 'log'> & Partial<Pick<Console, 'table'>>;
+  /** Periodic OTLP/HTTP JSON pushes to `{endpoint}/v1/metrics`, and a last one on pagehide. */
+  otlp?: OtlpOptions;
+}
+
+export interface OtlpOptions {
+  /** The receiver's base URL, e.g. "http://localhost:4318" (an OpenTelemetry Collector). */
+  endpoint: string;
+  /** HTTP headers (e.g. an API key). With headers, the pagehide push is a keepalive fetch, not a beacon. */
+  headers?: Record<string, string>;
+  /** Push interval in ms (default 60000, at least 1000). */
+  intervalMs?: number;
+  /** Resource attributes over the defaults (service.name "unknown_service", a service.instance.id, telemetry.sdk.*). */
+  resource?: Record<string, string | number | boolean>;
+  /** Tries per push on 429/502/503/504 and network errors (default 5). */
+  maxAttempts?: number;
+  /** First backoff delay in ms, doubled per retry, with jitter (default 1000). */
+  backoffMs?: number;
+  /** Per-attempt timeout in ms (default 10000). */
+  timeoutMs?: number;
+  /** Use navigator.sendBeacon on pagehide (default true). */
+  beacon?: boolean;
+}
+
+/** The outcome of one OTLP push (with its retries). */
+export interface OtlpPushResult {
+  ok: boolean;
+  /** The last HTTP status, or null after a network error. */
+  status: number | null;
+  attempts: number;
+  error?: string;
+  durationMs: number;
+  bytes: number;
+  via: 'fetch' | 'beacon';
 }
 
 /** Outcome of a manual record call. */
@@ -71,6 +104,8 @@ export interface MonitorStatus extends Status {
   persist: false | 'localStorage' | 'indexedDB';
   /** Failures of the monitoring itself (the app was not affected). */
   faults: number;
+  /** OTLP pushes so far, when the otlp option is set. */
+  otlp: { endpoint: string; pushes: number; failures: number; last: (OtlpPushResult & { at: number }) | null } | null;
 }
 
 export interface MonitorSnapshot {
@@ -146,6 +181,10 @@ export declare class Monitor {
   /** Downloads the generations as CSV (browsers); the file name, or null without a DOM. */
   downloadCSV(filename?: string): string | null;
   resetMetrics(): void;
+  /** The session as an OTLP/JSON ExportMetricsServiceRequest object; `resource` over the configured attributes. */
+  toOTLP(options?: { resource?: Record<string, string | number | boolean> }): object;
+  /** Pushes to the configured OTLP endpoint now; never rejects. Throws without the otlp option. */
+  pushOTLP(): Promise<OtlpPushResult>;
   /** Throttled notifications after changes, and one right away; returns the unsubscribe function. */
   subscribe(listener: (snapshot: MonitorSnapshot) => void): () => void;
   /** Puts the console commands on globalThis[name]; returns a function that removes them. */

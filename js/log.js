@@ -68,3 +68,15 @@ export function errorFields(err) {
   }
   return { errorName: 'Error', errorMessage: String(err) };
 }
+
+/**
+ * A short description of a value for "expected X, got Y" messages.
+ * @param {unknown} v
+ */
+export function describeValue(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}

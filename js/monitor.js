@@ -4,30 +4,24 @@
 // the app does not call directly (wrapped engines, samplers, timers, persistence).
 
 import { MonitorCore, loadCore } from './core.js';
-import { createLogger, errorFields } from './log.js';
+import { createLogger, describeValue as describe, errorFields } from './log.js';
 import { CSV_COLUMNS, defaultFilename, downloadText, summaryRows, toCSV } from './output.js';
 import { createPersistence } from './persist.js';
+import { checkAttributes, checkResource, createOtlpPusher, normalizeOtlpOptions } from './otlp.js';
 import { createMemorySampler, createWebGpuSampler } from './samplers.js';
+import { VERSION } from './version.js';
 import { createEngine as createWrappedEngine, wrapEngine } from './wrapper.js';
 
 const OPTION_NAMES = [
   'historySize', 'prices', 'currency', 'thresholds', 'debug', 'persist', 'persistKey', 'persistIntervalMs',
   'sampleIntervalMs', 'memory', 'webgpu', 'gpuBuffers', 'defaultType', 'hasModelInCache', 'throttleMs',
-  'strict', 'logger',
+  'strict', 'logger', 'otlp',
 ];
 
 const CONSOLE_COMMANDS = [
   'printMetrics', 'getMetrics', 'getStatus', 'getAllGenerations', 'getMemorySnapshots', 'exportMetrics',
   'exportCSV', 'downloadMetrics', 'downloadCSV', 'importMetrics', 'mergeMetrics', 'resetMetrics',
 ];
-
-function describe(v) {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v)}`;
-}
 
 function fail(field, expected, value) {
   throw new TypeError(`createMonitor: options.${field}: expected ${expected}, got ${describe(value)}`);
@@ -56,6 +50,26 @@ function checkOptions(options) {
   if (o.hasModelInCache !== undefined && typeof o.hasModelInCache !== 'function')
     fail('hasModelInCache', 'a function (modelId, appConfig) => Promise<boolean>', o.hasModelInCache);
   if (o.logger !== undefined && (o.logger === null || typeof o.logger !== 'object')) fail('logger', 'a console-like object', o.logger);
+  return o.otlp === undefined ? null : normalizeOtlpOptions(o.otlp, 'createMonitor: options.otlp');
+}
+
+/**
+ * The OTLP service.instance.id: one per persisted session, kept next to it in localStorage so
+ * that a restored session continues the same cumulative streams; otherwise one per monitor.
+ */
+function otlpInstanceId(options) {
+  const fresh = checkResource(undefined)['service.instance.id'];
+  if (!options.persist) return fresh;
+  const key = `${options.persistKey ?? 'webllm-monitor'}:otlp-instance-id`;
+  try {
+    const storage = globalThis.localStorage;
+    const saved = storage?.getItem(key);
+    if (saved) return saved;
+    storage?.setItem(key, fresh);
+  } catch {
+    // storage unavailable (a worker, privacy mode): a fresh id
+  }
+  return fresh;
 }
 
 /**
@@ -65,12 +79,14 @@ function checkOptions(options) {
  * @returns {Promise<Monitor>}
  */
 export async function createMonitor(options = {}) {
-  checkOptions(options);
+  const otlp = checkOptions(options);
   const coreConfig = {};
   for (const key of ['historySize', 'prices', 'currency', 'thresholds'])
     if (options[key] !== undefined) coreConfig[key] = options[key];
   const [module, core] = await Promise.all([loadCore(), MonitorCore.create(coreConfig)]);
-  const monitor = new Monitor(module, core, options, TOKEN);
+  if (otlp && options.otlp.resource?.['service.instance.id'] === undefined)
+    otlp.resource['service.instance.id'] = otlpInstanceId(options);
+  const monitor = new Monitor(module, core, { ...options, otlp: otlp ?? undefined }, TOKEN);
   await monitor._start();
   return monitor;
 }
@@ -100,6 +116,9 @@ export class Monitor {
   #lastNotify = 0;
   /** @type {(() => void) | null} */ #uninstallConsole = null;
   #hooks;
+  /** @type {ReturnType<typeof createOtlpPusher> | null} */ #otlp = null;
+  #otlpStats = { pushes: 0, failures: 0, last: null };
+  /** @type {Record<string, string | number | boolean> | null} */ #otlpResource = null;
 
   /** Use `await createMonitor(options)`. */
   constructor(module, core, options, token) {
@@ -162,7 +181,15 @@ export class Monitor {
       });
       this.#memorySampler.start();
     }
-    this.#log.debug('monitor ready', { debug: o.debug === true, persist: o.persist ?? false });
+    if (o.otlp) {
+      this.#otlp = createOtlpPusher({
+        options: o.otlp,
+        body: () => this.#live().otlpJson({ resource: o.otlp.resource, scopeVersion: VERSION }),
+        onResult: (result) => this.#otlpResult(result),
+      });
+      this.#otlp.start();
+    }
+    this.#log.debug('monitor ready', { debug: o.debug === true, persist: o.persist ?? false, otlp: o.otlp?.url ?? false });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -296,6 +323,7 @@ export class Monitor {
       debug: this.#options.debug === true,
       persist: this.#options.persist ?? false,
       faults: this.#faults,
+      otlp: this.#otlp ? { endpoint: this.#options.otlp.url, ...this.#otlpStats, last: this.#otlpStats.last && { ...this.#otlpStats.last } } : null,
     };
   }
 
@@ -360,9 +388,33 @@ export class Monitor {
     return this.#download(this.exportCSV(), filename ?? defaultFilename('csv'), 'text/csv');
   }
 
+  /**
+   * The session as an OTLP/JSON ExportMetricsServiceRequest (GenAI semantic conventions and the
+   * webllm_monitor.* metrics, cumulative, exponential histograms from the core's buckets).
+   * `resource` attributes go over the configured ones (options.otlp.resource) and the defaults.
+   */
+  toOTLP({ resource } = {}) {
+    const core = this.#live();
+    // Without the otlp option: the defaults, with one instance id for this monitor's lifetime.
+    this.#otlpResource ??= this.#options.otlp?.resource ?? checkResource(undefined, 'toOTLP: resource', otlpInstanceId(this.#options));
+    const base = this.#otlpResource;
+    const merged = { ...base, ...checkAttributes(resource, 'toOTLP: resource') };
+    return JSON.parse(core.otlpJson({ resource: merged, scopeVersion: VERSION }));
+  }
+
+  /**
+   * Pushes to the configured OTLP endpoint now (with retries); resolves with the outcome and
+   * never rejects. Throws only when the monitor has no `otlp` option.
+   */
+  pushOTLP() {
+    this.#live();
+    if (this.#otlp === null) throw new Error('pushOTLP: this monitor has no otlp option (createMonitor({ otlp: { endpoint } }))');
+    return this.#otlp.push();
+  }
+
   /** Forgets every event (configuration and subscriptions stay). */
   resetMetrics() {
-    this.#live().reset();
+    this.#live().reset(Date.now());
     this.#changed();
   }
 
@@ -404,6 +456,7 @@ export class Monitor {
   /** Stops samplers and timers, saves a last time when persisting, and frees the wasm memory. */
   async dispose() {
     if (this.#core === null) return;
+    this.#otlp?.stop();
     this.#memorySampler?.stop();
     this.#webgpuSampler?.stop();
     if (this.#persistence) {
@@ -517,6 +570,31 @@ export class Monitor {
       // the core itself failed: the log entry above is all there is
     } finally {
       this.#inFault = false;
+    }
+  }
+
+  /**
+   * An OTLP push ended: counted in getStatus().otlp, recorded as the operation
+   * "webllm-monitor.otlp" (so failures show in the metrics and exports), failures logged.
+   */
+  #otlpResult(result) {
+    this.#otlpStats.pushes++;
+    if (!result.ok) this.#otlpStats.failures++;
+    this.#otlpStats.last = { ...result, at: Date.now() };
+    if (result.ok) {
+      this.#log.debug('OTLP push', { status: result.status, attempts: result.attempts, bytes: result.bytes, via: result.via });
+    } else {
+      this.#log.warn('OTLP push failed', { url: this.#options.otlp.url, status: result.status, attempts: result.attempts, error: result.error });
+    }
+    if (this.#core === null || result.via === 'beacon') return;
+    try {
+      const e = { name: 'webllm-monitor.otlp', startedAt: Date.now() - result.durationMs, durationMs: result.durationMs, success: result.ok };
+      if (!result.ok) Object.assign(e, { errorName: 'OtlpExportError', errorMessage: String(result.error ?? 'failed').slice(0, 2048) });
+      this.#core.recordOperation(e);
+      this.#core.flush();
+      this.#changed();
+    } catch (err) {
+      this.#fault('otlp', err);
     }
   }
 

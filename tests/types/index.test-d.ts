@@ -16,6 +16,9 @@ import { SimulatedMLCEngine, CreateSimulatedMLCEngine } from 'webllm-monitor/sim
 
 async function main(): Promise<void> {
   const monitor: Monitor = await createMonitor({ debug: true, historySize: 500, persist: 'indexedDB', gpuBuffers: true });
+  await createMonitor({ otlp: { endpoint: 'http://localhost:4318', headers: { 'x-api-key': 'k' }, intervalMs: 30_000, resource: { 'service.name': 'chat' } } });
+  // @ts-expect-error the endpoint is required
+  await createMonitor({ otlp: { intervalMs: 1000 } });
   // @ts-expect-error persist takes only the two storage kinds
   await createMonitor({ persist: 'cookies' });
   // @ts-expect-error debug is a boolean
@@ -50,6 +53,12 @@ async function main(): Promise<void> {
   const status = monitor.getStatus();
   const ready: boolean = status.ready;
   void ready;
+  const pushes: number | undefined = status.otlp?.pushes;
+  void pushes;
+  const otlpRequest: object = monitor.toOTLP({ resource: { 'service.name': 'app', 'app.build': 3 } });
+  void otlpRequest;
+  const pushed: Promise<{ ok: boolean; status: number | null }> = monitor.pushOTLP();
+  void pushed;
   const unsubscribe: () => void = monitor.subscribe((snap: MonitorSnapshot) => void snap.metrics.cache.hitRate);
   unsubscribe();
   const json: string = monitor.exportMetrics();
@@ -67,7 +76,7 @@ async function main(): Promise<void> {
   core.recordDurations('embed', new Float64Array([1, 2, 3]));
   const report: string = await reportFromExport(core.exportJson());
   void report;
-  const v: 1 = schemaVersion;
+  const v: 2 = schemaVersion;
   void v;
   const { name } = classifyError('DeviceLostError: lost');
   void name;
