@@ -5,7 +5,7 @@
 //   compare   compare two exports for regressions (js/cli/compare.js)
 //   merge     merge exports into one (js/cli/merge.js)
 //   report    print the text report of an export (js/cli/report.js)
-//   otlp      export to OpenTelemetry (not implemented yet)
+//   otlp      send an export to an OpenTelemetry receiver (js/cli/otlp.js)
 //
 // Exit status: 0 success, 1 a check failed, 2 usage or infrastructure error.
 import { readFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ commands:
   compare   compare an export with a baseline export for regressions
   merge     merge several exports into one
   report    print the text report of an export
-  otlp      send an export to an OpenTelemetry collector (not implemented yet)
+  otlp      send an export to an OpenTelemetry Collector (OTLP/HTTP JSON)
 
 webllm-monitor <command> --help shows a command's options.
 exit status: 0 success; 1 a budget, regression or comparison failed; 2 usage or infrastructure error.`;
@@ -30,6 +30,7 @@ const MODULES = {
   compare: ['./compare.js', 'runCompare'],
   merge: ['./merge.js', 'runMerge'],
   report: ['./report.js', 'runReport'],
+  otlp: ['./otlp.js', 'runOtlp'],
 };
 
 /**
@@ -54,10 +55,6 @@ export async function main(argv) {
   if (cmd === 'ci') {
     const { runCi } = await import('./ci.js');
     return runCi(rest);
-  }
-  if (cmd === 'otlp') {
-    process.stderr.write('webllm-monitor otlp: not implemented yet\n');
-    return 2;
   }
   if (Object.hasOwn(MODULES, cmd)) {
     const [file, fn] = MODULES[/** @type {keyof typeof MODULES} */ (cmd)];

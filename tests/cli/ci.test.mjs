@@ -78,7 +78,7 @@ test('a passing budget: exit 0; metrics.json, report.md and junit.xml written', 
   assert.match(r.stdout, /^PASS: 1 run, \d+ generations/m);
 
   const doc = JSON.parse(await readFile(path.join(out, 'metrics.json'), 'utf8'));
-  assert.equal(doc.schemaVersion, 1);
+  assert.equal(doc.schemaVersion, 2);
   assert.equal(doc.metrics.initialization.loads, 2);
   oneRunTotal = doc.metrics.generations.total;
   assert.equal(oneRunTotal, 20);
@@ -183,11 +183,11 @@ test('a corrupt baseline: exit 2 naming the file and the problem', async () => {
   assert.match(r.stderr, /not valid JSON/);
 
   const wrongVersion = path.join(tmp, 'v2.json');
-  const doc = JSON.parse(await readFile(path.join(outDir('pass'), 'metrics.json'), 'utf8').catch(() => '{"schemaVersion":1}'));
-  await writeFile(wrongVersion, JSON.stringify({ ...doc, schemaVersion: 2 }));
+  const doc = JSON.parse(await readFile(path.join(outDir('pass'), 'metrics.json'), 'utf8').catch(() => '{"schemaVersion":2}'));
+  await writeFile(wrongVersion, JSON.stringify({ ...doc, schemaVersion: 3 }));
   r = await cli(['ci', '--url', demoUrl, '--baseline', wrongVersion]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /\$\.schemaVersion: version 2 is not supported/);
+  assert.match(r.stderr, /\$\.schemaVersion: version 3 is not supported/);
 
   r = await cli(['ci', '--url', demoUrl, '--baseline', path.join(tmp, 'missing.json')]);
   assert.equal(r.code, 2);
@@ -244,7 +244,7 @@ test('main: --help, ci --help, otlp, unknown command', async () => {
   assert.match(r.stdout, /WEBLLM_MONITOR_BROWSER_PATHS/);
   r = await cli(['otlp']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /not implemented yet/);
+  assert.match(r.stderr, /otlp: expected 1 export file, got 0/);
   r = await cli(['frobnicate']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown command "frobnicate"/);
