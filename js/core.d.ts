@@ -452,6 +452,12 @@ export class MonitorCore {
   mergeAll(texts: (string | ExportDocument)[]): void;
   /** Forgets every event (the configuration stays); `now` starts the new aggregation (OTLP start time). */
   reset(now?: number): void;
+  /**
+   * One quantile of one series from its sketch, without building the metrics; `path` as in the
+   * metrics ("generations.ttftMs", "generations.byModel.<model>.latencyMs",
+   * "operations.<name>.durationMs", "initialization.loadMs"). null without data.
+   */
+  quantile(path: string, q: number): number | null;
   /** The session as an OTLP/JSON ExportMetricsServiceRequest (JSON text); `now` is the points' time. */
   otlpJson(options?: OtlpRequestOptions, now?: number): string;
   /** Bytes of wasm memory held by this monitor (data structures and batch buffer). */

@@ -248,6 +248,9 @@ export class MonitorCore {
   /** First wrong-type field of the record being written, or null. */
   /** @type {string | null} */ #badField = null;
   #badMessage = '';
+  /** Series handles of quantile(), by path. */
+  #handles = new Map();
+  #address = 0;
   /** Outcome since the last explicit flush(). */
   #accepted = 0;
   #recordBase = 0;
@@ -263,6 +266,7 @@ export class MonitorCore {
     this.#module = module;
     this.#core = new module.Core();
     this.#core.reset(Date.now()); // the start time of cumulative OpenTelemetry points
+    this.#address = this.#core.address();
     if (finalizer) finalizer.register(this, this.#core, this);
     this.#bindBuffer();
   }
@@ -618,6 +622,32 @@ export class MonitorCore {
     checkNow(now);
     this.#flushBatch();
     return core.exportJson(now);
+  }
+
+  /**
+   * One quantile of one series, read from its sketch without building the metrics: the cheap
+   * way to poll a figure. `path` is the series' path in the metrics ("generations.ttftMs",
+   * "generations.byModel.<model>.latencyMs", "operations.<name>.durationMs",
+   * "initialization.loadMs", ...).
+   * @param {string} path
+   * @param {number} q in [0, 1]
+   * @returns {number | null} null when the series has no data
+   */
+  quantile(path, q) {
+    const core = this.#live();
+    if (typeof q !== 'number' || !(q >= 0 && q <= 1)) throw new TypeError(`quantile: q: expected a number from 0 to 1, got ${describe(q)}`);
+    let handle = this.#handles.get(path);
+    if (handle === undefined) {
+      if (typeof path !== 'string') throw new TypeError(`quantile: path: expected a string, got ${describe(path)}`);
+      handle = core.seriesHandle(path);
+      if (handle === -1)
+        throw new TypeError(`quantile: "${path}" names no series (generations[.byModel|byType|byOperation.<key>].<series>, operations.<name>.durationMs, initialization.loadMs)`);
+      if (handle >= 0) this.#handles.set(path, handle);
+    }
+    if (this.#records > 0) this.#flushBatch();
+    // A raw wasm export: no string crosses the bridge per query (-2: the handle table is full).
+    const v = handle >= 0 ? this.#module._wlm_quantile(this.#address, handle, q) : core.quantile(path, q);
+    return Number.isNaN(v) ? null : v;
   }
 
   /**

@@ -2,6 +2,7 @@
 // arrive in batches through a Float64Array view of `batch` (see batch.hpp), never one call per
 // value. Errors come back as message strings ("" = success); js/core.js turns them into throws.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 #include <emscripten/val.h>
 
 #include <string>
@@ -65,6 +66,38 @@ class Core {
     return monitor_.merge_json(emscripten::vecFromJSArray<std::string>(texts)).message;
   }
   void reset(double now) { monitor_.reset(now); }
+  /// Quantile q of the series a metrics path names: NaN when it has no data, -1 when the path
+  /// names no series. Reads the sketch directly (no metrics JSON).
+  double quantile(const std::string& path, double q) const {
+    bool known = false;
+    const wlm::Series* s = monitor_.find_series(path, known);
+    if (!known) return -1;
+    return s == nullptr ? NAN : s->quantile(q);
+  }
+  /// A small integer for a series path, for wlm_quantile() (a raw export: no string crosses
+  /// the bridge per query); -1 when the path names no series, -2 when the table is full.
+  int seriesHandle(const std::string& path) {
+    bool known = false;
+    const wlm::Series* s = monitor_.find_series(path, known);
+    if (!known) return -1;
+    for (std::size_t i = 0; i < handles_.size(); ++i)
+      if (handles_[i].path == path) return static_cast<int>(i);
+    if (handles_.size() >= kMaxHandles) return -2;
+    handles_.push_back({path, s, monitor_.epoch()});
+    return static_cast<int>(handles_.size() - 1);
+  }
+  double quantileAt(int handle, double q) {
+    if (handle < 0 || static_cast<std::size_t>(handle) >= handles_.size()) return NAN;
+    Handle& h = handles_[static_cast<std::size_t>(handle)];
+    if (h.series == nullptr || h.epoch != monitor_.epoch()) {
+      bool known = false;
+      h.series = monitor_.find_series(h.path, known);
+      h.epoch = monitor_.epoch();
+    }
+    return h.series == nullptr ? NAN : h.series->quantile(q);
+  }
+  /// This object's address, for the raw exports.
+  std::uintptr_t address() const { return reinterpret_cast<std::uintptr_t>(this); }
   /// The OTLP/JSON request, or a message starting with "error: ".
   std::string otlp(const std::string& options_json, double now) const {
     std::string out;
@@ -75,10 +108,23 @@ class Core {
 
  private:
   static constexpr std::size_t kInitialBatch = 8192;  // 64 KiB
+  static constexpr std::size_t kMaxHandles = 1024;
+  struct Handle {
+    std::string path;
+    const wlm::Series* series;  // nullptr until the series has data
+    std::uint64_t epoch;
+  };
+  std::vector<Handle> handles_;
   wlm::Monitor monitor_;
   std::vector<double> batch_;
   wlm::batch::Result last_;
 };
+
+/// Quantile q of a series by handle (Core::seriesHandle), called straight from JS as a wasm
+/// export: the per-query path of MonitorCore#quantile.
+extern "C" EMSCRIPTEN_KEEPALIVE double wlm_quantile(std::uintptr_t core, int handle, double q) {
+  return reinterpret_cast<Core*>(core)->quantileAt(handle, q);
+}
 
 /// Text report of an export document given as JSON, without loading it into a monitor.
 /// Returns the report, or a message starting with "error: " when the text is not JSON.
@@ -112,6 +158,9 @@ EMSCRIPTEN_BINDINGS(webllm_monitor_core) {
       .function("mergeAll", &Core::mergeAll)
       .function("reset", &Core::reset)
       .function("otlp", &Core::otlp)
+      .function("quantile", &Core::quantile)
+      .function("seriesHandle", &Core::seriesHandle)
+      .function("address", &Core::address)
       .function("memoryBytes", &Core::memoryBytes);
   emscripten::function("reportFromExport", &reportFromExport);
   emscripten::constant("schemaVersion", wlm::kSchemaVersion);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -263,6 +264,7 @@ void Monitor::trim_histories() {
 }
 
 void Monitor::reset(double now_ms) {
+  ++epoch_;
   state_ = SessionState();
   state_.since = now_ms;
   generations_.clear();
@@ -350,36 +352,28 @@ Status Monitor::record_durations(const std::string& name, bool success, double s
     state_.reject(s);
     return s;
   }
-  // Validate every value first, then add the valid ones in one pass.
+  // One pass: add values while they are valid; refuse an invalid one with its message and go on.
   Status first = Status::success();
-  std::vector<double> good;
-  std::size_t bad = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    double v = values[i];
-    if (std::isfinite(v) && v >= 0 && v <= Limits::kMaxDurationMs) continue;
-    ++bad;
-  }
-  const double* data = values;
-  if (bad) {
-    good.reserve(n - bad);
-    for (std::size_t i = 0; i < n; ++i) {
-      double v = values[i];
-      if (std::isfinite(v) && v >= 0 && v <= Limits::kMaxDurationMs) {
-        good.push_back(v);
-        continue;
-      }
-      OperationEvent e = probe;
-      e.duration_ms = v;
-      Status s = validate(e);
-      state_.reject(s);
-      if (first) first = s;
-    }
-    data = good.data();
-    n = good.size();
-  }
-  if (n == 0) return first;
+  auto refuse = [&](double v) {
+    OperationEvent e = probe;
+    e.duration_ms = v;
+    Status s = validate(e);
+    state_.reject(s);
+    if (first) first = s;
+  };
+  constexpr double kMax = Limits::kMaxDurationMs;
+  std::size_t i = 0;
+  while (i < n && !(values[i] >= 0 && values[i] <= kMax)) refuse(values[i++]);
+  if (i == n) return first;  // no valid value: no operation entry either
   OperationStats& op = state_.operations.at(name);
-  op.duration_ms.add_many(data, n);
+  std::size_t added = 0;
+  while (i < n) {
+    std::size_t k = op.duration_ms.add_valid(values + i, n - i, kMax);
+    added += k;
+    i += k;
+    if (i < n) refuse(values[i++]);
+  }
+  n = added;
   (success ? op.succeeded : op.failed) += n;
   if (!success) {
     state_.errors += n - 1;  // add_error counts one
@@ -714,6 +708,7 @@ Status Monitor::parse_document(const std::string& text, Parsed& out) const {
 Status Monitor::import_json(const std::string& text) {
   Parsed p;
   WLM_TRY(parse_document(text, p));
+  ++epoch_;
   state_ = std::move(p.state);
   generations_ = std::move(p.generations);
   memory_ = std::move(p.memory);
@@ -741,6 +736,40 @@ Status Monitor::merge_json(const std::vector<std::string>& texts) {
     merge_by_time(memory_, p.memory, config_.history_size, [](const MemorySample& s) { return s.timestamp; });
   }
   return Status::success();
+}
+
+const Series* Monitor::find_series(const std::string& path, bool& known) const {
+  known = true;
+  if (path == "initialization.loadMs") return &state_.load_ms;
+  auto starts = [&](const char* prefix) { return path.rfind(prefix, 0) == 0; };
+  std::size_t last = path.rfind('.');
+  if (starts("operations.") && last > 11 && path.compare(last, std::string::npos, ".durationMs") == 0) {
+    auto it = state_.operations.items.find(path.substr(11, last - 11));
+    return it == state_.operations.items.end() ? nullptr : &it->second.duration_ms;
+  }
+  if (starts("generations.") && last != std::string::npos) {
+    std::string name = path.substr(last + 1);
+    const GenerationStats* g = nullptr;
+    if (last == 11) {
+      g = &state_.generations;
+    } else {
+      for (const auto& [group, map] : {std::pair{"generations.byModel.", &state_.by_model},
+                                       std::pair{"generations.byType.", &state_.by_type},
+                                       std::pair{"generations.byOperation.", &state_.by_operation}}) {
+        std::size_t n = std::strlen(group);
+        if (!starts(group) || last <= n) continue;
+        auto it = map->items.find(path.substr(n, last - n));
+        if (it == map->items.end()) return nullptr;
+        g = &it->second;
+        break;
+      }
+    }
+    if (g != nullptr) {
+      if (const Series* s = g->series(name)) return s;
+    }
+  }
+  known = false;
+  return nullptr;
 }
 
 Status Monitor::otlp_json(const std::string& options_json, double now_ms, std::string& out) const {

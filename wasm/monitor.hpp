@@ -126,6 +126,14 @@ class Monitor {
   /// The histories as they appear in the export (`generations`, `memorySnapshots`), oldest first.
   json generations_json() const;
   json memory_json() const;
+  /// The series a metrics path names, without building the metrics: "generations.<series>",
+  /// "generations.byModel|byType|byOperation.<key>.<series>", "operations.<name>.durationMs",
+  /// "initialization.loadMs". `known` is false when the path has none of these forms; the
+  /// result is nullptr also when the key has no data yet.
+  const Series* find_series(const std::string& path, bool& known) const;
+  /// Changes whenever series objects may have been replaced (reset, import), so that pointers
+  /// from find_series() taken before are stale. Adding events and merging keep them valid.
+  std::uint64_t epoch() const { return epoch_; }
   /// The OTLP/JSON ExportMetricsServiceRequest of the session (otlp.hpp); `options_json` as
   /// OtlpOptions::read takes it. On error `out` is unchanged.
   Status otlp_json(const std::string& options_json, double now_ms, std::string& out) const;
@@ -148,6 +156,7 @@ class Monitor {
   void trim_histories();
 
   Config config_;
+  std::uint64_t epoch_ = 0;
   SessionState state_;
   std::deque<GenerationRecord> generations_;
   std::deque<MemorySample> memory_;

@@ -86,6 +86,25 @@ int ExpHistogram::scale_needed(std::int32_t lo7, std::int32_t hi7, int start_sca
   return s;
 }
 
+void ExpHistogram::add_one(double v) {
+  if (v > 0) {
+    std::int32_t i7 = index_at_max_scale(v);
+    std::int32_t idx = i7 >> (kMaxScale - scale_);
+    std::size_t j = static_cast<std::size_t>(idx - offset_);
+    if (!counts_.empty() && idx >= offset_ && j < counts_.size()) {
+      // Hot path: the bucket exists. Counts saturate rather than wrap.
+      if (i7 < min_index7_) min_index7_ = i7;
+      if (i7 > max_index7_) max_index7_ = i7;
+      std::uint32_t& c = counts_[j];
+      std::uint32_t inc = c != std::numeric_limits<std::uint32_t>::max();
+      c += inc;
+      blocks_[j >> kBlockBits] += inc;
+      return;
+    }
+  }
+  add(v, 1);
+}
+
 void ExpHistogram::add(double v, std::uint64_t n) {
   if (n == 0) return;
   if (v == 0) {
@@ -112,15 +131,24 @@ void ExpHistogram::add(double v, std::uint64_t n) {
     idx = i7 >> d;
     ensure_range(idx, idx);
   }
-  std::uint32_t& c = counts_[static_cast<std::size_t>(idx - offset_)];
+  std::size_t j = static_cast<std::size_t>(idx - offset_);
+  std::uint32_t& c = counts_[j];
   constexpr std::uint64_t kCap = std::numeric_limits<std::uint32_t>::max();
+  std::uint32_t before = c;
   c = static_cast<std::uint32_t>(std::min<std::uint64_t>(kCap, c + n));
+  blocks_[j >> kBlockBits] += c - before;
+}
+
+void ExpHistogram::rebuild_blocks() {
+  blocks_.assign((counts_.size() + (std::size_t{1} << kBlockBits) - 1) >> kBlockBits, 0);
+  for (std::size_t j = 0; j < counts_.size(); ++j) blocks_[j >> kBlockBits] += counts_[j];
 }
 
 void ExpHistogram::ensure_range(std::int32_t lo, std::int32_t hi) {
   if (counts_.empty()) {
     offset_ = lo;
     counts_.assign(static_cast<std::size_t>(hi - lo + 1), 0);
+    rebuild_blocks();
     return;
   }
   std::int32_t cur_lo = offset_;
@@ -143,6 +171,7 @@ void ExpHistogram::ensure_range(std::int32_t lo, std::int32_t hi) {
   std::copy(counts_.begin(), counts_.end(), next.begin() + (cur_lo - new_lo));
   counts_.swap(next);
   offset_ = new_lo;
+  rebuild_blocks();
 }
 
 void ExpHistogram::downscale(int by) {
@@ -161,6 +190,7 @@ void ExpHistogram::downscale(int by) {
   }
   counts_.swap(next);
   offset_ = lo;
+  rebuild_blocks();
 }
 
 void ExpHistogram::merge(const ExpHistogram& other) {
@@ -183,6 +213,7 @@ void ExpHistogram::merge(const ExpHistogram& other) {
     std::uint32_t& c = counts_[static_cast<std::size_t>(idx - offset_)];
     c = static_cast<std::uint32_t>(std::min<std::uint64_t>(kCap, std::uint64_t{c} + other.counts_[j]));
   }
+  rebuild_blocks();
 }
 
 void ExpHistogram::clear() { *this = ExpHistogram(); }
@@ -194,7 +225,21 @@ std::uint64_t ExpHistogram::total() const {
 }
 
 double ExpHistogram::lower_bound(std::int32_t index) const {
-  return std::exp2(std::ldexp(static_cast<double>(index), -scale_));
+  // 2^(index / 2^scale) from the boundary table that index_at_max_scale() uses, so that bounds
+  // and bucket indices agree to the bit (and no exp2() call per query).
+  std::int64_t i7 = static_cast<std::int64_t>(index) * (std::int64_t{1} << (kMaxScale - scale_));
+  std::int64_t e = i7 >= 0 ? i7 / kSubBuckets : -((-i7 + kSubBuckets - 1) / kSubBuckets);
+  std::uint64_t mant = kTable.bound[i7 - e * kSubBuckets];
+  if (e > -1023 && e < 1024) {
+    std::uint64_t bits = (static_cast<std::uint64_t>(e + 1023) << 52) | mant;
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  }
+  double m;
+  std::uint64_t one = (std::uint64_t{1023} << 52) | mant;
+  std::memcpy(&m, &one, sizeof m);
+  return std::ldexp(m, static_cast<int>(std::clamp<std::int64_t>(e, -2000, 2000)));
 }
 
 double ExpHistogram::upper_bound(std::int32_t index) const { return lower_bound(index + 1); }
@@ -206,8 +251,20 @@ double ExpHistogram::relative_error() const {
 
 double ExpHistogram::value_at_rank(std::uint64_t rank) const {
   if (rank <= zero_count_) return 0.0;
+  // Whole blocks first, from the nearer end (high quantiles are near the top), then the
+  // buckets of the block that holds the rank.
+  std::uint64_t total = zero_count_;
+  for (auto c : blocks_) total += c;
   std::uint64_t seen = zero_count_;
-  for (std::size_t j = 0; j < counts_.size(); ++j) {
+  std::size_t b = 0;
+  if (rank > total / 2 && !blocks_.empty()) {
+    b = blocks_.size() - 1;
+    seen = total - blocks_[b];  // values below block b
+    while (b > 0 && seen >= rank) seen -= blocks_[--b];
+  } else {
+    for (; b < blocks_.size() && seen + blocks_[b] < rank; ++b) seen += blocks_[b];
+  }
+  for (std::size_t j = b << kBlockBits; j < counts_.size(); ++j) {
     seen += counts_[j];
     if (seen >= rank) {
       std::int32_t idx = offset_ + static_cast<std::int32_t>(j);
@@ -220,7 +277,8 @@ double ExpHistogram::value_at_rank(std::uint64_t rank) const {
 }
 
 std::size_t ExpHistogram::memory_bytes() const {
-  return sizeof(*this) + counts_.capacity() * sizeof(std::uint32_t);
+  return sizeof(*this) + counts_.capacity() * sizeof(std::uint32_t) +
+         blocks_.capacity() * sizeof(std::uint64_t);
 }
 
 void ExpHistogram::to_json(json& out) const {
@@ -291,6 +349,7 @@ Status ExpHistogram::from_json(const json& in, const std::string& path) {
     h.min_index7_ = static_cast<std::int32_t>(lo);
     h.max_index7_ = static_cast<std::int32_t>(hi);
   }
+  h.rebuild_blocks();
   *this = std::move(h);
   return Status::success();
 }
@@ -326,21 +385,39 @@ void Series::add(double v) {
 }
 
 void Series::add_many(const double* values, std::size_t n) {
+  add_valid(values, n, std::numeric_limits<double>::infinity());
+}
+
+std::size_t Series::add_valid(const double* values, std::size_t n, double max) {
   std::size_t i = 0;
-  for (; i < n && count_ <= kExactLimit; ++i) add(values[i]);
-  // Past the exact phase: no per-value branch on the exact buffer.
-  double sum = 0, lo = min_, hi = max_;
-  for (; i < n; ++i) {
+  for (; i < n && count_ <= kExactLimit; ++i) {
     double v = values[i];
-    sum += v;
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
-    add_to_histogram(v);
-    ++count_;
+    if (!(v >= 0 && v <= max)) return i;
+    add(v);
   }
+  // Past the exact phase: no per-value branch on the exact buffer, nor on the unit.
+  double sum = 0, lo = min_, hi = max_;
+  std::size_t start = i;
+  auto run = [&](auto to_bucket_unit) {
+    for (; i < n; ++i) {
+      double v = values[i];
+      if (!(v >= 0 && v <= max)) break;  // NaN fails both comparisons
+      sum += v;
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+      hist_.add_one(to_bucket_unit(v));
+    }
+  };
+  if (unit_ == Unit::milliseconds) {
+    run([](double v) { return v / 1000.0; });
+  } else {
+    run([](double v) { return v; });
+  }
+  count_ += i - start;
   sum_ += sum;
   min_ = lo;
   max_ = hi;
+  return i;
 }
 
 void Series::merge(const Series& other) {

@@ -33,6 +33,8 @@ class ExpHistogram {
 
   /// Adds a finite value >= 0 (callers validate); `n` copies of it.
   void add(double v, std::uint64_t n = 1);
+  /// add(v) with the common case (the bucket exists) first: the per-value path of a series.
+  void add_one(double v);
   /// Adds another histogram's counts; the result equals one histogram fed both inputs.
   void merge(const ExpHistogram& other);
   void clear();
@@ -63,11 +65,17 @@ class ExpHistogram {
  private:
   void downscale(int by);
   void ensure_range(std::int32_t lo, std::int32_t hi);
+  /// Recomputes blocks_ from counts_ (after the buckets moved or merged).
+  void rebuild_blocks();
   static int scale_needed(std::int32_t lo7, std::int32_t hi7, int start_scale);
 
   int scale_ = kMaxScale;
   std::int32_t offset_ = 0;  // index of counts_[0] at scale_
   std::vector<std::uint32_t> counts_;
+  /// Sums of counts_ by blocks of kBlock buckets, kept up to date on every add: a rank query
+  /// walks at most kMaxBuckets / kBlock blocks, then one block.
+  static constexpr int kBlockBits = 6;
+  std::vector<std::uint64_t> blocks_;
   std::uint64_t zero_count_ = 0;
   // Occupied range at kMaxScale, kept so that downscaling decisions depend on the data only.
   std::int32_t min_index7_ = 0;
@@ -105,6 +113,9 @@ class Series {
   void add(double v);
   /// Adds a batch of already validated values.
   void add_many(const double* values, std::size_t n);
+  /// Adds values while each is in [0, max] (NaN is not); returns how many it added, so that
+  /// values[return] is the first refused one (or return == n). One pass, no copy.
+  std::size_t add_valid(const double* values, std::size_t n, double max);
   void merge(const Series& other);
   void clear();
 
@@ -129,7 +140,7 @@ class Series {
 
  private:
   void add_to_histogram(double v) {
-    hist_.add(unit_ == Unit::milliseconds ? v / 1000.0 : v);
+    hist_.add_one(unit_ == Unit::milliseconds ? v / 1000.0 : v);
   }
 
   Unit unit_ = Unit::plain;

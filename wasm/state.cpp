@@ -502,6 +502,12 @@ Status GenerationStats::read(const json& in, const std::string& path) {
   return Status::success();
 }
 
+const Series* GenerationStats::series(const std::string& key) const {
+  for (const auto& f : kGenerationSeries)
+    if (key == f.key) return &(this->*f.member);
+  return nullptr;
+}
+
 void GenAiStats::merge(const GenAiStats& o) {
   for (const auto& f : kGenAiSeries) (this->*f.member).merge(o.*f.member);
 }

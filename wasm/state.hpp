@@ -46,6 +46,8 @@ struct GenerationStats {
 
   void add(const GenerationEvent& e, const DerivedTimings& d);
   void merge(const GenerationStats& o);
+  /// The series named as in the metrics ("ttftMs", "latencyMs", ...), or nullptr.
+  const Series* series(const std::string& key) const;
   /// `wall_ms`: the span that wall-clock rates divide by; NaN -> last end - first start.
   json metrics(double wall_ms = NAN) const;
   json state() const;

@@ -356,3 +356,48 @@ TEST_CASE("a duration series: values in milliseconds, buckets in seconds") {
   back.clear();
   CHECK(back.unit() == Unit::milliseconds);
 }
+
+TEST_CASE("rank queries through the block sums equal a scan of the buckets, after adds, merges and downscales") {
+  std::mt19937 rng(9);
+  std::lognormal_distribution<double> narrow(0.0, 0.5), wide(5.0, 4.0);
+  ExpHistogram a, b;
+  for (int i = 0; i < 20000; ++i) a.add(narrow(rng));
+  for (int i = 0; i < 20000; ++i) b.add(wide(rng), 1 + static_cast<std::uint64_t>(i % 3));
+  b.add(0.0, 5);
+  a.merge(b);  // a downscales to b's range
+  for (const ExpHistogram* h : {&a, &b}) {
+    nlohmann::json j;
+    h->to_json(j);
+    const auto& counts = j["counts"];
+    std::int32_t offset = j["offset"].get<std::int32_t>();
+    std::uint64_t zero = j["zeroCount"].get<std::uint64_t>();
+    std::uint64_t total = h->total();
+    for (std::uint64_t rank = 1; rank <= total; rank += 1 + total / 997) {
+      double want = 0;
+      std::uint64_t seen = zero;
+      if (rank > zero) {
+        for (std::size_t k = 0; k < counts.size(); ++k) {
+          seen += counts[k].get<std::uint64_t>();
+          if (seen >= rank) {
+            double lo = h->lower_bound(offset + static_cast<std::int32_t>(k));
+            double hi = h->upper_bound(offset + static_cast<std::int32_t>(k));
+            want = 2 * lo * hi / (lo + hi);
+            break;
+          }
+        }
+      }
+      REQUIRE(h->value_at_rank(rank) == want);
+    }
+  }
+}
+
+TEST_CASE("bucket bounds agree with the bucket index to the bit, and with exp2 to an ulp") {
+  ExpHistogram h;  // scale 7
+  for (std::int32_t i = -3000; i <= 3000; i += 7) {
+    double lo = h.lower_bound(i);
+    CHECK(ExpHistogram::index_at_max_scale(lo) == i - 1);  // (lo, hi]: lo closes bucket i - 1
+    CHECK(ExpHistogram::index_at_max_scale(std::nextafter(lo, INFINITY)) == i);
+    double ref = std::exp2(i / 128.0);
+    CHECK(std::abs(lo - ref) <= std::nextafter(ref, INFINITY) - ref);
+  }
+}
