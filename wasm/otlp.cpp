@@ -12,7 +12,7 @@ namespace {
 using jsonio::child;
 
 /// OTLP/JSON writes 64-bit integers as decimal strings.
-json u64(std::uint64_t v) { return std::to_string(v); }
+json u64(std::uint64_t v) { return fmt::format_int(v).str(); }
 
 /// Epoch milliseconds as epoch nanoseconds (a decimal string), to the nanosecond.
 json nanos(double ms) {
@@ -22,7 +22,7 @@ json nanos(double ms) {
   double whole = std::floor(ms);
   std::int64_t ns = static_cast<std::int64_t>(whole) * 1'000'000 +
                     static_cast<std::int64_t>(std::llround((ms - whole) * 1e6));
-  return std::to_string(ns);
+  return fmt::format_int(ns).str();
 }
 
 json string_attr(const char* key, const std::string& value) {
@@ -105,7 +105,7 @@ class MetricsWriter {
       if (std::isnan(v)) continue;
       json p{{"attributes", std::move(attrs)}, {"timeUnixNano", nanos(at_ms)}};
       if (integer) {
-        p["asInt"] = std::to_string(std::llround(v));
+        p["asInt"] = fmt::format_int(std::llround(v)).str();
       } else {
         p["asDouble"] = v;
       }
@@ -136,8 +136,8 @@ json resource_attributes(const json& resource) {
     } else if (v.is_boolean()) {
       value = json{{"boolValue", v}};
     } else if (v.is_number_integer()) {
-      value = json{{"intValue", v.is_number_unsigned() ? std::to_string(v.get<std::uint64_t>())
-                                                       : std::to_string(v.get<std::int64_t>())}};
+      value = json{{"intValue", v.is_number_unsigned() ? fmt::format_int(v.get<std::uint64_t>()).str()
+                                                       : fmt::format_int(v.get<std::int64_t>()).str()}};
     } else {
       value = json{{"doubleValue", v}};
     }
