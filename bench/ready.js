@@ -1,0 +1,13 @@
+// createMonitor() ready time in the browser (bench/browser.mjs loads this bundle in fresh
+// contexts): from the start of the module script to a usable monitor, wasm fetch and compile
+// included. The result lands on window.readyMs (or window.readyError).
+import { createMonitor } from '../js/index.js';
+
+const t0 = performance.now();
+try {
+  const monitor = await createMonitor({ memory: false, webgpu: false });
+  window.readyMs = performance.now() - t0;
+  await monitor.dispose();
+} catch (err) {
+  window.readyError = String((err && err.stack) || err);
+}
