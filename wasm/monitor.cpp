@@ -217,10 +217,19 @@ Slice* SliceRing::at(double t) {
   std::int64_t id = id_of(t);
   auto n = static_cast<std::int64_t>(slots_.size());
   Slice& s = slots_[static_cast<std::size_t>(((id % n) + n) % n)];
-  if (s.id == id) return &s;
   if (s.id > id) return nullptr;  // the slot already holds a newer slice: t is too old
-  s.clear(id);
+  if (s.id != id) s.clear(id);
+  s.stamp = ++counter_;  // the caller is about to change it
   return &s;
+}
+
+std::uint64_t SliceRing::stamp_of(std::int64_t first, std::int64_t last) const {
+  // A sum: a change raises a slice's stamp, and a slice leaving the range (its slot taken by a
+  // far newer slice) takes its stamp out; stamps are unique, so either changes the sum.
+  std::uint64_t sum = 0;
+  for (const Slice& s : slots_)
+    if (s.id >= first && s.id <= last) sum += s.stamp;
+  return sum;
 }
 
 void SliceRing::collect(std::int64_t first, std::int64_t last, Slice& out) const {
@@ -234,16 +243,20 @@ void SliceRing::collect(std::int64_t first, std::int64_t last, Slice& out) const
 
 void SliceRing::clear() {
   for (Slice& s : slots_) s = Slice();
+  ++counter_;
+}
+
+std::size_t Slice::heap_bytes() const {
+  std::size_t total = 0;
+  const GenerationStats& g = generations;
+  for (const Series* series : {&g.latency_ms, &g.ttft_ms, &g.decode_tps, &g.prefill_tps, &g.tpot_ms, &g.chunk_gap_ms})
+    total += series->memory_bytes() - sizeof(Series);
+  return total;
 }
 
 std::size_t SliceRing::memory_bytes() const {
   std::size_t total = slots_.capacity() * sizeof(Slice);
-  for (const Slice& s : slots_) {
-    const GenerationStats& g = s.generations;
-    for (const Series* series : {&g.latency_ms, &g.ttft_ms, &g.decode_tps, &g.prefill_tps, &g.tpot_ms,
-                                 &g.chunk_gap_ms})
-      total += series->memory_bytes() - sizeof(Series);
-  }
+  for (const Slice& s : slots_) total += s.heap_bytes();
   return total;
 }
 
@@ -418,13 +431,24 @@ Status Monitor::record(DeviceLostEvent e) {
 }
 
 json Monitor::window_metrics(const char* name, double now_ms) const {
-  for (const Window& w : kWindows) {
+  for (std::size_t i = 0; i < std::size(kWindows); ++i) {
+    const Window& w = kWindows[i];
     if (std::string(name) != w.name) continue;
     const SliceRing& ring = w.fine ? fine_ : coarse_;
     std::int64_t last = ring.id_of(now_ms);
     std::int64_t first = last - w.back;
-    Slice agg;
-    ring.collect(first, last, agg);
+    // The slices before the current one rarely change: merge them again only when they did.
+    WindowCache& cache = window_cache_[i];
+    std::uint64_t stamp = ring.stamp_of(first, last - 1);
+    if (cache.first != first || cache.last != last || cache.stamp != stamp) {
+      cache.merged = Slice();
+      ring.collect(first, last - 1, cache.merged);
+      cache.first = first;
+      cache.last = last;
+      cache.stamp = stamp;
+    }
+    Slice agg = cache.merged;
+    ring.collect(last, last, agg);
     double span = now_ms - static_cast<double>(first) * ring.width_ms();
     return json{{"spanMs", span},
                 {"generations", agg.generations.metrics(span)},
@@ -785,6 +809,7 @@ std::string Monitor::text_report(double now_ms) const { return wlm::text_report(
 
 std::size_t Monitor::memory_bytes() const {
   std::size_t total = sizeof(*this) + fine_.memory_bytes() + coarse_.memory_bytes();
+  for (const WindowCache& c : window_cache_) total += c.merged.heap_bytes();
   auto group = [](const GenerationStats& g) {
     std::size_t n = sizeof(GenerationStats);
     for (const Series* s : {&g.latency_ms, &g.ttft_ms, &g.decode_tps, &g.prefill_tps, &g.tpot_ms, &g.chunk_gap_ms})

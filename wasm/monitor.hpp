@@ -55,9 +55,12 @@ struct GenerationRecord {
 /// A time slice of the sliding windows: mergeable aggregates of the events that ended in it.
 struct Slice {
   std::int64_t id = INT64_MIN;
+  std::uint64_t stamp = 0;  // SliceRing's counter at the slice's last change
   GenerationStats generations;
   std::uint64_t errors = 0;
   HitMiss cache;
+  /// Bytes its series hold beyond sizeof(Slice).
+  std::size_t heap_bytes() const;
   void clear(std::int64_t new_id) {
     *this = Slice();
     id = new_id;
@@ -72,6 +75,9 @@ class SliceRing {
   Slice* at(double t);
   /// Merges the slices whose id is in [first, last] into `out`.
   void collect(std::int64_t first, std::int64_t last, Slice& out) const;
+  /// A fingerprint of the slices whose id is in [first, last] and of their last changes: a merge
+  /// of them made when it was the same is still exact.
+  std::uint64_t stamp_of(std::int64_t first, std::int64_t last) const;
   std::int64_t id_of(double t) const;
   double width_ms() const { return width_ms_; }
   void clear();
@@ -80,6 +86,7 @@ class SliceRing {
  private:
   double width_ms_;
   std::vector<Slice> slots_;
+  std::uint64_t counter_ = 0;  // never reset, so that stamps never repeat
 };
 
 class Monitor {
@@ -162,6 +169,14 @@ class Monitor {
   std::deque<MemorySample> memory_;
   SliceRing fine_{10'000, 31};    // 10 s slices: the 1 min and 5 min windows
   SliceRing coarse_{60'000, 61};  // 1 min slices: the 1 h window
+  /// Per window, the merge of its slices before the current one, with the range and stamp it
+  /// was made for: between two slice boundaries, reading a window merges one slice, not up to 61.
+  struct WindowCache {
+    std::int64_t first = 0, last = 0;
+    std::uint64_t stamp = ~std::uint64_t{0};
+    Slice merged;
+  };
+  mutable WindowCache window_cache_[3];
 };
 
 /// ISO 8601 UTC with milliseconds, e.g. 2026-11-23T05:36:37.123Z.

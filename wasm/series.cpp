@@ -210,10 +210,12 @@ void ExpHistogram::merge(const ExpHistogram& other) {
   for (std::size_t j = 0; j < other.counts_.size(); ++j) {
     if (!other.counts_[j]) continue;
     std::int32_t idx = (other.offset_ + static_cast<std::int32_t>(j)) >> d;
-    std::uint32_t& c = counts_[static_cast<std::size_t>(idx - offset_)];
+    std::size_t k = static_cast<std::size_t>(idx - offset_);
+    std::uint32_t& c = counts_[k];
+    std::uint32_t before = c;
     c = static_cast<std::uint32_t>(std::min<std::uint64_t>(kCap, std::uint64_t{c} + other.counts_[j]));
+    blocks_[k >> kBlockBits] += c - before;
   }
-  rebuild_blocks();
 }
 
 void ExpHistogram::clear() { *this = ExpHistogram(); }

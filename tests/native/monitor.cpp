@@ -358,6 +358,45 @@ TEST_CASE("sliding windows: 1 min, 5 min, 1 h from time slices") {
   CHECK(later["5m"]["generations"]["latencyMs"]["p50"].is_null());
 }
 
+TEST_CASE("windows read through their cache equal windows merged afresh: late events, far-future events, reset") {
+  // `cached` is read between events (its window caches are filled and must be invalidated);
+  // `fresh` is read only at the checks, after the same events.
+  Monitor cached, fresh;
+  double now = kT0 + 5 * 3'600'000;
+  auto both = [&](const GenerationEvent& e) {
+    REQUIRE(cached.record(e));
+    REQUIRE(fresh.record(e));
+  };
+  auto same = [&](double t) {
+    json a = cached.metrics(t)["windows"], b = fresh.metrics(t)["windows"];
+    for (const char* w : {"1m", "5m", "1h"}) {
+      CHECK(a[w]["generations"]["total"] == b[w]["generations"]["total"]);
+      for (const char* s : {"latencyMs", "ttftMs"})
+        for (const char* q : {"count", "min", "max", "p50", "p99"})
+          CHECK_MESSAGE(a[w]["generations"][s][q] == b[w]["generations"][s][q], w << " " << s << " " << q);
+    }
+  };
+  for (int i = 0; i < 400; ++i) {
+    both(gen("A", "chat", now - 3'000'000 + i * 7'000.0, 100 + i % 37, 10 + i % 11, 1, 2));
+    if (i % 25 == 0) (void)cached.metrics(now);
+  }
+  same(now);
+  // A late event, into a slice the caches hold.
+  both(gen("A", "chat", now - 200'000, 5000, 4000, 1, 2));
+  same(now);
+  // Time moves within the current slice, then past it.
+  same(now + 3000);
+  same(now + 65'000);
+  // An event far in the future takes over slots of slices inside the windows.
+  both(gen("A", "chat", now + 20 * 60'000.0, 50, 5, 1, 2));
+  same(now + 65'000);
+  // Reset: the caches must not survive it.
+  cached.reset(now);
+  fresh.reset(now);
+  both(gen("A", "chat", now - 1000, 10, 1, 1, 2));
+  same(now);
+}
+
 TEST_CASE("memory stays bounded however many events arrive") {
   Config c;
   c.history_size = 100;
