@@ -46,7 +46,7 @@ async function bundle(name) {
 /**
  * Runs the benchmark suite and the createMonitor() ready time in headless Chromium.
  * @param {{ log?: (s: string) => void, n?: number, generations?: number, readyRuns?: number }} [options]
- * @returns {Promise<{ userAgent: string, sketches: any[], monitor: any, createMonitorReadyMs: number[] }>}
+ * @returns {Promise<{ userAgent: string, sketches: any[], monitor: any, createMonitorReadyMs: number[], createMonitorWarmMs: number[] }>}
  */
 export async function runBrowser({ log = () => {}, n = 1_000_000, generations = 1_000_000, readyRuns = 7 } = {}) {
   log('browser: bundling bench/page.html and bench/ready.html with Vite');
@@ -87,20 +87,24 @@ export async function runBrowser({ log = () => {}, n = 1_000_000, generations = 
     log(`browser: createMonitor() ready time, ${readyRuns} cold loads`);
     /** @type {number[]} */
     const createMonitorReadyMs = [];
+    /** @type {number[]} */
+    const createMonitorWarmMs = [];
     for (let i = 0; i < readyRuns; i++) {
       const ctx = await browser.newContext();
       try {
         const p = await ctx.newPage();
         await p.goto(server.url(readyPath));
         await p.waitForFunction(() => 'readyMs' in window || 'readyError' in window, undefined, { timeout: 30_000 });
-        const r = await p.evaluate(() => ({ ms: /** @type {any} */ (window).readyMs, error: /** @type {any} */ (window).readyError }));
+        await p.waitForFunction(() => 'warmMs' in window || 'readyError' in window, undefined, { timeout: 30_000 });
+        const r = await p.evaluate(() => ({ ms: /** @type {any} */ (window).readyMs, warm: /** @type {any} */ (window).warmMs, error: /** @type {any} */ (window).readyError }));
         if (r.error !== undefined) throw new Error(`bench/ready.js: ${r.error}`);
         createMonitorReadyMs.push(r.ms);
+        createMonitorWarmMs.push(r.warm);
       } finally {
         await ctx.close().catch(() => {});
       }
     }
-    return { userAgent, sketches, monitor, createMonitorReadyMs };
+    return { userAgent, sketches, monitor, createMonitorReadyMs, createMonitorWarmMs };
   } finally {
     await browser?.close().catch(() => {});
     await server?.close();
