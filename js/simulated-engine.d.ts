@@ -75,6 +75,9 @@ export interface SimulatedEngineConfig {
   timeScale?: number;
   /** Median length of a reply in tokens (default 60). */
   medianTokens?: number;
+  /** A scripted reply instead of random words: its words are the tokens (max_tokens, the abort
+   * and throw faults still cut it short). Called once per generation, in call order. */
+  reply?: (request: ChatCompletionRequest | CompletionCreateParams) => string;
   faults?: SimulatedFaults;
   /** Behave as a WebWorkerMLCEngine: rejections from "the worker" are "Name: message" strings. */
   worker?: boolean;
@@ -258,6 +261,10 @@ export class SimulatedMLCEngine {
   // The simulation's own controls
   /** Replaces the fault injection settings. */
   setFaults(faults: SimulatedFaults): void;
+  /** Loses the simulated GPU device now, as WebLLM's device.lost handler sees it: every model is
+   * unloaded, a running generation fails at its next step, later calls fail with
+   * ModelNotLoadedError; `faults.onDeviceLost` is called. */
+  loseDevice(): void;
   /** A model's simulated size, GPU memory estimate and speeds. */
   modelInfo(modelId: string): SimulatedModelInfo;
   /** Empties the simulated browser cache shared by every simulated engine. */

@@ -467,8 +467,12 @@ class Generation {
     const plan = this.plan;
     this.sampled += 1;
     if (this.sampled <= plan.textTokens) {
-      const word = WORDS[Math.floor(this.text.uniform() * WORDS.length)];
-      this.message += (this.sampled === 1 ? word[0].toUpperCase() + word.slice(1) : ' ' + word) + (this.sampled === plan.textTokens ? '.' : '');
+      if (plan.replyTokens !== null) {
+        this.message += plan.replyTokens[this.sampled - 1];
+      } else {
+        const word = WORDS[Math.floor(this.text.uniform() * WORDS.length)];
+        this.message += (this.sampled === 1 ? word[0].toUpperCase() + word.slice(1) : ' ' + word) + (this.sampled === plan.textTokens ? '.' : '');
+      }
     } else {
       this.stopped = true;
       this.finishReason = 'stop';
@@ -564,7 +568,7 @@ class Generation {
 /**
  * A simulated MLCEngine. `engineConfig` takes WebLLM's fields (`initProgressCallback`,
  * `appConfig`, `logLevel`, `logitProcessorRegistry`) and the simulation's: `seed`, `timeScale`,
- * `faults`, `worker`, `adapter`, `models`, `maxStorageBufferBindingSize`.
+ * `medianTokens`, `reply`, `faults`, `worker`, `adapter`, `models`, `maxStorageBufferBindingSize`.
  */
 export class SimulatedMLCEngine {
   /** @param {object} [engineConfig] */
@@ -584,6 +588,9 @@ export class SimulatedMLCEngine {
     this._adapter = { vendor: 'simulated', architecture: 'simulated', description: 'Simulated WebGPU Adapter', ...(c.adapter ?? {}) };
     this._models = c.models ?? {};
     this._medianTokens = c.medianTokens ?? 60;
+    if (c.reply !== undefined && typeof c.reply !== 'function')
+      throw new TypeError(`SimulatedMLCEngine: reply: expected a function (request) => string, got ${typeof c.reply}`);
+    /** @internal */ this._reply = c.reply;
     this._maxStorageBufferBindingSize = c.maxStorageBufferBindingSize ?? 2147483644;
     this._requests = 0;
     this._generations = 0;
@@ -826,6 +833,16 @@ export class SimulatedMLCEngine {
     }
   }
 
+  /**
+   * Loses the simulated GPU device now, between or during generations (a simulation control):
+   * as WebLLM's `device.lost` handler does, every model is unloaded; a running generation fails
+   * at its next step; later calls fail with ModelNotLoadedError (in worker mode, a string from
+   * "the worker", whose client still believes the model is loaded). Calls `faults.onDeviceLost`.
+   */
+  loseDevice() {
+    this._deviceLost();
+  }
+
   /** @internal a lost GPU device after loading: the models are unloaded (the engine stays). */
   _deviceLost() {
     for (const pipeline of this.loadedModelIdToPipeline.values()) pipeline.disposed = true;
@@ -879,9 +896,15 @@ export class SimulatedMLCEngine {
     const rand = makeRandom(mix(mix(this._seed, 0x6e4), n));
     const textRand = request.seed !== undefined && request.seed !== null ? makeRandom(mix(this._seed ^ 0x7e47, request.seed | 0)) : makeRandom(mix(mix(this._seed, 0x7e47), n));
     const f = this._faults;
-    const textTokens = Math.max(1, Math.min(2048, Math.round(rand.lognormal(this._medianTokens, 0.6))));
+    let textTokens = Math.max(1, Math.min(2048, Math.round(rand.lognormal(this._medianTokens, 0.6))));
+    let replyTokens = null;
+    if (this._reply !== undefined) {
+      // A scripted reply: one token per word, each with the whitespace before it.
+      replyTokens = String(this._reply(request)).match(/\s*\S+/g) ?? [];
+      textTokens = replyTokens.length;
+    }
     const maxTokens = typeof request.max_tokens === 'number' && request.max_tokens > 0 ? request.max_tokens : Infinity;
-    const plan = { n, rand, textRand, textTokens, maxTokens, errorAtPrefill: null, abortAfter: null, throwAfter: null, deviceLostAfter: null };
+    const plan = { n, rand, textRand, textTokens, replyTokens, maxTokens, errorAtPrefill: null, abortAfter: null, throwAfter: null, deviceLostAfter: null };
     const expected = Math.min(textTokens + 1, maxTokens);
     if (f.errorRate > 0 && rand.chance(f.errorRate)) {
       plan.errorAtPrefill = simulatedError(f.errorName ?? 'ContextWindowSizeExceededError');
