@@ -40,6 +40,10 @@ export interface MonitorOptions extends MonitorConfig {
   throttleMs?: number;
   /** Refused manual events throw a TypeError instead of returning { ok: false }. */
   strict?: boolean;
+  /** Keep the messages of failed generations and track() calls (cut to 500 characters by the
+   * wrapper). Default false: only the error's name, because a message may quote the prompt or
+   * the reply. Load errors keep their messages either way. */
+  errorMessages?: boolean;
   /** Where log entries and printMetrics() go (default: console). */
   logger?: Pick<Console, 'debug' | 'info' | 'warn' | 'error' | 'log'> & Partial<Pick<Console, 'table'>>;
   /** Periodic OTLP/HTTP JSON pushes to `{endpoint}/v1/metrics`, and a last one on pagehide. */

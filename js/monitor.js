@@ -10,12 +10,12 @@ import { createPersistence } from './persist.js';
 import { checkAttributes, checkResource, createOtlpPusher, normalizeOtlpOptions } from './otlp.js';
 import { createMemorySampler, createWebGpuSampler } from './samplers.js';
 import { VERSION } from './version.js';
-import { createEngine as createWrappedEngine, wrapEngine } from './wrapper.js';
+import { classifyError, createEngine as createWrappedEngine, wrapEngine } from './wrapper.js';
 
 const OPTION_NAMES = [
   'historySize', 'prices', 'currency', 'thresholds', 'debug', 'persist', 'persistKey', 'persistIntervalMs',
   'sampleIntervalMs', 'memory', 'webgpu', 'gpuBuffers', 'defaultType', 'hasModelInCache', 'throttleMs',
-  'strict', 'logger', 'otlp',
+  'strict', 'logger', 'otlp', 'errorMessages',
 ];
 
 const CONSOLE_COMMANDS = [
@@ -36,7 +36,7 @@ function checkOptions(options) {
       throw new TypeError(`createMonitor: options.${key}: unknown option (known: ${OPTION_NAMES.join(', ')})`);
   }
   const o = options;
-  for (const key of ['debug', 'memory', 'webgpu', 'gpuBuffers', 'strict'])
+  for (const key of ['debug', 'memory', 'webgpu', 'gpuBuffers', 'strict', 'errorMessages'])
     if (o[key] !== undefined && typeof o[key] !== 'boolean') fail(key, 'true or false', o[key]);
   for (const key of ['sampleIntervalMs', 'throttleMs'])
     if (o[key] !== undefined && !(typeof o[key] === 'number' && Number.isFinite(o[key]) && o[key] >= 0))
@@ -274,7 +274,11 @@ export class Monitor {
     const done = (error) => {
       try {
         const e = { name, startedAt, durationMs: performance.now() - t0, success: error === undefined };
-        if (error !== undefined) e.error = error;
+        // A message may quote the app's text: kept only with the errorMessages option.
+        if (error !== undefined) {
+          if (this.#options.errorMessages === true) e.error = error;
+          else e.errorName = classifyError(error).name;
+        }
         this.#recordQuietly('recordOperation', e);
       } catch (err) {
         this.#fault('track', err);
@@ -684,6 +688,7 @@ export class Monitor {
         void this.snapshotMemory('after-generation');
       },
       hasModelInCache: this.#options.hasModelInCache,
+      errorMessages: this.#options.errorMessages === true,
       fault: (where, err) => this.#fault(where, err),
     };
   }

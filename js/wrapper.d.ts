@@ -12,12 +12,15 @@ export interface WrapperHooks {
   /** The type tag of a call, given the caller's own request (with its `monitorType`). Called
    * synchronously when the call is made. */
   typeFor(request: unknown): string;
-  /** One chat / completion / embedding call. `chunkGapsMs` is a Float64Array view owned by the
-   * event (gaps between chunks that carry text); engine* fields come from usage, without
-   * NaN, Infinity or WebLLM's 0 placeholders. */
+  /** One chat / completion / embedding call, exactly once: ok, aborted (interruptGenerate(), or
+   * the caller stopped iterating early) or failed (errorName; errorMessage only with
+   * `errorMessages`). `chunkGapsMs` is a Float64Array view owned by the event (gaps between chunks
+   * that carry text); engine* fields come from usage, without NaN, Infinity or WebLLM's 0
+   * placeholders. Never any text: promptChars and responseChars are lengths. */
   recordGeneration(event: GenerationEvent & { type?: string; chunkGapsMs?: Float64Array }): void;
   /** One reload() (model = the ids joined with "+") or the first load of createEngine(). A reload
-   * interrupted by unload() or another reload() is recorded with errorName "AbortError". */
+   * interrupted by unload() or another reload() is recorded with errorName "AbortError". Load
+   * errors keep their message (cut to MAX_MESSAGE_CHARS). */
   recordModelLoad(event: ModelLoadEvent): void;
   loadStarted?(e: { model: string }): void;
   loadProgress?(e: { model: string; progress: number; timeElapsed: number; text: string }): void;
@@ -26,6 +29,9 @@ export interface WrapperHooks {
   unloaded?(e: { model: string | undefined }): void;
   generationStarted?(e: { model: string; type: string | undefined; operation: 'chat' | 'completion' | 'embedding' }): void;
   generationFinished?(e: { model: string; type: string | undefined; operation: 'chat' | 'completion' | 'embedding'; ok: boolean }): void;
+  /** Record the messages of failed generations (cut to MAX_MESSAGE_CHARS). Read at each failure;
+   * default: the name only, since a message may quote the prompt or the reply. */
+  errorMessages?: boolean;
   /** Asked (for each id, concurrently with the load) when given; else the progress texts decide. */
   hasModelInCache?: (modelId: string, appConfig?: unknown) => Promise<boolean>;
   /** A failure of the monitoring itself; never thrown into the app. */
@@ -50,6 +56,10 @@ export type ProgressInfo =
   | { phase: 'done'; /** "WebGPU - <adapter>" */ device: string; adapter: string }
   | { phase: 'unknown' };
 
+/** Error messages are cut to this many characters, then "…". */
+export const MAX_MESSAGE_CHARS: number;
+/** Name and message of an error, a worker's "Name: message" string, or anything thrown. A name is
+ * an identifier of at most 128 characters, else "Error". */
 export function classifyError(err: unknown): { name: string; message: string };
 export function parseProgressText(text: string): ProgressInfo;
 export function wrapEngine<T extends object>(engine: T, hooks: WrapperHooks): T;

@@ -17,11 +17,18 @@
 // - Progress texts: "MB" is Math.ceil(bytes / (1024 * 1024)), so bytes = MB * 1048576 (an upper
 //   bound within 1 MiB of the real count).
 // - A WebWorkerMLCEngine rejects with `err.toString()` strings ("Name: message").
+// - Error messages may quote the app's text: ToolCallOutputParseError carries the model's whole
+//   reply, UnsupportedImageURLError the image URL of a message. So the message of a failed
+//   generation is recorded only when the hooks say `errorMessages: true` (the monitor's option);
+//   by default only the error's name is. Load errors keep their messages (no prompt is involved).
+//   Kept messages are cut to MAX_MESSAGE_CHARS.
 //
 // Plain ES module. Types: js/wrapper.d.ts.
 
 const MIB = 1024 * 1024;
 const FINISH_REASONS = new Set(['stop', 'length', 'abort', 'tool_calls', 'error']);
+/** Error messages are cut to this many characters (then "…"). */
+export const MAX_MESSAGE_CHARS = 500;
 
 /** wrapper -> its Context */
 const contexts = new WeakMap();
@@ -34,7 +41,10 @@ const wrappersByEngine = new WeakMap();
 /**
  * The name and message of anything a WebLLM engine throws or rejects with: `err.name` for
  * errors (WebLLM sets it on every class), the leading name of a web worker's "Name: message"
- * string, else "Error".
+ * string, else "Error". A name is an identifier of at most 128 characters (anything else gives
+ * "Error"), and a worker string's leading word counts as a name only when it reads as one
+ * ("...Error", "...Exception", or one of WebLLM's few other names): "Summarize: <text>" is not
+ * an error named "Summarize", so no word of a message becomes a name.
  * @param {unknown} err
  * @returns {{ name: string, message: string }}
  */
@@ -48,6 +58,7 @@ export function classifyError(err) {
         const ctor = e.constructor && e.constructor.name;
         name = typeof ctor === 'string' && ctor !== '' && ctor !== 'Object' ? ctor : 'Error';
       }
+      if (!ERROR_NAME.test(name)) name = 'Error';
       const message = typeof e.message === 'string' ? e.message : e.message === undefined ? '' : String(e.message);
       return { name, message };
     }
@@ -58,12 +69,24 @@ export function classifyError(err) {
   }
 }
 
-const LEADING_NAME = /^\s*([A-Za-z_$][\w$]*)\s*:\s?([\s\S]*)$/;
+const ERROR_NAME = /^[A-Za-z_$][\w$]{0,127}$/;
+const LEADING_NAME = /^\s*([A-Za-z_$][\w$]{0,127})\s*:\s?([\s\S]*)$/;
+/** WebLLM's error names that do not end in "Error". */
+const OTHER_NAMES = new Set(['TextCompletionConversationExpectsPrompt', 'UserMessageContentErrorForNonVLM']);
 
 function classifyString(text) {
   const m = LEADING_NAME.exec(text);
-  if (m && (m[1].endsWith('Error') || /^[A-Z]/.test(m[1]))) return { name: m[1], message: m[2] };
+  if (m && (/(Error|Exception)$/.test(m[1]) || OTHER_NAMES.has(m[1]))) return { name: m[1], message: m[2] };
   return { name: 'Error', message: text };
+}
+
+/** A message cut to MAX_MESSAGE_CHARS (without splitting a surrogate pair). */
+function boundMessage(message) {
+  if (message.length <= MAX_MESSAGE_CHARS) return message;
+  let n = MAX_MESSAGE_CHARS;
+  const c = message.charCodeAt(n - 1);
+  if (c >= 0xd800 && c <= 0xdbff) n -= 1;
+  return message.slice(0, n) + '…';
 }
 
 const PROGRESS_PATTERNS = [
@@ -170,6 +193,32 @@ function finite(x) {
   return typeof x === 'number' && Number.isFinite(x);
 }
 
+const CONTROL = /[\u0000-\u001f\u007f]/;
+let encoder;
+
+/**
+ * A string the core takes as a model or type name: not empty, at most 256 UTF-8 bytes, no control
+ * characters. (The core would refuse the whole event for a bad one, and quote it in the refusal.)
+ */
+function isName(s) {
+  if (typeof s !== 'string' || s === '' || CONTROL.test(s)) return false;
+  if (s.length <= 64) return true;
+  if (s.length > 256) return false;
+  encoder ??= new TextEncoder();
+  return encoder.encode(s).length <= 256;
+}
+
+/** The model name an event can carry: several ids joined with "+" may be too long for one. */
+function recordableModel(name) {
+  if (isName(name)) return name;
+  const ids = typeof name === 'string' ? name.split('+') : [];
+  if (ids.length > 1 && isName(ids[0])) {
+    const short = `${ids[0]}+${ids.length - 1} more`;
+    if (isName(short)) return short;
+  }
+  return 'unknown';
+}
+
 /** Characters of a message's content: a string, or the text parts of a content array. */
 export function contentChars(content) {
   if (typeof content === 'string') return content.length;
@@ -228,12 +277,13 @@ class Measurement {
     this.responseModel = undefined;
     try {
       const type = typeof ctx.hooks.typeFor === 'function' ? ctx.hooks.typeFor(request) : undefined;
-      if (typeof type === 'string' && type !== '') this.type = type;
+      if (isName(type)) this.type = type;
     } catch (err) {
       ctx.fault('hooks.typeFor', err);
     }
     if (request !== null && typeof request === 'object') {
-      if (typeof request.model === 'string' && request.model !== '') this.model = request.model;
+      // A model id the core cannot take (the engine will refuse it too) is recorded as "unknown".
+      if (typeof request.model === 'string' && request.model !== '') this.model = isName(request.model) ? request.model : 'unknown';
       try {
         this.promptChars = promptCharsOf(operation, request);
       } catch (err) {
@@ -284,7 +334,7 @@ class Measurement {
   /** Per chunk: returns HIDE for the usage chunk the wrapper asked for. Allocates nothing. */
   observeChunk(chunk) {
     const choices = chunk.choices;
-    if (this.responseModel === undefined && typeof chunk.model === 'string') this.responseModel = chunk.model;
+    if (this.responseModel === undefined && isName(chunk.model)) this.responseModel = chunk.model;
     if (choices !== undefined && choices.length > 0) {
       const c = choices[0];
       const delta = c.delta;
@@ -323,7 +373,7 @@ class Measurement {
     if (this.finished) return;
     const end = this.ctx.clock();
     if (res !== null && typeof res === 'object') {
-      if (typeof res.model === 'string') this.responseModel = res.model;
+      if (isName(res.model)) this.responseModel = res.model;
       this.usage = res.usage;
       if (this.operation !== 'embedding' && Array.isArray(res.choices)) {
         let chars = 0;
@@ -367,7 +417,7 @@ class Measurement {
   emit(end, error, failed = false) {
     this.finished = true;
     const ctx = this.ctx;
-    const model = this.modelName();
+    const model = recordableModel(this.modelName());
     const e = {
       model,
       type: this.type,
@@ -395,7 +445,8 @@ class Measurement {
     if (failed) {
       const { name, message } = classifyError(error);
       e.errorName = name;
-      e.errorMessage = message.length > 2000 ? message.slice(0, 2000) + '…' : message;
+      // The message may quote the prompt or the reply: only on the monitor's say-so.
+      if (ctx.hooks.errorMessages === true && message !== '') e.errorMessage = boundMessage(message);
       if (name === 'ModelNotLoadedError' || name === 'WorkerEngineModelNotLoadedError') ctx.noteNothingLoaded();
     } else if (typeof this.finishReason === 'string' && FINISH_REASONS.has(this.finishReason)) {
       e.finishReason = this.finishReason;
@@ -625,7 +676,7 @@ class LoadTracker {
     this.commitBytes();
     const record = () => {
       try {
-        const e = { model: this.model, startedAt: this.startedAt, durationMs };
+        const e = { model: recordableModel(this.model), startedAt: this.startedAt, durationMs };
         let fromCache = this.fetchSeen ? false : this.loadSeen ? true : 'unknown';
         if (this.cacheAnswer !== undefined) fromCache = this.cacheAnswer;
         e.fromCache = fromCache;
@@ -634,7 +685,7 @@ class LoadTracker {
         if (failed) {
           const { name, message } = classifyError(error);
           e.errorName = name;
-          e.errorMessage = message.length > 2000 ? message.slice(0, 2000) + '…' : message;
+          if (message !== '') e.errorMessage = boundMessage(message);
         }
         this.guard.call('recordModelLoad', e);
         this.guard.call('loadFinished', { model: this.model, ok: !failed, error: failed ? error : undefined });
