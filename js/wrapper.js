@@ -275,6 +275,8 @@ class Measurement {
     this.finishReason = undefined;
     this.usage = undefined;
     this.responseModel = undefined;
+    /** The model(s) loaded when the call was made: a reload() during the call changes the engine's. */
+    this.loadedModel = ctx.loadedModelName();
     try {
       const type = typeof ctx.hooks.typeFor === 'function' ? ctx.hooks.typeFor(request) : undefined;
       if (isName(type)) this.type = type;
@@ -315,7 +317,7 @@ class Measurement {
   }
 
   modelName() {
-    return this.model ?? this.responseModel ?? this.ctx.loadedModelName() ?? 'unknown';
+    return this.model ?? this.responseModel ?? this.loadedModel ?? this.ctx.loadedModelName() ?? 'unknown';
   }
 
   /** Called with what the engine's create() resolved to; returns what the caller gets. */
@@ -448,6 +450,7 @@ class Measurement {
       // The message may quote the prompt or the reply: only on the monitor's say-so.
       if (ctx.hooks.errorMessages === true && message !== '') e.errorMessage = boundMessage(message);
       if (name === 'ModelNotLoadedError' || name === 'WorkerEngineModelNotLoadedError') ctx.noteNothingLoaded();
+      else ctx.checkStillLoaded();
     } else if (typeof this.finishReason === 'string' && FINISH_REASONS.has(this.finishReason)) {
       e.finishReason = this.finishReason;
     }
@@ -477,7 +480,15 @@ class MeasuredStream {
   }
 
   next(...args) {
-    return this.it.next(...args).then(this.onStep, this.onError);
+    let p;
+    try {
+      p = this.it.next(...args);
+    } catch (err) {
+      // An iterator whose next() throws instead of rejecting: the caller gets the same throw.
+      this.m.fail(err);
+      throw err;
+    }
+    return (p !== null && typeof p === 'object' && typeof p.then === 'function' ? p : Promise.resolve(p)).then(this.onStep, this.onError);
   }
 
   step(r) {
@@ -490,7 +501,7 @@ class MeasuredStream {
     } catch (err) {
       m.ctx.fault('chunk', err);
     }
-    return hide ? this.it.next().then(this.onStep, this.onError) : r;
+    return hide ? this.next() : r;
   }
 
   return(value) {
@@ -783,6 +794,21 @@ class Context extends Guard {
   noteNothingLoaded() {
     if (this.loaded === undefined || this.loaded.length > 0) this.call('unloaded', { model: undefined });
     this.loaded = [];
+  }
+
+  /**
+   * After a failed generation: an engine in this realm that has no model any more (a lost GPU
+   * device makes MLCEngine unload everything) has nothing loaded. A worker engine's client cannot
+   * tell; its next call fails with ModelNotLoadedError, which says the same.
+   */
+  checkStillLoaded() {
+    try {
+      if (this.currentLoad !== null) return;
+      const pipelines = this.engine.loadedModelIdToPipeline;
+      if (pipelines instanceof Map && pipelines.size === 0 && (this.loaded === undefined || this.loaded.length > 0)) this.noteNothingLoaded();
+    } catch (err) {
+      this.fault('loadedModels', err);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
