@@ -27,8 +27,9 @@ export const MIME = {
  * @param {string} options.root the folder to serve
  * @param {number} [options.port] 0 (default) for a free port; a taken port falls back to a free one
  * @param {boolean} [options.index] serve index.html for paths ending in /
- * @param {Record<string, string> | ((pathname: string) => Record<string, string> | undefined)} [options.headers]
- *   extra response headers: for every response, or per path (e.g. {@link ISOLATION_HEADERS})
+ * @param {Record<string, string> | ((pathname: string, url: URL) => Record<string, string> | undefined)} [options.headers]
+ *   extra response headers: for every response, or per request (from the decoded path, and the
+ *   request's URL for its query; e.g. {@link ISOLATION_HEADERS})
  * @param {string} [options.csp] a Content-Security-Policy header for HTML responses
  * @returns {Promise<{ origin: string, port: number, url(p: string): string, requests: string[], close(): Promise<void> }>}
  */
@@ -69,7 +70,7 @@ export async function startServer({ root, headers, csp, port = 0, index = false 
         'Content-Length': info.size,
         'Cache-Control': 'no-store',
       };
-      const extra = typeof headers === 'function' ? headers(pathname) : headers;
+      const extra = typeof headers === 'function' ? headers(pathname, url) : headers;
       if (extra) Object.assign(out, extra);
       if (csp && ext === '.html') out['Content-Security-Policy'] = csp;
       res.writeHead(200, out);
