@@ -19,6 +19,8 @@ const monitor = await createMonitor({
   hasModelInCache: (modelId, appConfig) => session.hasModelInCache(modelId, appConfig),
   sampleIntervalMs: 2000,
   gpuBuffers: true,
+  // The demo's prompts are its own: keep the engines' error messages for the panel's error log.
+  errorMessages: true,
 });
 session = new DemoSession(monitor, { speed, model });
 monitor.installConsole(); // webllmMonitor.printMetrics() in DevTools
