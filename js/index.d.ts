@@ -40,9 +40,9 @@ export interface MonitorOptions extends MonitorConfig {
   throttleMs?: number;
   /** Refused manual events throw a TypeError instead of returning { ok: false }. */
   strict?: boolean;
-  /** Keep the messages of failed generations and track() calls (cut to 500 characters by the
-   * wrapper). Default false: only the error's name, because a message may quote the prompt or
-   * the reply. Load errors keep their messages either way. */
+  /** Keep the messages of failed generations (cut to 500 characters) and track() calls (cut to
+   * 2 KiB). Default false: only the error's name, because a message may quote the prompt or the
+   * reply. Load errors keep their messages either way; manual events keep what they are given. */
   errorMessages?: boolean;
   /** Where log entries and printMetrics() go (default: console). */
   logger?: Pick<Console, 'debug' | 'info' | 'warn' | 'error' | 'log'> & Partial<Pick<Console, 'table'>>;
