@@ -11,21 +11,23 @@ namespace {
 constexpr std::size_t kMaxDepth = 64;
 
 /// Forwards to nlohmann's DOM builder, keeps the parse error's text (no exceptions) and refuses
-/// nesting deeper than kMaxDepth, which no export has and which would recurse in dump().
+/// nesting deeper than kMaxDepth, which no export has and which would recurse in dump(), and
+/// more than kMaxValues values, whose DOM could exhaust wasm memory (an abort would take the
+/// module down for the whole page): "[[],[],...]" costs about 50 bytes of DOM per 3 of text.
 class Sax {
  public:
   using Dom = nlohmann::detail::json_sax_dom_parser<json>;
   explicit Sax(json& root) : dom_(root, false) {}
 
-  bool null() { return dom_.null(); }
-  bool boolean(bool v) { return dom_.boolean(v); }
-  bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
-  bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool null() { return value() && dom_.null(); }
+  bool boolean(bool v) { return value() && dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return value() && dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return value() && dom_.number_unsigned(v); }
   bool number_float(json::number_float_t v, const json::string_t& s) {
-    return dom_.number_float(v, s);
+    return value() && dom_.number_float(v, s);
   }
-  bool string(json::string_t& v) { return dom_.string(v); }
-  bool binary(json::binary_t& v) { return dom_.binary(v); }
+  bool string(json::string_t& v) { return value() && dom_.string(v); }
+  bool binary(json::binary_t& v) { return value() && dom_.binary(v); }
   bool key(json::string_t& v) { return dom_.key(v); }
   bool start_object(std::size_t n) { return enter() && dom_.start_object(n); }
   bool end_object() {
@@ -44,19 +46,34 @@ class Sax {
   }
 
   const std::string& message() const { return message_; }
+  /// True when the parse stopped at a limit (the text may well be valid JSON).
+  bool too_large() const { return too_large_; }
 
  private:
+  bool value() {
+    if (++values_ > kMaxJsonValues) {
+      message_ = fmt::format("$: the document holds more than {} JSON values, the limit", kMaxJsonValues);
+      too_large_ = true;
+      return false;
+    }
+    return true;
+  }
   bool enter() {
     if (++depth_ > kMaxDepth) {
       message_ = fmt::format("nesting deeper than {} levels", kMaxDepth);
       return false;
     }
-    return true;
+    return value();
   }
   Dom dom_;
   std::size_t depth_ = 0;
+  std::size_t values_ = 0;
+  bool too_large_ = false;
   std::string message_;
 };
+
+/// The longest key a path shows in full; longer ones are cut (a path names, it does not copy).
+constexpr std::size_t kMaxPathKeyBytes = 256;
 
 bool is_identifier(const std::string& key) {
   if (key.empty()) return false;
@@ -75,9 +92,14 @@ Status wrong_type(const std::string& path, const char* want, const json& v) {
 }  // namespace
 
 Status parse(const std::string& text, json& out) {
+  if (text.size() > kMaxDocumentBytes)
+    return Status::error("$", fmt::format("$: the document is {} bytes, more than the limit of {} "
+                                          "({} MiB)",
+                                          text.size(), kMaxDocumentBytes, kMaxDocumentBytes >> 20));
   json root;
   Sax sax(root);
   bool ok = json::sax_parse(text, &sax);
+  if (!ok && sax.too_large()) return Status::error("$", sax.message());
   if (!ok) {
     std::string msg = sax.message().empty() ? std::string("invalid JSON") : sax.message();
     // nlohmann prefixes "[json.exception.parse_error.101] "; keep the human part.
@@ -114,6 +136,11 @@ std::string describe(const json& v) {
 }
 
 std::string child(const std::string& path, const std::string& key) {
+  if (key.size() > kMaxPathKeyBytes) {
+    std::size_t n = kMaxPathKeyBytes;
+    while (n > 0 && (static_cast<unsigned char>(key[n]) & 0xC0) == 0x80) --n;
+    return path + "[" + dump(json(key.substr(0, n) + "...")) + "]";
+  }
   if (is_identifier(key)) return path + "." + key;
   return path + "[" + dump(json(key)) + "]";
 }

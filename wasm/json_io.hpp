@@ -15,13 +15,23 @@ using json = nlohmann::json;
 
 namespace jsonio {
 
-/// Parses `text`; on failure the message carries nlohmann's line and column.
+/// The largest text parse() reads: 128 MiB. An export of 100,000 generations and as many
+/// memory samples (the largest history) is about 70 MB.
+inline constexpr std::size_t kMaxDocumentBytes = std::size_t{1} << 27;
+/// The most values (scalars, arrays and objects) a text may hold; the same export holds about
+/// 3.2 million.
+inline constexpr std::size_t kMaxJsonValues = std::size_t{1} << 23;
+
+/// Parses `text`; on failure the message carries nlohmann's line and column. Texts longer than
+/// kMaxDocumentBytes, nested deeper than 64 levels or holding more than kMaxJsonValues values
+/// are refused before their DOM grows, so that no document can exhaust wasm memory.
 Status parse(const std::string& text, json& out);
 /// Serializes compactly; invalid UTF-8 in strings is replaced, never fatal.
 std::string dump(const json& value, int indent = -1);
 /// A short rendering of a value for error messages (long strings and containers elided).
 std::string describe(const json& value);
-/// "$.a.b" style paths; keys that are not identifiers are quoted: $.byModel["x.y"].
+/// "$.a.b" style paths; keys that are not identifiers are quoted: $.byModel["x.y"]. Keys over
+/// 256 bytes are cut and end in "...", so that a message stays short whatever the input.
 std::string child(const std::string& path, const std::string& key);
 std::string child(const std::string& path, std::size_t index);
 

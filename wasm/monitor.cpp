@@ -15,6 +15,7 @@ namespace {
 using jsonio::child;
 
 constexpr std::size_t kMaxHistory = 100'000;
+constexpr std::size_t kMaxPrices = 1024;
 
 struct ThresholdField {
   const char* key;
@@ -91,9 +92,15 @@ Status Config::read(const json& in, const std::string& path) {
       if (!value.is_object())
         return Status::error(p, fmt::format("{}: expected an object of models, got {}", p,
                                             jsonio::describe(value)));
+      if (value.size() > kMaxPrices)
+        return Status::error(p, fmt::format("{}: {} models, more than the limit {}", p, value.size(),
+                                            kMaxPrices));
       c.prices.clear();
       for (const auto& [model, price] : value.items()) {
         std::string mp = child(p, model);
+        if (model.empty() || model.size() > Limits::kMaxNameBytes)
+          return Status::error(mp, fmt::format("{}: a model name is 1 to {} bytes, this one {}", mp,
+                                               Limits::kMaxNameBytes, model.size()));
         Price pr;
         WLM_TRY(jsonio::number(price, mp, "input", pr.input_per_1k, 0, 1e9));
         WLM_TRY(jsonio::number(price, mp, "output", pr.output_per_1k, 0, 1e9));
@@ -752,6 +759,17 @@ Status Monitor::merge_json(const std::vector<std::string>& texts) {
       if (texts.size() > 1) s.message = fmt::format("document {}: {}", i + 1, s.message);
       return s;
     }
+  }
+  // Each document is within the limits an import checks, but their sum may not be (counts past
+  // 2^53, sums past 1e300): merge into a copy first and read it back as an import would, so that
+  // the monitor never holds a session its own export could not restore. The merge proper is
+  // then done in place, which keeps series objects (and find_series() pointers) where they are.
+  {
+    SessionState merged = state_;
+    for (const Parsed& p : docs) merged.merge(p.state);
+    SessionState check;
+    if (Status s = check.read(merged.state(), "$.sketches"); !s)
+      return Status::error(s.field, fmt::format("{} (in the merged session: nothing was merged)", s.message));
   }
   for (Parsed& p : docs) {
     state_.merge(p.state);

@@ -517,7 +517,12 @@ Status Series::from_json(const json& in, const std::string& path) {
                          fmt::format("{}: \"{}\", but this series' buckets are in \"{}\"",
                                      jsonio::child(hpath, "unit"), unit, bucket_unit(unit_)));
   if (Status st = s.hist_.from_json(*hist, hpath); !st) return st;
-  if (s.hist_.total() != s.count_)
+  // A bucket's count saturates at 2^32 - 1 (ExpHistogram::add): the histogram then holds fewer
+  // values than the series counted, and the export of such a series still reads back.
+  const auto& counts = s.hist_.counts();
+  bool saturated = std::find(counts.begin(), counts.end(), std::numeric_limits<std::uint32_t>::max()) !=
+                   counts.end();
+  if (s.hist_.total() != s.count_ && !(saturated && s.hist_.total() < s.count_))
     return Status::error(jsonio::child(path, "count"),
                          fmt::format("{}: {} but the histogram holds {} values",
                                      jsonio::child(path, "count"), s.count_, s.hist_.total()));

@@ -105,6 +105,19 @@ json counts_json(const CappedMap<std::uint64_t>& m) {
   return out;
 }
 
+/// A key of a breakdown (a model, type, cache, operation or error name, a rejected field) is
+/// read as events give names: 1 to 256 bytes, no control character.
+Status check_key(const std::string& path, const std::string& key) {
+  if (key.empty()) return Status::error(path, fmt::format("{}: an empty name", path));
+  if (key.size() > Limits::kMaxNameBytes)
+    return Status::error(path, fmt::format("{}: a name of {} bytes, longer than {}", path, key.size(),
+                                           Limits::kMaxNameBytes));
+  for (unsigned char c : key)
+    if (c < 0x20 || c == 0x7f)
+      return Status::error(path, fmt::format("{}: a name with a control character", path));
+  return Status::success();
+}
+
 Status read_counts(const json& in, const std::string& path, const char* key,
                    CappedMap<std::uint64_t>& out) {
   const json* obj = nullptr;
@@ -113,7 +126,10 @@ Status read_counts(const json& in, const std::string& path, const char* key,
   if (obj->size() > out.cap)
     return Status::error(p, fmt::format("{}: {} keys, more than the limit {}", p, obj->size(), out.cap));
   out.items.clear();
-  for (const auto& [k, v] : obj->items()) WLM_TRY(jsonio::count_value(v, child(p, k), out.items[k]));
+  for (const auto& [k, v] : obj->items()) {
+    WLM_TRY(check_key(child(p, k), k));
+    WLM_TRY(jsonio::count_value(v, child(p, k), out.items[k]));
+  }
   return Status::success();
 }
 
@@ -127,7 +143,10 @@ Status read_map(const json& in, const std::string& path, const char* key, Capped
   if (obj->size() > out.cap)
     return Status::error(p, fmt::format("{}: {} keys, more than the limit {}", p, obj->size(), out.cap));
   out.items.clear();
-  for (const auto& [k, v] : obj->items()) WLM_TRY(read_item(v, child(p, k), out.items[k]));
+  for (const auto& [k, v] : obj->items()) {
+    WLM_TRY(check_key(child(p, k), k));
+    WLM_TRY(read_item(v, child(p, k), out.items[k]));
+  }
   return Status::success();
 }
 
@@ -527,13 +546,28 @@ void SessionState::add_error(ErrorRecord r) {
 }
 
 void SessionState::reject(const Status& s) {
+  // The field becomes a key and a name, which an import reads as names (1 to 256 bytes, no
+  // control character); the message is cut as error messages are.
+  std::string field = s.field.empty() ? std::string("event") : s.field;
+  if (field.size() > Limits::kMaxNameBytes) {
+    std::size_t n = Limits::kMaxNameBytes;
+    while (n > 0 && (static_cast<unsigned char>(field[n]) & 0xC0) == 0x80) --n;
+    field.resize(n);
+  }
+  for (char& c : field)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   ++rejected;
-  ++rejected_by_field.at(s.field);
+  ++rejected_by_field.at(field);
   ErrorRecord r;
   r.time = last_event_at;
   if (std::isnan(r.time)) r.time = 0;
-  r.name = s.field;
+  r.name = std::move(field);
   r.message = s.message;
+  if (r.message.size() > Limits::kMaxMessageBytes) {
+    std::size_t n = Limits::kMaxMessageBytes;
+    while (n > 0 && (static_cast<unsigned char>(r.message[n]) & 0xC0) == 0x80) --n;
+    r.message.resize(n);
+  }
   push_recent(recent_rejections, std::move(r), kRecentRejections, error_time);
 }
 
