@@ -92,6 +92,24 @@ const REJECTED_SIZE = HEADER + REJECTED_FIELDS;
 /** Rejections kept for the next explicit flush(); the oldest are dropped past this. */
 const MAX_KEPT_REJECTIONS = 1000;
 
+// Limits checked here before anything is copied into wasm memory (which grows and never shrinks).
+/** The largest export document importJson() and mergeJson() read: 128 MiB (the core's limit, in UTF-8 bytes). */
+export const MAX_DOCUMENT_BYTES = 2 ** 27;
+/** The most text mergeAll() copies into wasm memory at once: 256 MiB. */
+export const MAX_MERGE_BYTES = 2 ** 28;
+/** A configuration or a WebGPU record as JSON text: far above any real one. */
+const MAX_SMALL_JSON = 2 ** 20;
+/** Names (models, types, operations, caches, labels, error names) are 1 to 256 bytes in the core. */
+const MAX_NAME_BYTES = 256;
+/** Free text (error messages) is cut to 2048 bytes by the core; longer text is cut here first. */
+const MAX_TEXT_UNITS = 4096;
+/** The core's limit on the chunk gaps of one generation. */
+const MAX_CHUNK_GAPS = 2 ** 20;
+/** The most values one recordDurations() call takes: 32 MiB in the batch. */
+export const MAX_DURATIONS = 2 ** 22;
+/** Deepest nesting a configuration or WebGPU record may have (the core's JSON limit). */
+const MAX_DEPTH = 64;
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
@@ -154,6 +172,83 @@ function plainObject(obj) {
   return out;
 }
 
+/** Bytes of `s` in UTF-8 (lone surrogates count as the 3 bytes of U+FFFD they become). */
+function utf8Bytes(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** `"first 32 characters..."`: a long string, quoted short for a message. */
+function quoteShort(s, n = 32) {
+  return JSON.stringify(s.length > n ? `${s.slice(0, n)}...` : s);
+}
+
+/** A path step, written as the core writes them: `.key`, or `["key"]` when not an identifier. */
+function childPath(path, key) {
+  if (/^[A-Za-z0-9_]+$/.test(key)) return `${path}.${key}`;
+  return `${path}[${JSON.stringify(key.length > MAX_NAME_BYTES ? `${key.slice(0, MAX_NAME_BYTES)}...` : key)}]`;
+}
+
+/**
+ * The first value in `v` that JSON cannot carry faithfully (NaN and ±Infinity become null,
+ * BigInt throws, functions and symbols vanish), or nesting deeper than the core reads, as a
+ * message naming its path; null when there is none. Objects with toJSON (Dates) pass.
+ * @param {unknown} v
+ * @param {string} path
+ * @returns {string | null}
+ */
+function jsonIssue(v, path, depth = 0) {
+  switch (typeof v) {
+    case 'number':
+      return Number.isFinite(v) ? null : `${path}: ${v} is not a finite number`;
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      return `${path}: expected a JSON value, got ${describe(v)}`;
+    case 'object': {
+      if (v === null || typeof (/** @type {any} */ (v).toJSON) === 'function') return null;
+      if (depth >= MAX_DEPTH) return `${path}: nested deeper than ${MAX_DEPTH} levels`;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const issue = jsonIssue(v[i], `${path}[${i}]`, depth + 1);
+          if (issue !== null) return issue;
+        }
+        return null;
+      }
+      for (const key of Object.keys(v)) {
+        const issue = jsonIssue(/** @type {any} */ (v)[key], childPath(path, key), depth + 1);
+        if (issue !== null) return issue;
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** `Name: message` of a thrown value, short, for messages about the caller's own objects. */
+function thrownText(err) {
+  let text;
+  try {
+    text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  } catch {
+    text = 'an unprintable value';
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}
+
+/** Errors that came out of the core itself (never swallowed as a bad event). */
+const coreFaults = new WeakSet();
+
 const ERROR_PREFIX = /^([A-Z][A-Za-z0-9_$]*|[A-Za-z_$][A-Za-z0-9_$]*Error)\s*:\s*/;
 
 // Out-parameters of readError (module-level so the hot path allocates no result object).
@@ -201,7 +296,16 @@ const PATH_PREFIX = /^((?:\$|[A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z0-9_]+|\[\d+\]|\
  * @param {string} message
  */
 function coreError(message) {
-  const err = new Error(message);
+  return fieldError(message, Error);
+}
+
+/**
+ * An error of class `Type` whose `path` is the JSON path or field its message starts with.
+ * @param {string} message
+ * @param {ErrorConstructor} Type
+ */
+function fieldError(message, Type) {
+  const err = new Type(message);
   const m = PATH_PREFIX.exec(message);
   if (m) /** @type {any} */ (err).path = m[1];
   return err;
@@ -237,6 +341,8 @@ export class MonitorCore {
   /** Index (in doubles) of the batch buffer in HEAPF64, and its capacity in doubles. */
   #base = 0;
   #cap = 0;
+  /** True while the buffer is larger than its initial size (until the next ingest). */
+  #grown = false;
   /** Doubles and records written in the current batch. */
   #pos = 0;
   #records = 0;
@@ -320,11 +426,16 @@ export class MonitorCore {
     if (config === null || typeof config !== 'object' || Array.isArray(config))
       throw new TypeError(`config: expected an object, got ${describe(config)}`);
     let text;
+    let issue;
     try {
-      text = JSON.stringify(config);
+      issue = jsonIssue(config, 'config');
+      if (issue === null) text = JSON.stringify(config);
     } catch (err) {
-      throw new TypeError(`config: cannot be serialized (${err && err.message})`);
+      throw new TypeError(`config: cannot be serialized (${thrownText(err)})`);
     }
+    if (issue !== null) throw fieldError(issue, TypeError);
+    if (text.length > MAX_SMALL_JSON)
+      throw new TypeError(`config: ${text.length} characters of JSON, more than the limit of ${MAX_SMALL_JSON}`);
     const message = core.configure(text);
     if (message) throw coreError(message);
   }
@@ -346,6 +457,14 @@ export class MonitorCore {
    */
   recordGeneration(e) {
     this.#live();
+    try {
+      this.#generation(e);
+    } catch (err) {
+      this.#abandon('generation', err);
+    }
+  }
+
+  #generation(e) {
     if (!this.#isEvent(e, 'generation')) return;
     const gaps = e.chunkGapsMs;
     let ngaps = 0;
@@ -358,6 +477,11 @@ export class MonitorCore {
         return;
       }
       ngaps = gaps.length;
+      if (ngaps > MAX_CHUNK_GAPS) {
+        // Refused before the copy: the gaps would grow the batch (and wasm memory) for nothing.
+        this.#rejectRecord('generation.chunkGapsMs', `generation.chunkGapsMs: ${ngaps} gaps, more than the limit ${MAX_CHUNK_GAPS}`);
+        return;
+      }
     }
     const o = this.#begin(KIND_GENERATION, GENERATION_FIELDS, ngaps);
     this.#str(0, e.model, 'generation.model');
@@ -392,6 +516,14 @@ export class MonitorCore {
    */
   recordModelLoad(e) {
     this.#live();
+    try {
+      this.#modelLoad(e);
+    } catch (err) {
+      this.#abandon('load', err);
+    }
+  }
+
+  #modelLoad(e) {
     if (!this.#isEvent(e, 'load')) return;
     this.#begin(KIND_MODEL_LOAD, MODEL_LOAD_FIELDS, 0);
     this.#str(0, e.model, 'load.model');
@@ -412,6 +544,14 @@ export class MonitorCore {
    */
   recordCacheLookup(e) {
     this.#live();
+    try {
+      this.#cacheLookup(e);
+    } catch (err) {
+      this.#abandon('cache', err);
+    }
+  }
+
+  #cacheLookup(e) {
     if (!this.#isEvent(e, 'cache')) return;
     this.#begin(KIND_CACHE_LOOKUP, CACHE_LOOKUP_FIELDS, 0);
     this.#str(0, e.cache, 'cache.cache');
@@ -427,6 +567,14 @@ export class MonitorCore {
    */
   recordOperation(e) {
     this.#live();
+    try {
+      this.#operation(e);
+    } catch (err) {
+      this.#abandon('operation', err);
+    }
+  }
+
+  #operation(e) {
     if (!this.#isEvent(e, 'operation')) return;
     this.#begin(KIND_OPERATION, OPERATION_FIELDS, 0);
     this.#str(0, e.name, 'operation.name');
@@ -449,6 +597,14 @@ export class MonitorCore {
    */
   recordMemorySample(e) {
     this.#live();
+    try {
+      this.#memorySample(e);
+    } catch (err) {
+      this.#abandon('memory', err);
+    }
+  }
+
+  #memorySample(e) {
     if (!this.#isEvent(e, 'memory')) return;
     this.#begin(KIND_MEMORY, MEMORY_FIELDS, 0);
     this.#str(0, e.label, 'memory.label');
@@ -470,11 +626,19 @@ export class MonitorCore {
    */
   recordDeviceLost(e) {
     this.#live();
+    try {
+      this.#deviceLost(e);
+    } catch (err) {
+      this.#abandon('deviceLost', err);
+    }
+  }
+
+  #deviceLost(e) {
     if (!this.#isEvent(e, 'deviceLost')) return;
     this.#begin(KIND_DEVICE_LOST, DEVICE_LOST_FIELDS, 0);
     this.#num(0, e.timestamp, 'deviceLost.timestamp');
-    this.#str(1, e.reason, 'deviceLost.reason');
-    this.#str(2, e.message, 'deviceLost.message');
+    this.#text(1, e.reason, 'deviceLost.reason');
+    this.#text(2, e.message, 'deviceLost.message');
     this.#str(3, e.model, 'deviceLost.model');
     this.#end();
   }
@@ -489,6 +653,14 @@ export class MonitorCore {
    */
   recordDurations(name, values, options) {
     this.#live();
+    try {
+      this.#durations(name, values, options);
+    } catch (err) {
+      this.#abandon('operation', err);
+    }
+  }
+
+  #durations(name, values, options) {
     let success = true;
     let startedAt;
     if (options !== undefined && options !== null) {
@@ -508,6 +680,13 @@ export class MonitorCore {
       return;
     }
     const n = values.length;
+    if (n > MAX_DURATIONS) {
+      this.#rejectRecord(
+        'operation.durations',
+        `operation.durations: ${n} values, more than the limit ${MAX_DURATIONS} per call (split them)`,
+      );
+      return;
+    }
     const o = this.#begin(KIND_DURATIONS, DURATIONS_FIELDS, n);
     this.#str(0, name, 'operation.name');
     this.#bool(1, success, 'operation.success');
@@ -542,8 +721,9 @@ export class MonitorCore {
       if (features === undefined || features === null) featuresOut = [];
       else if (!Array.isArray(features) && typeof features === 'object' && typeof features[Symbol.iterator] === 'function')
         featuresOut = Array.from(features);
-      const orEmpty = (v) => (v === undefined || v === null ? '' : v);
-      text = JSON.stringify({
+      // Strings the core cuts to 256 bytes: far longer ones are cut here, before the copy.
+      const orEmpty = (v) => (v === undefined || v === null ? '' : typeof v === 'string' && v.length > MAX_TEXT_UNITS ? v.slice(0, MAX_TEXT_UNITS) : v);
+      const doc = {
         timestamp: info.timestamp,
         available: info.available,
         vendor: orEmpty(info.vendor),
@@ -553,9 +733,19 @@ export class MonitorCore {
         isFallbackAdapter: info.isFallbackAdapter === undefined || info.isFallbackAdapter === null ? false : info.isFallbackAdapter,
         limits: limitsOut,
         features: featuresOut,
-      });
+      };
+      const issue = jsonIssue(doc, 'webgpu');
+      if (issue !== null) {
+        this.#rejectRecord(PATH_PREFIX.exec(issue)?.[1] ?? 'webgpu', issue);
+        return;
+      }
+      text = JSON.stringify(doc);
     } catch (err) {
-      this.#rejectRecord('webgpu', `webgpu: cannot be serialized (${err && err.message})`);
+      this.#rejectRecord('webgpu', `webgpu: cannot be serialized (${thrownText(err)})`);
+      return;
+    }
+    if (text.length > MAX_SMALL_JSON) {
+      this.#rejectRecord('webgpu', `webgpu: ${text.length} characters of JSON, more than the limit of ${MAX_SMALL_JSON}`);
       return;
     }
     this.#flushBatch();
@@ -639,9 +829,10 @@ export class MonitorCore {
     let handle = this.#handles.get(path);
     if (handle === undefined) {
       if (typeof path !== 'string') throw new TypeError(`quantile: path: expected a string, got ${describe(path)}`);
-      handle = core.seriesHandle(path);
+      // No series path is longer than a prefix, a 256-byte name and a series name.
+      handle = path.length > 2 * MAX_NAME_BYTES ? -1 : core.seriesHandle(path);
       if (handle === -1)
-        throw new TypeError(`quantile: "${path}" names no series (generations[.byModel|byType|byOperation.<key>].<series>, operations.<name>.durationMs, initialization.loadMs)`);
+        throw new TypeError(`quantile: ${quoteShort(path, 80)} names no series (generations[.byModel|byType|byOperation.<key>].<series>, operations.<name>.durationMs, initialization.loadMs)`);
       if (handle >= 0) this.#handles.set(path, handle);
     }
     if (this.#records > 0) this.#flushBatch();
@@ -733,7 +924,23 @@ export class MonitorCore {
   mergeAll(texts) {
     const core = this.#live();
     if (!Array.isArray(texts)) throw new TypeError(`mergeAll: expected an array of exports, got ${describe(texts)}`);
-    const jsons = texts.map((t) => this.#documentText(t, 'mergeAll'));
+    let total = 0;
+    const jsons = texts.map((t, i) => {
+      try {
+        const json = this.#documentText(t, 'mergeAll');
+        total += json.length;
+        return json;
+      } catch (err) {
+        // Named as the core names them: "document 2: $: ..." when there are several.
+        if (texts.length > 1) {
+          err.message = `document ${i + 1}: ${err.message}`;
+          /** @type {any} */ (err).document = i + 1;
+        }
+        throw err;
+      }
+    });
+    if (total > MAX_MERGE_BYTES)
+      throw new Error(`mergeAll: the documents hold ${total} characters together, more than the limit of ${MAX_MERGE_BYTES} bytes (${MAX_MERGE_BYTES / 2 ** 20} MiB) per call`);
     this.#flushBatch();
     const message = core.mergeAll(jsons);
     if (message) {
@@ -792,10 +999,25 @@ export class MonitorCore {
     return core;
   }
 
+  /**
+   * The export as JSON text, refused here (an Error with `path` "$") when it cannot be one or is
+   * larger than the core reads, before it is copied into wasm memory.
+   */
   #documentText(text, method) {
-    if (typeof text === 'string') return text;
-    if (text !== null && typeof text === 'object') return JSON.stringify(text);
-    throw new TypeError(`${method}: expected the export as JSON text or an object, got ${describe(text)}`);
+    let json = text;
+    if (text !== null && typeof text === 'object') {
+      try {
+        json = JSON.stringify(text);
+      } catch (err) {
+        throw coreError(`$: the document cannot be serialized to JSON (${thrownText(err)})`);
+      }
+      if (typeof json !== 'string') throw coreError(`$: the document serializes to ${describe(json)}, not to JSON text`);
+    } else if (typeof text !== 'string') {
+      throw new TypeError(`${method}: expected the export as JSON text or an object, got ${describe(text)}`);
+    }
+    if (json.length > MAX_DOCUMENT_BYTES)
+      throw coreError(`$: the document is ${json.length} characters, more than the limit of ${MAX_DOCUMENT_BYTES} bytes (${MAX_DOCUMENT_BYTES / 2 ** 20} MiB)`);
+    return json;
   }
 
   /** Re-reads the batch buffer's address and capacity, and the view of wasm memory. */
@@ -809,12 +1031,12 @@ export class MonitorCore {
   /** Makes room for a record of `size` doubles at the end of the batch. */
   #ensure(size) {
     if (this.#pos + size > this.#cap) {
-      if (size <= this.#cap) {
-        this.#flushBatch();
-      } else {
-        // A single record larger than the buffer: grow it, keeping the pending records
-        // (std::vector::resize copies them).
+      if (size <= this.#cap) this.#flushBatch();
+      // A single record larger than the buffer (after a flush, the buffer may be back to its
+      // initial size): grow it, keeping the pending records (std::vector::resize copies them).
+      if (this.#pos + size > this.#cap) {
         this.#core.reserveBatch(this.#pos + size);
+        this.#grown = true;
         this.#bindBuffer();
       }
     }
@@ -872,6 +1094,16 @@ export class MonitorCore {
     this.#records++;
   }
 
+  /**
+   * An event whose reading threw (a getter, a Proxy): refused and counted like any bad event.
+   * The record being written, if any, is dropped (the batch only advances in #end()).
+   */
+  #abandon(name, err) {
+    if (coreFaults.has(err)) throw err;
+    this.#badField = null;
+    this.#rejectRecord(name, `${name}: reading the event threw ${thrownText(err)}`);
+  }
+
   #isEvent(e, name) {
     if (e !== null && typeof e === 'object' && !Array.isArray(e)) return true;
     this.#rejectRecord(name, `${name}: expected an object, got ${describe(e)}`);
@@ -911,9 +1143,18 @@ export class MonitorCore {
     else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a number, got ${describe(v)}`);
   }
 
+  /** A name: a string of 1 to 256 bytes in the core; one longer is refused here, uncopied. */
   #str(i, v, field, expected = 'a string') {
-    if (typeof v === 'string') this.#setString(i, v);
-    else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected ${expected}, got ${describe(v)}`);
+    if (typeof v === 'string') {
+      if (v.length > MAX_NAME_BYTES) this.#bad(field, `${field}: ${quoteShort(v)} is ${utf8Bytes(v)} bytes, longer than ${MAX_NAME_BYTES}`);
+      else this.#setString(i, v);
+    } else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected ${expected}, got ${describe(v)}`);
+  }
+
+  /** Free text, which the core cuts to its limit: cut here first when far longer. */
+  #text(i, v, field) {
+    if (typeof v === 'string') this.#setString(i, v.length > MAX_TEXT_UNITS ? v.slice(0, MAX_TEXT_UNITS) : v);
+    else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a string, got ${describe(v)}`);
   }
 
   #bool(i, v, field) {
@@ -937,7 +1178,7 @@ export class MonitorCore {
     }
     this.#str(nameIndex, name, `${prefix}.errorName`);
     if (typeof message === 'string' && message === '') return; // an empty message is no message
-    this.#str(messageIndex, message, `${prefix}.errorMessage`);
+    this.#text(messageIndex, message, `${prefix}.errorMessage`);
   }
 
   /** Copies `n` numbers into the view at `at`; an element of another type marks the record bad. */
@@ -973,9 +1214,17 @@ export class MonitorCore {
     let rejected;
     try {
       rejected = this.#core.ingest(records, size, strings);
+    } catch (err) {
+      if (err !== null && typeof err === 'object') coreFaults.add(err);
+      throw err;
     } finally {
       strings.length = 0;
       this.#stringIds.clear();
+      // The core gives a grown buffer back after ingesting it: read the new address.
+      if (this.#grown) {
+        this.#grown = false;
+        this.#bindBuffer();
+      }
     }
     const base = this.#recordBase;
     this.#recordBase += records;
@@ -985,8 +1234,11 @@ export class MonitorCore {
       const result = JSON.parse(this.#core.lastResult());
       this.#accepted += result.accepted;
       for (const r of result.rejected) this.#keepRejection(base + r.record, r.field, r.message);
-      if (rejected < 0)
-        throw new Error(`MonitorCore: internal error, the core refused a malformed batch: ${result.malformed}`);
+      if (rejected < 0) {
+        const err = new Error(`MonitorCore: internal error, the core refused a malformed batch: ${result.malformed}`);
+        coreFaults.add(err);
+        throw err;
+      }
     }
   }
 }

@@ -524,7 +524,14 @@ export class Monitor {
   /** Records a manual event through the core, flushing at once so that the caller gets the outcome. */
   #record(method, event, complete) {
     const core = this.#live();
-    const e = event !== null && typeof event === 'object' && !Array.isArray(event) ? complete(event) : event;
+    let e = event;
+    if (event !== null && typeof event === 'object' && !Array.isArray(event)) {
+      try {
+        e = complete(event);
+      } catch {
+        // A getter or Proxy that throws: the core reads the event again, and refuses it naming the throw.
+      }
+    }
     core.flush(); // start from a clean slate so the outcome below is this event's
     core[method](e);
     const { rejected } = core.flush();

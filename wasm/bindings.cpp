@@ -34,10 +34,14 @@ class Core {
 
   /// Ingests `records` records held in the first `size` doubles of the batch buffer; returns
   /// the number of rejected records (details in lastResult()), or -1 when the batch is malformed.
+  /// A buffer grown by reserveBatch() is back to its initial size afterwards.
   int ingest(std::size_t records, std::size_t size, emscripten::val strings) {
     std::vector<std::string> table = emscripten::vecFromJSArray<std::string>(strings);
     if (size > batch_.size()) size = batch_.size();
     last_ = wlm::batch::ingest(monitor_, batch_.data(), size, records, table);
+    // A record larger than the buffer grew it (reserveBatch): give the memory back, so that one
+    // huge call does not keep megabytes for the monitor's lifetime. JS re-reads the address.
+    if (batch_.size() > kInitialBatch) std::vector<double>(kInitialBatch).swap(batch_);
     if (!last_.malformed.empty()) return -1;
     return static_cast<int>(last_.rejected.size());
   }

@@ -1,6 +1,7 @@
 #include "state.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -295,10 +296,12 @@ Status read(const json& in, const std::string& path, WebGpuInfo& out) {
   WebGpuInfo w;
   WLM_TRY(jsonio::number(in, path, "timestamp", w.timestamp, 0, Limits::kMaxTimestamp));
   WLM_TRY(jsonio::boolean(in, path, "available", w.available));
-  WLM_TRY(jsonio::string(in, path, "vendor", w.vendor, Limits::kMaxNameBytes));
-  WLM_TRY(jsonio::string(in, path, "architecture", w.architecture, Limits::kMaxNameBytes));
-  WLM_TRY(jsonio::string(in, path, "device", w.device, Limits::kMaxNameBytes));
-  WLM_TRY(jsonio::string(in, path, "description", w.description, Limits::kMaxNameBytes));
+  // Adapter strings of any length are cut to 256 bytes by validate(), as the event says.
+  constexpr std::size_t kAnyLength = std::numeric_limits<std::size_t>::max();
+  WLM_TRY(jsonio::string(in, path, "vendor", w.vendor, kAnyLength));
+  WLM_TRY(jsonio::string(in, path, "architecture", w.architecture, kAnyLength));
+  WLM_TRY(jsonio::string(in, path, "device", w.device, kAnyLength));
+  WLM_TRY(jsonio::string(in, path, "description", w.description, kAnyLength));
   WLM_TRY(jsonio::boolean(in, path, "isFallbackAdapter", w.is_fallback_adapter));
   const json* limits = nullptr;
   WLM_TRY(jsonio::object(in, path, "limits", limits));

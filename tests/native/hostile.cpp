@@ -241,3 +241,17 @@ TEST_CASE("a series whose bucket count saturated still reads back, and merges") 
   CHECK_FALSE(bad.ok);
   CHECK(bad.field == "$.sketches.operations.op.durationMs.count");
 }
+
+TEST_CASE("WebGPU adapter strings of any length are cut to 256 bytes, as the event says, not refused") {
+  Monitor m;
+  json info = {{"timestamp", kT0},     {"available", true},        {"vendor", std::string(300, 'v')},
+               {"architecture", ""},    {"device", ""},             {"description", std::string(100000, 'd')},
+               {"isFallbackAdapter", false}, {"limits", json::object()}, {"features", json::array()}};
+  Status s = wlm::batch::record_webgpu(m, info.dump());
+  CHECK_MESSAGE(s.ok, s.message);
+  json adapter = json::parse(m.export_json(kNow))["metrics"]["webgpu"]["adapter"];
+  CHECK(adapter["vendor"].get<std::string>().size() == Limits::kMaxNameBytes);
+  CHECK(adapter["description"].get<std::string>().size() == Limits::kMaxNameBytes);
+  Monitor other;
+  CHECK(other.import_json(m.export_json(kNow)));
+}
