@@ -472,6 +472,13 @@ export function reportFromExport(text: string | ExportDocument): Promise<string>
 /** Version of the export document this build writes and reads. */
 export const schemaVersion: 2;
 
+/** The largest document importJson() and mergeJson() read: 134,217,728 bytes (128 MiB). */
+export const MAX_DOCUMENT_BYTES: number;
+/** The most document text one mergeAll() call takes: 268,435,456 bytes (256 MiB). */
+export const MAX_MERGE_BYTES: number;
+/** The most values one recordDurations() call takes: 4,194,304. */
+export const MAX_DURATIONS: number;
+
 /** Options of MonitorCore#otlpJson. */
 export interface OtlpRequestOptions {
   /** Resource attributes: service.name and friends. */
