@@ -65,6 +65,29 @@ function requestPromise(request) {
 }
 
 /**
+ * An IndexedDB record as text. This module only writes strings, but the store may hold any
+ * structured-cloneable value (written by other code, or another version): such a value is handed
+ * on as its JSON, for the monitor to import (an export document stored as an object) or to
+ * discard with a warning that names the problem; left as it was, it would lie there unseen,
+ * neither restored nor removed.
+ * @param {unknown} value
+ * @returns {string | null}
+ */
+function recordText(value) {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value;
+  let text;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    const e = new Error(`the stored record is a ${Object.prototype.toString.call(value).slice(8, -1)} that is not JSON (${err && err.message})`);
+    e.name = 'DataError';
+    throw e;
+  }
+  return typeof text === 'string' ? text : null;
+}
+
+/**
  * A backend over IndexedDB: one database, one object store of strings, out-of-line keys. The
  * connection is opened once and kept, so a save on pagehide starts its transaction at once.
  * @param {() => any} getFactory returns the IDBFactory (indexedDB); may throw
@@ -146,8 +169,7 @@ function indexedDbBackend(getFactory) {
 
   return {
     async get(key) {
-      const v = await run('readonly', (store) => store.get(key));
-      return typeof v === 'string' ? v : null;
+      return recordText(await run('readonly', (store) => store.get(key)));
     },
     async set(key, text) {
       await run('readwrite', (store) => store.put(text, key));
