@@ -150,7 +150,9 @@ export class Monitor {
           this.#core.importJson(text);
           this.#log.info('restored the persisted session', { key: o.persistKey ?? 'webllm-monitor', bytes: text.length });
         } catch (err) {
-          this.#log.warn('discarded a corrupt persisted session', { ...errorFields(err), path: err.path });
+          // The reason first: a console shows an entry's first fields without unfolding it.
+          const { errorMessage, errorName } = errorFields(err);
+          this.#log.warn('discarded a corrupt persisted session', { errorMessage, errorName, path: err.path });
           await this.#persistence.clear();
         }
       }
