@@ -838,6 +838,16 @@ std::size_t Monitor::memory_bytes() const {
   for (const auto* m : {&state_.by_model, &state_.by_type, &state_.by_operation})
     for (const auto& [k, v] : m->items) total += k.size() + group(v);
   for (const auto& [k, v] : state_.operations.items) total += k.size() + v.duration_ms.memory_bytes();
+  // The OpenTelemetry attribute sets: up to 134 entries of 7 series, the largest part of a
+  // session with many models.
+  for (const auto& [k, v] : state_.genai.items) {
+    total += k.model.size() + k.error_type.size();
+    for (const Series* s : {&v.duration_ms, &v.input_tokens, &v.output_tokens, &v.server_ttft_ms,
+                            &v.server_tpot_ms, &v.first_chunk_ms, &v.chunk_gap_ms})
+      total += s->memory_bytes();
+  }
+  for (const auto& [k, v] : state_.loads_by.items)
+    total += k.model.size() + k.error_type.size() + v.duration_ms.memory_bytes();
   total += state_.load_ms.memory_bytes();
   total += generations_.size() * sizeof(GenerationRecord) + memory_.size() * sizeof(MemorySample);
   return total;

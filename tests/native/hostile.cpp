@@ -255,3 +255,31 @@ TEST_CASE("WebGPU adapter strings of any length are cut to 256 bytes, as the eve
   Monitor other;
   CHECK(other.import_json(m.export_json(kNow)));
 }
+
+TEST_CASE("memory_bytes counts the OpenTelemetry attribute sets and the loads by key") {
+  wlm::Config c;
+  c.history_size = 1;
+  Monitor m(c);
+  auto record = [&](int model) {
+    wlm::GenerationEvent g;
+    g.model = "model-" + std::to_string(model);
+    g.started_at = kT0;
+    g.duration_ms = 100;
+    g.ttft_ms = 10;
+    g.completion_tokens = 5;
+    g.prompt_tokens = 7;
+    g.chunk_gaps_ms = {20, 30};
+    REQUIRE(m.record(g));
+    wlm::ModelLoadEvent l;
+    l.model = g.model;
+    l.started_at = kT0;
+    l.duration_ms = 1000;
+    REQUIRE(m.record(l));
+  };
+  for (int i = 0; i < 70; ++i) record(i);  // byModel is full (63 models and "(other)")
+  std::size_t before = m.memory_bytes();
+  for (int i = 70; i < 128; ++i) record(i);  // new attribute sets only: byModel folds them
+  std::size_t after = m.memory_bytes();
+  MESSAGE("memory_bytes " << before << " -> " << after);
+  CHECK(after - before >= 58 * 7 * sizeof(wlm::Series));
+}
