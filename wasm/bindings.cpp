@@ -62,8 +62,8 @@ class Core {
   std::string status(double now) const { return wlm::jsonio::dump(monitor_.status(now)); }
   std::string exportJson(double now) const { return monitor_.export_json(now); }
   std::string report(double now) const { return monitor_.text_report(now); }
-  std::string generations() const { return wlm::jsonio::dump(monitor_.generations_json()); }
-  std::string memorySnapshots() const { return wlm::jsonio::dump(monitor_.memory_json()); }
+  std::string generations() const { return monitor_.generations_text(); }
+  std::string memorySnapshots() const { return monitor_.memory_text(); }
   std::string importJson(const std::string& text) { return monitor_.import_json(text).message; }
   std::string mergeJson(const std::string& text) { return monitor_.merge_json(text).message; }
   std::string mergeAll(emscripten::val texts) {

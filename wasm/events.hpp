@@ -127,7 +127,8 @@ struct DeviceLostEvent {
 };
 
 /// Each returns ok, or the first offending field ("generation.durationMs") and a message naming
-/// its value. Validation may normalize (cut long error messages); it never changes valid data.
+/// its value. Validation may normalize free text (cut long error messages, blank their control
+/// characters but tab and line breaks); it never changes other valid data.
 Status validate(GenerationEvent& e);
 Status validate(ModelLoadEvent& e);
 Status validate(CacheLookupEvent& e);

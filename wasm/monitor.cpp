@@ -652,18 +652,93 @@ json Monitor::status_from(const json& metrics) const {
               {"lastEventAt", jsonio::number_or_null(state_.last_event_at)}};
 }
 
-json Monitor::export_document(double now_ms) const {
+json Monitor::document_head(const json& metrics, double now_ms, json sketches) const {
   json doc = json::object();
   doc["schemaVersion"] = kSchemaVersion;
   doc["exportedAt"] = iso8601(now_ms);
   doc["exportedAtMs"] = now_ms;
-  json m = metrics(now_ms);
-  doc["status"] = status_from(m);
-  doc["metrics"] = std::move(m);
+  doc["status"] = status_from(metrics);
+  doc["metrics"] = metrics;
+  doc["generations"] = json::array();
+  doc["memorySnapshots"] = json::array();
+  doc["sketches"] = std::move(sketches);
+  return doc;
+}
+
+namespace {
+
+// Room for a history's text, reserved at once (a string that doubles holds 1.5 times its size
+// while it copies): its strings at most twice their size once escaped (free text has no control
+// characters but tab and line breaks), the rest of a record about 450 bytes, reserved as 640.
+std::size_t generations_room(const std::deque<GenerationRecord>& records) {
+  std::size_t room = 2;
+  for (const GenerationRecord& r : records) {
+    const GenerationEvent& e = r.event;
+    room += 640 + 2 * (e.model.size() + e.type.size() + e.error_name.size() + e.error_message.size());
+  }
+  return room;
+}
+
+std::size_t memory_room(const std::deque<MemorySample>& samples) {
+  std::size_t room = 2;
+  for (const MemorySample& m : samples) room += 400 + 2 * m.label.size();
+  return room;
+}
+
+/// A JSON array of `items`, each serialized on its own: the peak is the text, not a DOM of all
+/// of them (100,000 history records with long messages took ~1.9 GiB of wasm memory that way,
+/// a step from the 2 GiB where an allocation fails and the module aborts).
+template <class Items, class ToJson>
+void append_array(std::string& out, const Items& items, ToJson to_json) {
+  out += '[';
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
+    out += jsonio::dump(to_json(item));
+  }
+  out += ']';
+}
+
+}  // namespace
+
+json Monitor::export_document(double now_ms) const {
+  json doc = document_head(metrics(now_ms), now_ms, state_.state());
   doc["generations"] = generations_json();
   doc["memorySnapshots"] = memory_json();
-  doc["sketches"] = state_.state();
   return doc;
+}
+
+std::string Monitor::export_json(double now_ms) const {
+  std::string head = jsonio::dump(document_head(metrics(now_ms), now_ms, state_.state()));
+  // Keys are sorted: exportedAt, exportedAtMs, generations, memorySnapshots, metrics, ... so
+  // the first occurrence of the empty histories is theirs (before it: a date and a number).
+  static const std::string kEmpty = ",\"generations\":[],\"memorySnapshots\":[],";
+  std::size_t at = head.find(kEmpty);
+  if (at == std::string::npos) return jsonio::dump(export_document(now_ms));  // not reached
+  std::string out;
+  out.reserve(head.size() + 64 + generations_room(generations_) + memory_room(memory_));
+  out.append(head, 0, at);
+  out += ",\"generations\":";
+  append_array(out, generations_, [](const GenerationRecord& r) { return r.to_json(); });
+  out += ",\"memorySnapshots\":";
+  append_array(out, memory_, [](const MemorySample& s) { return to_json(s); });
+  out.append(head, at + kEmpty.size() - 1, std::string::npos);
+  return out;
+}
+
+std::string Monitor::generations_text() const {
+  std::string out;
+  out.reserve(generations_room(generations_));
+  append_array(out, generations_, [](const GenerationRecord& r) { return r.to_json(); });
+  return out;
+}
+
+std::string Monitor::memory_text() const {
+  std::string out;
+  out.reserve(memory_room(memory_));
+  append_array(out, memory_, [](const MemorySample& s) { return to_json(s); });
+  return out;
 }
 
 json Monitor::generations_json() const {
@@ -823,7 +898,10 @@ Status Monitor::otlp_json(const std::string& options_json, double now_ms, std::s
   return Status::success();
 }
 
-std::string Monitor::text_report(double now_ms) const { return wlm::text_report(export_document(now_ms)); }
+std::string Monitor::text_report(double now_ms) const {
+  // The report reads the metrics and the header, not the histories.
+  return wlm::text_report(document_head(metrics(now_ms), now_ms, json::object()));
+}
 
 std::size_t Monitor::memory_bytes() const {
   std::size_t total = sizeof(*this) + fine_.memory_bytes() + coarse_.memory_bytes();

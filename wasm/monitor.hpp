@@ -121,7 +121,8 @@ class Monitor {
   json metrics(double now_ms) const;
   json status(double now_ms) const;
   json export_document(double now_ms) const;
-  std::string export_json(double now_ms) const { return jsonio::dump(export_document(now_ms)); }
+  /// export_document() as text, the histories written record by record (no DOM of them).
+  std::string export_json(double now_ms) const;
   /// Replaces all data with an export's. On error nothing changes.
   Status import_json(const std::string& text);
   /// Adds an export's data to this one's: counts add, sketches merge exactly, histories
@@ -133,6 +134,9 @@ class Monitor {
   /// The histories as they appear in the export (`generations`, `memorySnapshots`), oldest first.
   json generations_json() const;
   json memory_json() const;
+  /// generations_json() and memory_json() as text, written record by record.
+  std::string generations_text() const;
+  std::string memory_text() const;
   /// The series a metrics path names, without building the metrics: "generations.<series>",
   /// "generations.byModel|byType|byOperation.<key>.<series>", "operations.<name>.durationMs",
   /// "initialization.loadMs". `known` is false when the path has none of these forms; the
@@ -158,6 +162,8 @@ class Monitor {
   Status parse_document(const std::string& text, Parsed& out) const;
   json window_metrics(const char* name, double now_ms) const;
   json status_from(const json& metrics) const;
+  /// The export document without its histories ("generations": [], "memorySnapshots": []).
+  json document_head(const json& metrics, double now_ms, json sketches) const;
   json health(double now_ms, const json& metrics) const;
   json cost() const;
   void trim_histories();

@@ -207,6 +207,20 @@ test('10 MB strings: names refused before they are copied into wasm memory, free
   core.dispose();
 });
 
+test('control characters in free text are blanked (each would be a 6-byte \\u00XX in every export)', async () => {
+  const core = await seeded();
+  core.recordGeneration(gen({ errorName: 'TypeError', errorMessage: `a\u0001b\tc\nd\u001b[31m${'\u0000'.repeat(3000)}` }));
+  core.recordDeviceLost({ timestamp: T0, reason: 'r\u0002', message: 'm\u0003' });
+  assert.deepEqual(core.flush().rejected, []);
+  const message = core.generations().at(-1).errorMessage;
+  const prefix = 'a b\tc\nd [31m';
+  assert.equal(message, prefix + ' '.repeat(2048 - prefix.length));
+  const text = core.exportJson(LATER);
+  assert.doesNotMatch(text, /\\u000[0-3]|\\u001b/);
+  assert.equal(core.metrics(LATER).webgpu.deviceLost.recent[0].reason, 'r ');
+  core.dispose();
+});
+
 test('a refused WebGPU record with an odd limit name leaves an export that reads back', async () => {
   const core = await seeded();
   core.recordWebGpu({ timestamp: T0, available: true, limits: { [`${'k'.repeat(5000)}\u0001`]: -1 } });

@@ -283,3 +283,50 @@ TEST_CASE("memory_bytes counts the OpenTelemetry attribute sets and the loads by
   MESSAGE("memory_bytes " << before << " -> " << after);
   CHECK(after - before >= 58 * 7 * sizeof(wlm::Series));
 }
+
+TEST_CASE("free text keeps tabs and line breaks; other control characters become spaces") {
+  Monitor m;
+  wlm::GenerationEvent g;
+  g.model = "m";
+  g.started_at = kT0;
+  g.duration_ms = 5;
+  g.error_name = "TypeError";
+  g.error_message = "a\x01" "b\tc\nd\re\x1b[0m\x7f";
+  REQUIRE(m.record(g));
+  wlm::DeviceLostEvent d;
+  d.timestamp = kT0;
+  d.reason = "r\x02";
+  d.message = "m\x03";
+  REQUIRE(m.record(d));
+  CHECK(m.generation_history().back().event.error_message == "a b\tc\nd\re [0m ");
+  json metrics = m.metrics(kNow);
+  CHECK(metrics["errors"]["recent"][0]["message"] == "a b\tc\nd\re [0m ");
+  CHECK(metrics["webgpu"]["deviceLost"]["recent"][0]["reason"] == "r ");
+  CHECK(metrics["webgpu"]["deviceLost"]["recent"][0]["message"] == "m ");
+}
+
+TEST_CASE("the export written record by record is the document's own text") {
+  wlm::Config c;
+  c.history_size = 50;
+  Monitor m(c);
+  for (int i = 0; i < 120; ++i) {
+    wlm::GenerationEvent g;
+    g.model = i % 2 ? "a" : "b \"quoted\"";
+    g.started_at = kT0 + i * 1000.0;
+    g.duration_ms = 10 + i;
+    if (i % 7 == 0) g.error_message = "line\nbreak \\ and \"quotes\" é";
+    g.chunk_gaps_ms = {1, 2};
+    REQUIRE(m.record(g));
+    wlm::MemorySample s;
+    s.label = "periodic";
+    s.timestamp = kT0 + i * 1000.0;
+    s.used_js_heap = 1e6 + i;
+    REQUIRE(m.record(s));
+  }
+  CHECK(m.export_json(kNow) == jsonio::dump(m.export_document(kNow)));
+  CHECK(m.generations_text() == jsonio::dump(m.generations_json()));
+  CHECK(m.memory_text() == jsonio::dump(m.memory_json()));
+  Monitor empty;
+  CHECK(empty.export_json(kNow) == jsonio::dump(empty.export_document(kNow)));
+  CHECK(empty.generations_text() == "[]");
+}
