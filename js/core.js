@@ -246,6 +246,27 @@ function thrownText(err) {
   return text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }
 
+/**
+ * The export as JSON text, refused here (an Error with `path` "$") when it cannot be one or is
+ * larger than the core reads, before it is copied into wasm memory.
+ */
+function documentText(text, method) {
+  let json = text;
+  if (text !== null && typeof text === 'object') {
+    try {
+      json = JSON.stringify(text);
+    } catch (err) {
+      throw coreError(`$: the document cannot be serialized to JSON (${thrownText(err)})`);
+    }
+    if (typeof json !== 'string') throw coreError(`$: the document serializes to ${describe(json)}, not to JSON text`);
+  } else if (typeof text !== 'string') {
+    throw new TypeError(`${method}: expected the export as JSON text or an object, got ${describe(text)}`);
+  }
+  if (json.length > MAX_DOCUMENT_BYTES)
+    throw coreError(`$: the document is ${json.length} characters, more than the limit of ${MAX_DOCUMENT_BYTES} bytes (${MAX_DOCUMENT_BYTES / 2 ** 20} MiB)`);
+  return json;
+}
+
 /** Errors that came out of the core itself (never swallowed as a bad event). */
 const coreFaults = new WeakSet();
 
@@ -850,8 +871,19 @@ export class MonitorCore {
   otlpJson(options = {}, now = Date.now()) {
     const core = this.#live();
     checkNow(now);
+    let text;
+    try {
+      const issue = jsonIssue(options, 'options');
+      if (issue !== null) throw fieldError(issue, TypeError);
+      text = JSON.stringify(options);
+    } catch (err) {
+      if (err instanceof TypeError && /** @type {any} */ (err).path !== undefined) throw err;
+      throw new TypeError(`options: cannot be serialized (${thrownText(err)})`);
+    }
+    if (typeof text !== 'string' || text.length > MAX_SMALL_JSON)
+      throw new TypeError(`options: expected an object of at most ${MAX_SMALL_JSON} characters of JSON`);
     this.#flushBatch();
-    const out = core.otlp(JSON.stringify(options), now);
+    const out = core.otlp(text, now);
     if (out.startsWith('error: ')) throw coreError(out.slice('error: '.length));
     return out;
   }
@@ -896,7 +928,7 @@ export class MonitorCore {
    */
   importJson(text) {
     const core = this.#live();
-    const json = this.#documentText(text, 'importJson');
+    const json = documentText(text, 'importJson');
     this.#flushBatch();
     const message = core.importJson(json);
     if (message) throw coreError(message);
@@ -910,7 +942,7 @@ export class MonitorCore {
    */
   mergeJson(text) {
     const core = this.#live();
-    const json = this.#documentText(text, 'mergeJson');
+    const json = documentText(text, 'mergeJson');
     this.#flushBatch();
     const message = core.mergeJson(json);
     if (message) throw coreError(message);
@@ -927,7 +959,7 @@ export class MonitorCore {
     let total = 0;
     const jsons = texts.map((t, i) => {
       try {
-        const json = this.#documentText(t, 'mergeAll');
+        const json = documentText(t, 'mergeAll');
         total += json.length;
         return json;
       } catch (err) {
@@ -997,27 +1029,6 @@ export class MonitorCore {
     const core = this.#core;
     if (core === null) throw new Error('MonitorCore: this monitor was disposed');
     return core;
-  }
-
-  /**
-   * The export as JSON text, refused here (an Error with `path` "$") when it cannot be one or is
-   * larger than the core reads, before it is copied into wasm memory.
-   */
-  #documentText(text, method) {
-    let json = text;
-    if (text !== null && typeof text === 'object') {
-      try {
-        json = JSON.stringify(text);
-      } catch (err) {
-        throw coreError(`$: the document cannot be serialized to JSON (${thrownText(err)})`);
-      }
-      if (typeof json !== 'string') throw coreError(`$: the document serializes to ${describe(json)}, not to JSON text`);
-    } else if (typeof text !== 'string') {
-      throw new TypeError(`${method}: expected the export as JSON text or an object, got ${describe(text)}`);
-    }
-    if (json.length > MAX_DOCUMENT_BYTES)
-      throw coreError(`$: the document is ${json.length} characters, more than the limit of ${MAX_DOCUMENT_BYTES} bytes (${MAX_DOCUMENT_BYTES / 2 ** 20} MiB)`);
-    return json;
   }
 
   /** Re-reads the batch buffer's address and capacity, and the view of wasm memory. */
@@ -1254,9 +1265,7 @@ export class MonitorCore {
  */
 export async function reportFromExport(text) {
   const module = await loadCore();
-  const json = typeof text === 'string' ? text : text !== null && typeof text === 'object' ? JSON.stringify(text) : null;
-  if (json === null) throw new TypeError(`reportFromExport: expected the export as JSON text or an object, got ${describe(text)}`);
-  const out = module.reportFromExport(json);
+  const out = module.reportFromExport(documentText(text, 'reportFromExport'));
   if (out.startsWith('error: ')) throw coreError(out.slice('error: '.length));
   return out;
 }

@@ -7,7 +7,7 @@
 // touched; objects handed back to JS carry such keys as plain own properties.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MonitorCore, loadCore, MAX_DOCUMENT_BYTES, MAX_DURATIONS } from '../../js/core.js';
+import { MonitorCore, loadCore, reportFromExport, MAX_DOCUMENT_BYTES, MAX_DURATIONS } from '../../js/core.js';
 import { createMonitor } from '../../js/index.js';
 import { T0, LATER } from './helpers.mjs';
 
@@ -470,6 +470,13 @@ test('document size: over 128 MiB refused before the copy; 100 MB reads; too man
   // where an allocation would fail and abort the module.
   assert.ok(heapBytes() < 1024 * MiB, `after a 100 MB import, wasm memory is ${Math.round(heapBytes() / MiB)} MiB`);
 
+  // reportFromExport reads through the same checks.
+  heap = heapBytes();
+  await assert.rejects(reportFromExport(over), /^Error: \$: the document is 134\d+ characters, more than the limit/);
+  assert.equal(heapBytes(), heap, 'nothing was copied into wasm memory');
+  await assert.rejects(reportFromExport('['.repeat(100_000)), /nesting deeper than 64 levels/);
+  assert.match(await reportFromExport(good), /^webllm-monitor report/);
+
   // Within the size limit, but more values than the core builds a DOM for: refused, no trap.
   heap = heapBytes();
   const zeros = `[${'0,'.repeat(2 ** 23)}0]`;
@@ -497,7 +504,12 @@ test('quantile: a 10 MB path, __proto__ keys and bad q are refused in JS, briefl
   assert.equal(core.quantile('generations.ttftMs', 0.5), 40);
   refuses(() => core.metrics(NaN), /^now: expected epoch milliseconds/);
   refuses(() => core.exportJson(Infinity), /^now: expected epoch milliseconds/);
-  refuses(() => core.otlpJson({ resource: { a: 1n } }), /./);
+  refuses(() => core.otlpJson({ resource: { a: 1n } }), /^options\.resource\.a: expected a JSON value, got bigint 1n$/, 'options.resource.a');
+  refuses(() => core.otlpJson({ resource: { a: NaN } }), /^options\.resource\.a: NaN is not a finite number$/);
+  const otlp = JSON.parse(core.otlpJson({ resource: JSON.parse('{"__proto__": 5, "constructor": "c"}') }));
+  const attributes = otlp.resourceMetrics[0].resource.attributes.map((a) => a.key);
+  assert.ok(attributes.includes('__proto__') && attributes.includes('constructor'), 'plain attribute names');
+  assertPrototypeClean();
   core.dispose();
 });
 
