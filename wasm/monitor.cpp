@@ -209,6 +209,9 @@ Status GenerationRecord::read(const json& in, const std::string& path) {
     if (msg.rfind(s.field, 0) == 0) msg = p + msg.substr(s.field.size());
     return Status::error(p, msg);
   }
+  // The message as an event would have left it: cut to 2048 bytes, control characters blanked
+  // (a document could carry 1 MiB of them into the history, then into every export).
+  e.error_message = std::move(check.error_message);
   *this = std::move(r);
   return Status::success();
 }
@@ -928,6 +931,12 @@ std::size_t Monitor::memory_bytes() const {
     total += k.model.size() + k.error_type.size() + v.duration_ms.memory_bytes();
   total += state_.load_ms.memory_bytes();
   total += generations_.size() * sizeof(GenerationRecord) + memory_.size() * sizeof(MemorySample);
+  // The histories' strings: with long error messages, the largest part of a long history.
+  for (const GenerationRecord& r : generations_) {
+    const GenerationEvent& e = r.event;
+    total += e.model.capacity() + e.type.capacity() + e.error_name.capacity() + e.error_message.capacity();
+  }
+  for (const MemorySample& m : memory_) total += m.label.capacity();
   return total;
 }
 

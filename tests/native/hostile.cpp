@@ -330,3 +330,36 @@ TEST_CASE("the export written record by record is the document's own text") {
   CHECK(empty.export_json(kNow) == jsonio::dump(empty.export_document(kNow)));
   CHECK(empty.generations_text() == "[]");
 }
+
+TEST_CASE("history messages read from a document are cut and blanked as an event's are") {
+  Monitor m = session();
+  json doc = json::parse(m.export_json(kNow));
+  doc["generations"][0]["errorName"] = "TypeError";
+  doc["generations"][0]["errorMessage"] = std::string(5000, '\x01');
+  Monitor other;
+  Status s = other.import_json(doc.dump());
+  REQUIRE_MESSAGE(s.ok, s.message);
+  CHECK(other.generation_history().front().event.error_message == std::string(Limits::kMaxMessageBytes, ' '));
+}
+
+TEST_CASE("memory_bytes counts the strings the histories hold") {
+  wlm::Config c;
+  c.history_size = 100;
+  auto fill = [&](std::size_t message_bytes) {
+    Monitor m(c);
+    for (int i = 0; i < 100; ++i) {
+      wlm::GenerationEvent g;
+      g.model = "m";
+      g.started_at = kT0 + i;
+      g.duration_ms = 5;
+      g.error_name = "E";
+      g.error_message = std::string(message_bytes, 'x');
+      REQUIRE(m.record(g));
+    }
+    return m.memory_bytes();
+  };
+  std::size_t small = fill(10);
+  std::size_t large = fill(2000);
+  MESSAGE("memory_bytes with 100 messages of 10 and of 2000 bytes: " << small << ", " << large);
+  CHECK(large - small >= 100 * 1900);
+}
