@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make this machine able to build and test webllm-monitor, then build it. Idempotent; fast
 # (a few seconds) when everything is already there.
-#   1. tools and headers: cmake, g++, em++ (emscripten), nlohmann/json, fmt, doctest, node >= 20,
+#   1. tools and headers: cmake, g++, em++ (emscripten), clang++ and libFuzzer (fuzz targets),
+#      nlohmann/json, fmt, doctest, node >= 20,
 #      chromium (/usr/bin/chromium, or the browser CHROME_PATH names) for the browser tests
 #      missing ones are installed with apt-get when root, else listed and we exit 1
 #   2. npm ci when node_modules is missing or older than package-lock.json
@@ -21,6 +22,13 @@ command -v em++ >/dev/null 2>&1 || need_pkg emscripten
 [[ -f /usr/include/nlohmann/json.hpp ]] || need_pkg nlohmann-json3-dev
 [[ -f /usr/include/fmt/format.h ]] || need_pkg libfmt-dev
 [[ -f /usr/include/doctest/doctest.h ]] || need_pkg doctest-dev
+# clang++ with libFuzzer and the sanitizer runtimes for the fuzz targets (scripts/build.sh fuzz);
+# g++'s own ASan/UBSan runtimes come with g++
+command -v clang++ >/dev/null 2>&1 || need_pkg clang
+if ! compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then
+  clang_major="$(clang++ -dumpversion 2>/dev/null | cut -d. -f1)"
+  need_pkg "libclang-rt-${clang_major:-14}-dev"
+fi
 # headless Chromium for tests/browser (driven by playwright-core, which downloads no browser)
 if [[ -n "${CHROME_PATH:-}" ]]; then
   [[ -x "$CHROME_PATH" ]] || { echo "bootstrap: CHROME_PATH=$CHROME_PATH is not an executable" >&2; exit 1; }
