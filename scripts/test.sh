@@ -31,33 +31,8 @@ asan_tests() {
 }
 run "native tests under ASan + UBSan (build/asan)" asan_tests
 
-# Each libFuzzer target of fuzz/ (build/fuzz, clang++, ASan + UBSan) for WLM_FUZZ_SECONDS
-# (default 60) over its committed corpus, fuzz/corpus/<name>/, which also holds every input that
-# ever crashed it. New inputs go to a scratch directory; a crash or a failed oracle leaves its
-# input and log in test-results/fuzz/.
-fuzz_targets() {
-  bash scripts/build.sh fuzz || return 1
-  local secs=${WLM_FUZZ_SECONDS:-60} out=test-results/fuzz rc=0 bin name work
-  mkdir -p "$out"
-  for bin in build/fuzz/*_fuzzer; do
-    name=$(basename "$bin")
-    work=$(mktemp -d)
-    echo "-- $name: ${secs} s over fuzz/corpus/$name/"
-    # Zero-filling allocations and a long quarantine cost more than the fuzzing here.
-    if ASAN_OPTIONS=max_malloc_fill_size=0:quarantine_size_mb=64 "$bin" -max_total_time="$secs" \
-        -timeout=30 -rss_limit_mb=3072 -print_final_stats=1 -artifact_prefix="$out/$name-" \
-        "$work" "fuzz/corpus/$name" >"$out/$name.log" 2>&1; then
-      grep -E '^(Done|stat::(number_of_executed_units|new_units_added|peak_rss_mb))' "$out/$name.log"
-    else
-      rc=1
-      tail -n 60 "$out/$name.log"
-      echo "-- $name FAILED: input and log in $out/ (add the input to fuzz/corpus/$name/ and a test)"
-    fi
-    rm -rf "$work"
-  done
-  return "$rc"
-}
-run "fuzz (libFuzzer, ${WLM_FUZZ_SECONDS:-60} s per target)" fuzz_targets
+# Each libFuzzer target of fuzz/ for WLM_FUZZ_SECONDS (default 60) over its committed corpus.
+run "fuzz (libFuzzer, ${WLM_FUZZ_SECONDS:-60} s per target, scripts/fuzz.sh)" bash scripts/fuzz.sh
 
 shopt -s nullglob
 js_tests=(tests/js/*.test.mjs tests/js/*.test.js)
