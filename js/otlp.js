@@ -44,7 +44,7 @@ export function normalizeOtlpOptions(o, where = 'options.otlp') {
     for (const [k, v] of Object.entries(o.headers)) {
       if (!HEADER_NAME.test(k)) fail(`headers[${JSON.stringify(k)}]`, 'a valid header name', k);
       if (typeof v !== 'string') fail(`headers[${JSON.stringify(k)}]`, 'a string', v);
-      headers[k] = v;
+      setData(headers, k, v);
     }
   }
   const positive = (key, dflt, min) => {
@@ -92,9 +92,21 @@ export function checkAttributes(given, where) {
   for (const [k, v] of Object.entries(given ?? {})) {
     const ok = typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
     if (!ok) throw new TypeError(`${where}[${JSON.stringify(k)}]: expected a string, a finite number or a boolean, got ${describe(v)}`);
-    out[k] = v;
+    setData(out, k, v);
   }
   return out;
+}
+
+/**
+ * Sets `obj[key] = value` as an own data property whatever the key: an assignment would call
+ * Object.prototype's `__proto__` setter for the key "__proto__" (dropping the entry, or changing
+ * the object's prototype) instead of keeping it as data.
+ * @param {Record<string, unknown>} obj
+ * @param {string} key
+ * @param {unknown} value
+ */
+function setData(obj, key, value) {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 function randomId() {

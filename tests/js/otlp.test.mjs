@@ -391,3 +391,60 @@ test('partial success from the receiver is reported as a failure with its messag
   assert.match(result.error, /2 data points rejected: bad points/);
   await r.close();
 });
+
+test('an attribute or a header named __proto__ is kept as data, and no prototype changes', async () => {
+  // JSON.parse makes "__proto__" an own key, as options read from a config file would have it.
+  const resource = JSON.parse('{"__proto__": "r", "service.name": "proto-test"}');
+  const headers = JSON.parse('{"__proto__": "h", "x-api-key": "k1"}');
+  const r = await receiver(() => [200, { 'Content-Type': 'application/json' }, '{}']);
+  try {
+    const o = normalizeOtlpOptions({ endpoint: r.url, headers, resource });
+    for (const [name, obj, value] of [['headers', o.headers, 'h'], ['resource', o.resource, 'r']]) {
+      assert.deepEqual(Object.getOwnPropertyDescriptor(obj, '__proto__'), { value, writable: true, enumerable: true, configurable: true }, name);
+      assert.equal(Object.getPrototypeOf(obj), Object.prototype, `${name}: its prototype is unchanged`);
+    }
+    assert.deepEqual(Object.keys(o.headers), ['__proto__', 'x-api-key']);
+    assert.equal(o.resource['service.name'], 'proto-test');
+
+    // On the wire: the header is sent, the attribute is in the request's resource.
+    const monitor = await createMonitor({ otlp: { endpoint: r.url, intervalMs: 60_000, headers, resource }, memory: false, webgpu: false });
+    try {
+      const attributes = (req) => req.resourceMetrics[0].resource.attributes.filter((a) => a.key === '__proto__');
+      assert.deepEqual(attributes(monitor.toOTLP()), [{ key: '__proto__', value: { stringValue: 'r' } }]);
+      // A resource given to toOTLP goes over the configured one, "__proto__" included.
+      assert.deepEqual(attributes(monitor.toOTLP({ resource: JSON.parse('{"__proto__": true}') })), [{ key: '__proto__', value: { boolValue: true } }]);
+      const result = await monitor.pushOTLP();
+      assert.equal(result.ok, true, result.error);
+    } finally {
+      await monitor.dispose();
+    }
+    assert.equal(r.got.length, 1);
+    const req = JSON.parse(r.got[0].body);
+    assert.deepEqual(req.resourceMetrics[0].resource.attributes.find((a) => a.key === '__proto__'), { key: '__proto__', value: { stringValue: 'r' } });
+    assert.equal(r.got[0].headers['x-api-key'], 'k1');
+    // The headers handed to fetch, for a push and for the last one on pagehide. (Node's fetch
+    // itself leaves a header named __proto__ off the wire, so this looks at what it is given;
+    // Chromium's sends it.)
+    const inits = [];
+    const recording = async (url, init) => {
+      inits.push(init);
+      return new Response('{}', { status: 200 });
+    };
+    const pusher = createOtlpPusher({ options: o, body: () => '{}', onResult: () => {}, fetch: recording });
+    assert.equal((await pusher.push()).ok, true);
+    pusher.flushOnHide();
+    assert.equal(inits.length, 2, 'a fetch each time: a header rules the beacon out');
+    for (const init of inits) {
+      assert.equal(Object.getOwnPropertyDescriptor(init.headers, '__proto__')?.value, 'h');
+      assert.deepEqual(Object.keys(init.headers), ['Content-Type', '__proto__', 'x-api-key']);
+    }
+  } finally {
+    await r.close();
+  }
+
+  // An object under "__proto__" is refused like any other non-attribute value, and pollutes nothing.
+  assert.throws(() => normalizeOtlpOptions({ endpoint: 'http://x', resource: JSON.parse('{"__proto__": {"polluted": 1}}') }), /resource\["__proto__"\]: expected a string, a finite number or a boolean/);
+  assert.throws(() => normalizeOtlpOptions({ endpoint: 'http://x', headers: JSON.parse('{"__proto__": {"polluted": 1}}') }), /headers\["__proto__"\]: expected a string/);
+  assert.equal(/** @type {any} */ ({}).polluted, undefined);
+  assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'x-api-key'), false);
+});
