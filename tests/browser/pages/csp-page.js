@@ -53,6 +53,7 @@ async function run() {
     monitor = await createMonitor({ sampleIntervalMs: 50, defaultType: 'chat' });
   } catch (err) {
     result.createMonitor = `${err.name}: ${err.message}`;
+    result.cause = err.cause === undefined ? null : `${err.cause?.name}: ${err.cause?.message}`;
     show('createMonitor failed', result.createMonitor);
     return result;
   }
