@@ -37,8 +37,11 @@ export interface MonitorPanelProps {
  * selector and actions (print, download JSON and CSV, reset, refresh, pause).
  *
  * Live through monitor.subscribe() (throttled by the monitor's `throttleMs`); paused means
- * unsubscribed. Styles: one <style id="webllm-monitor-panel-styles"> per document, every selector
- * under `.wlm-panel`; themes are CSS custom properties (`--wlm-*`) that a host may override.
+ * unsubscribed. Styles: one constructed style sheet per document, adopted by the document (or by
+ * the shadow root an inline panel is rendered in), so a Content-Security-Policy with
+ * `style-src 'self'` needs no hash; where constructable style sheets are unsupported, one
+ * <style id="webllm-monitor-panel-styles"> instead. Every selector is under `.wlm-panel`; themes
+ * are CSS custom properties (`--wlm-*`) that a host may override.
  *
  * Test hooks in the DOM: sections carry `data-wlm-section`; each key number carries
  * `data-wlm-value` (its stable metric path, e.g. "generations.latencyMs.p95"; free-form keys in

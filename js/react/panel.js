@@ -5,6 +5,7 @@
 
 import * as React from 'react';
 import { createPortal } from 'react-dom';
+import { schemaVersion } from '../version.js';
 import { Chart, histogramBins, histogramOptions, timeChartOptions } from './charts.js';
 import {
   DASH, fmtBool, fmtBytes, fmtDateTime, fmtInt, fmtMs, fmtNum, fmtPct, fmtTime, fmtTps, rawOf,
@@ -66,13 +67,16 @@ export function MonitorPanel(props) {
   return createPortal(h(DialogPanel, { ...common, mode, onClose: props.onClose }), document.body);
 }
 
-/** Injects the styles (before paint) and reads the chart colours of the root's theme. */
+/**
+ * Applies the styles (before paint) to the root's document or shadow root, and reads the chart
+ * colours of the root's theme.
+ */
 function useThemePalette(rootRef, theme) {
   const [palette, setPalette] = useState(null);
   useLayoutEffect(() => {
     const el = rootRef.current;
     if (!el) return undefined;
-    ensureStyles(el.ownerDocument);
+    ensureStyles(el);
     const update = () =>
       setPalette((prev) => {
         const next = readPalette(el);
@@ -530,7 +534,7 @@ function ActionsSection({ actions, paused, notice, disabled }) {
       }),
       button('refresh', 'Refresh', actions.refresh, { title: 'Read the metrics now' }),
       button('print', 'Print to console', actions.print, { title: 'printMetrics(): tables and the text report in the console' }),
-      button('download-json', 'Download JSON', actions.downloadJson, { title: 'The export document (schema version 1)' }),
+      button('download-json', 'Download JSON', actions.downloadJson, { title: `The export document (schema version ${schemaVersion})` }),
       button('download-csv', 'Download CSV', actions.downloadCsv, { title: 'One row per generation in the history' }),
       confirming
         ? h(

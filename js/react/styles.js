@@ -1,7 +1,12 @@
-// The panel's styles: one <style id="webllm-monitor-panel-styles"> per document, injected once,
-// never per render. Every selector starts with `.wlm-panel` (uPlot's own CSS included, re-scoped
-// here), so nothing reaches the host page. Themes are CSS custom properties on the root; the
-// charts read the same properties (see readPalette).
+// The panel's styles: one constructed style sheet per document (new CSSStyleSheet() +
+// replaceSync), adopted by the document, or by the shadow root a panel is rendered in, once and
+// never per render. A Content-Security-Policy's style-src does not govern constructed sheets, so
+// the panel is styled under `style-src 'self'` with no hash and no 'unsafe-inline'. Where
+// constructable style sheets are unsupported, the fallback is one
+// <style id="webllm-monitor-panel-styles"> per document (or shadow root), which such a policy
+// allows only by its hash. Every selector starts with `.wlm-panel` (uPlot's own CSS included,
+// re-scoped here), so nothing reaches the host page. Themes are CSS custom properties on the
+// root; the charts read the same properties (see readPalette).
 
 import { UPLOT_CSS } from './uplot-css.js';
 
@@ -319,13 +324,94 @@ ${P} .wlm-dialog[data-wlm-mode="modal"] {
 /** Every rule the panel needs: its own, then uPlot's re-scoped under the root class. */
 export const PANEL_STYLES = `${scopeCss(UPLOT_CSS, P)}\n${PANEL_CSS}`;
 
-/** Injects the style element into `doc` once (idempotent; shared by every panel of the page). */
-export function ensureStyles(doc) {
-  if (!doc || typeof doc.getElementById !== 'function' || doc.getElementById(STYLE_ID)) return;
+const DOCUMENT_NODE = 9;
+const DOCUMENT_FRAGMENT_NODE = 11;
+
+/**
+ * The constructed sheet of `doc` (one per document: a constructed sheet can only be adopted by
+ * the document it was made for and by that document's shadow roots), or null where constructable
+ * style sheets are unsupported.
+ * @type {WeakMap<Document, CSSStyleSheet | null>}
+ */
+const SHEETS = new WeakMap();
+
+/**
+ * Applies the panel's styles where `node` is rendered: to its shadow root when it is in one,
+ * else to its document. Idempotent: one sheet per document, adopted once by each document or
+ * shadow root, shared by every panel there, and kept when panels unmount.
+ * @param {Node | null | undefined} node a panel's root element (or a document or shadow root)
+ */
+export function ensureStyles(node) {
+  const scope = stylingScope(node);
+  if (scope === null) return;
+  const doc = scope.nodeType === DOCUMENT_NODE ? scope : scope.ownerDocument;
+  const sheet = constructedSheet(doc);
+  if (sheet !== null && adopt(scope, sheet)) return;
+  insertStyleElement(scope, doc);
+}
+
+/** The document or shadow root whose styles reach `node`, or null. */
+function stylingScope(node) {
+  if (!node || typeof node !== 'object') return null;
+  if (node.nodeType === DOCUMENT_NODE) return node;
+  const root = node.nodeType === DOCUMENT_FRAGMENT_NODE ? node : node.getRootNode?.();
+  if (root && root.nodeType === DOCUMENT_FRAGMENT_NODE && root.host) return root;
+  return node.ownerDocument ?? null;
+}
+
+/** @param {Document} doc */
+function constructedSheet(doc) {
+  let sheet = SHEETS.get(doc);
+  if (sheet !== undefined) return sheet;
+  sheet = null;
+  // The constructor of the document's own window: a sheet made by another window's constructor
+  // (a panel rendered into an iframe's document) could not be adopted here.
+  const Sheet = doc.defaultView?.CSSStyleSheet;
+  if (typeof Sheet === 'function' && 'adoptedStyleSheets' in doc && typeof Sheet.prototype.replaceSync === 'function') {
+    try {
+      sheet = new Sheet();
+      sheet.replaceSync(PANEL_STYLES);
+    } catch {
+      sheet = null; // a constructor that refuses to be called: the fallback
+    }
+  }
+  SHEETS.set(doc, sheet);
+  return sheet;
+}
+
+/**
+ * Adds `sheet` to the adopted sheets of `scope` unless it is there already (the host's own
+ * adopted sheets stay, in their order). False where `scope` cannot adopt sheets.
+ * @param {Document | ShadowRoot} scope
+ * @param {CSSStyleSheet} sheet
+ */
+function adopt(scope, sheet) {
+  const adopted = scope.adoptedStyleSheets;
+  if (adopted === null || typeof adopted !== 'object') return false;
+  if (Array.prototype.includes.call(adopted, sheet)) return true;
+  try {
+    scope.adoptedStyleSheets = [...adopted, sheet];
+  } catch {
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The fallback: one <style id="webllm-monitor-panel-styles"> in the document's head, or in the
+ * shadow root.
+ * @param {Document | ShadowRoot} scope
+ * @param {Document} doc
+ */
+function insertStyleElement(scope, doc) {
+  if (typeof doc.createElement !== 'function') return;
+  const existing = typeof scope.getElementById === 'function' ? scope.getElementById(STYLE_ID) : scope.querySelector?.(`#${STYLE_ID}`);
+  if (existing) return;
   const el = doc.createElement('style');
   el.id = STYLE_ID;
   el.textContent = PANEL_STYLES;
-  (doc.head || doc.documentElement).appendChild(el);
+  const parent = scope.nodeType === DOCUMENT_NODE ? scope.head || scope.documentElement : scope;
+  parent.appendChild(el);
 }
 
 const PALETTE_VARS = {

@@ -1,14 +1,18 @@
 // The package under a strict Content-Security-Policy (no 'unsafe-eval', no 'unsafe-inline'
-// scripts), sent as an HTTP response header, in headless Chromium:
+// scripts or styles), sent as an HTTP response header, in headless Chromium:
 //   - the package unbundled (tests/browser/pages/csp.html): createMonitor (the Emscripten glue and
 //     the wasm compile), a wrapped simulated engine, the readings, the export, a download and the
 //     console commands;
-//   - the React panel in a page bundled by Vite (tests/browser/pages/csp-panel/), as an app ships.
+//   - the React panel in a page bundled by Vite (tests/browser/pages/csp-panel/), as an app ships:
+//     its styles are a constructed style sheet, which style-src does not govern, so `style-src
+//     'self'` passes; where constructable style sheets are unsupported (emulated by the page), its
+//     fallback <style> element needs its hash.
 // A violation is looked for three ways: `securitypolicyviolation` events (a listener installed
 // before any page script runs), console messages naming the Content Security Policy, and the
 // DevTools issues (Chromium reports an eval refusal there and not in the console). Controls show
 // that each way sees what it must: `new Function` and eval under the same policy, the wasm under a
-// policy without 'wasm-unsafe-eval', the panel's <style> element under a style-src without its hash.
+// policy without 'wasm-unsafe-eval', the panel's fallback <style> element under a style-src
+// without its hash.
 // Screenshots: test-results/browser/csp-*.png.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,7 +35,10 @@ const BASE = [
   "require-trusted-types-for 'script'",
   "trusted-types 'none'",
 ];
-/** The panel's one <style> element, allowed by its hash (no 'unsafe-inline'). */
+/**
+ * The hash of the panel's fallback <style> element (used only where constructable style sheets are
+ * unsupported): what a policy would need to allow it without 'unsafe-inline'.
+ */
 const PANEL_STYLE_HASH = `'sha256-${createHash('sha256').update(PANEL_STYLES, 'utf8').digest('base64')}'`;
 
 /** The policy with `style` as style-src, and any directive of BASE replaced by `replace`. */
@@ -219,16 +226,22 @@ for (const [name, csp, directive, blockedURI, issueType] of [
   });
 }
 
-test("control: without 'wasm-unsafe-eval' the wasm is refused; createMonitor rejects, naming the policy", GUARD, async (t) => {
+test("control: without 'wasm-unsafe-eval' the wasm is refused; createMonitor rejects, saying so and naming the policy", GUARD, async (t) => {
   const csp = policy("'self'", { 'script-src': "'self'" });
   const { page, result, violations } = await openUnderPolicy(t, b.server, PAGE, csp);
-  assert.match(result.createMonitor, /CompileError: .*Content Security Policy/i);
+  assert.match(
+    result.createMonitor,
+    /^Error: webllm-monitor: the WebAssembly core could not be compiled: CompileError: .*Content Security Policy.*\. The page's Content-Security-Policy must allow 'wasm-unsafe-eval' in script-src\.$/is,
+  );
+  assert.doesNotMatch(result.createMonitor, /Aborted\(|ASSERTIONS/);
+  // Emscripten's own error, kept as the cause.
+  assert.match(result.cause, /^RuntimeError: Aborted\(CompileError: .*Content Security Policy.*\)\. Build with -s ASSERTIONS=1 for more info\.$/is);
   const v = await violations();
   assert.ok(v.events.length >= 1);
   assert.ok(v.events.every((e) => e.directive === 'script-src' && e.blockedURI === 'wasm-eval'), JSON.stringify(v.events));
   assert.ok(v.issues.length >= 1 && v.issues.every((i) => i.contentSecurityPolicyViolationType === 'kWasmEvalViolation'));
   assert.ok(v.console.length >= 1, 'the console names the policy');
-  t.diagnostic(`createMonitor: ${result.createMonitor.slice(0, 200)}`);
+  t.diagnostic(`createMonitor: ${result.createMonitor}`);
   await b.screenshot(page, 'control-no-wasm-unsafe-eval');
 });
 
@@ -236,20 +249,36 @@ test("control: without connect-src 'self' the wasm cannot be fetched", GUARD, as
   const csp = policy("'self'", { 'connect-src': "'none'" });
   const { result, violations } = await openUnderPolicy(t, b.server, PAGE, csp);
   assert.notEqual(result.createMonitor, 'ok');
+  assert.doesNotMatch(result.createMonitor, /could not be compiled|wasm-unsafe-eval/, 'a failed fetch is not reported as a refused compile');
   const v = await violations();
   assert.ok(v.events.length >= 1 && v.events.every((e) => e.directive === 'connect-src' && e.blockedURI.endsWith('/dist/webllm-monitor-core.wasm')), JSON.stringify(v.events));
   assert.ok(v.console.length >= 1 && v.issues.length >= 1);
   t.diagnostic(`createMonitor: ${result.createMonitor.slice(0, 200)}`);
 });
 
-/** In the panel page: whether the panel's styles apply, and what it shows. */
-function panelState() {
-  const root = document.querySelector('.wlm-panel');
-  const cs = getComputedStyle(root);
+/**
+ * In the panel page: whether the panel's styles apply (computed styles of the first panel in
+ * `scope`: the document, or the shadow root of #shadow-host), and what it shows.
+ */
+function panelState(scope = 'document') {
+  const where = scope === 'shadow' ? document.getElementById('shadow-host').shadowRoot : document;
+  const root = where.querySelector('.wlm-panel');
+  const css = (el, ...names) => {
+    const cs = getComputedStyle(el);
+    return Object.fromEntries(names.map((n) => [n, n.startsWith('--') ? cs.getPropertyValue(n).trim() : cs[n]]));
+  };
   const canvases = [...root.querySelectorAll('canvas')];
   return {
-    styled: { borderRadius: cs.borderRadius, padding: cs.padding, themeText: cs.getPropertyValue('--wlm-text').trim() },
-    styleElement: document.getElementById('webllm-monitor-panel-styles') !== null,
+    styled: {
+      root: css(root, 'backgroundColor', 'borderTop', 'borderRadius', 'padding', 'fontSize', 'fontFamily', '--wlm-text'),
+      card: css(root.querySelector('.wlm-card'), 'backgroundColor', 'borderTop', 'borderRadius'),
+      button: css(root.querySelector('[data-wlm-action="download-json"]'), 'borderTopColor', 'borderRadius', 'fontSize'),
+      // A rule of uPlot's own CSS, and one of the panel's over uPlot's.
+      uplotOver: css(root.querySelector('.u-over'), 'position'),
+      uplotLegend: css(root.querySelector('.u-legend'), 'fontSize'),
+    },
+    styleElements: where.querySelectorAll('style').length,
+    adoptedSheets: where.adoptedStyleSheets?.length ?? null,
     total: root.querySelector('[data-wlm-value="generations.total"]')?.getAttribute('data-wlm-raw'),
     p95: root.querySelector('[data-wlm-value="generations.latencyMs.p95"]')?.getAttribute('data-wlm-raw'),
     metricsP95: window.monitor.getMetrics().generations.latencyMs.p95,
@@ -258,49 +287,113 @@ function panelState() {
   };
 }
 
-for (const [name, style] of [
-  ['its hash', `'self' ${PANEL_STYLE_HASH}`],
-  ["'unsafe-inline'", "'self' 'unsafe-inline'"],
-]) {
-  test(`the React panel (Vite production bundle) with style-src allowing ${name}: styled, live, no violation`, GUARD, async (t) => {
-    const csp = policy(style);
-    const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html', csp);
-    assert.equal(result.total, 12);
-    // The latency histogram is drawn once scrolled into view: scroll to every chart.
-    for (const chart of await page.$$('.wlm-panel canvas')) await chart.scrollIntoViewIfNeeded();
-    await page.locator('.wlm-panel [data-wlm-section="charts"]').scrollIntoViewIfNeeded();
-    const s = await page.evaluate(panelState);
-    assert.deepEqual(s.styled, { borderRadius: '12px', padding: '16px', themeText: '#1a1f26' }, 'the panel styles apply');
-    assert.equal(s.total, '12');
-    assert.equal(JSON.parse(s.p95), s.metricsP95);
-    assert.ok(s.canvases >= 3 && s.drawn === s.canvases, `charts drawn: ${s.drawn} of ${s.canvases}`);
-    // The actions, clicked: print to the console and a download.
-    await page.click('.wlm-panel [data-wlm-action="print"]');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.wlm-panel [data-wlm-action="download-json"]')]);
-    assert.equal(JSON.parse(await readFile(await download.path(), 'utf8')).metrics.generations.total, 12);
-    assert.ok(seen.messages.some((m) => m.startsWith('log: webllm-monitor report')));
-    assertNone(await violations(), seen.messages);
-    assert.deepEqual(seen.errors, []);
-    t.diagnostic(`style-src ${style}`);
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await b.screenshot(page, `panel-${name === 'its hash' ? 'hash' : 'unsafe-inline'}`);
-  });
+/** The computed styles of a styled panel (light theme). */
+const STYLED = {
+  root: {
+    backgroundColor: 'rgb(255, 255, 255)',
+    borderTop: '1px solid rgb(213, 218, 225)',
+    borderRadius: '12px',
+    padding: '16px',
+    fontSize: '14px',
+    fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+    '--wlm-text': '#1a1f26',
+  },
+  card: { backgroundColor: 'rgb(245, 247, 250)', borderTop: '1px solid rgb(213, 218, 225)', borderRadius: '10px' },
+  button: { borderTopColor: 'rgb(170, 178, 190)', borderRadius: '7px', fontSize: '13px' },
+  uplotOver: { position: 'absolute' },
+  uplotLegend: { fontSize: '12px' },
+};
+
+/** Scrolls to every chart (the latency histogram is drawn once in view), then back to the top. */
+async function scrollThroughCharts(page) {
+  for (const chart of await page.$$('.wlm-panel canvas')) await chart.scrollIntoViewIfNeeded();
+  await page.locator('.wlm-panel [data-wlm-section="charts"]').first().scrollIntoViewIfNeeded();
 }
 
-test("the React panel with style-src 'self' only: its <style> element is refused (one violation), the panel renders unstyled", GUARD, async (t) => {
-  const csp = policy("'self'");
-  const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html', csp);
+test("the React panel (Vite production bundle) under style-src 'self': a constructed style sheet, fully styled, live, no violation", GUARD, async (t) => {
+  const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html', STRICT);
+  assert.equal(result.total, 12);
+  await scrollThroughCharts(page);
+  const s = await page.evaluate(panelState);
+  assert.deepEqual(s.styled, STYLED, 'the panel styles, uPlot\'s included, apply');
+  assert.equal(s.styleElements, 0, 'no <style> element');
+  assert.equal(s.adoptedSheets, 1, 'one adopted sheet');
+  assert.equal(s.total, '12');
+  assert.equal(JSON.parse(s.p95), s.metricsP95);
+  assert.ok(s.canvases >= 3 && s.drawn === s.canvases, `charts drawn: ${s.drawn} of ${s.canvases}`);
+  // The actions, clicked: print to the console and a download.
+  await page.click('.wlm-panel [data-wlm-action="print"]');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('.wlm-panel [data-wlm-action="download-json"]')]);
+  assert.equal(JSON.parse(await readFile(await download.path(), 'utf8')).metrics.generations.total, 12);
+  assert.ok(seen.messages.some((m) => m.startsWith('log: webllm-monitor report')));
+  assertNone(await violations(), seen.messages);
+  assert.deepEqual(result.violations, [], 'the page saw no violation either');
+  assert.deepEqual(seen.errors, []);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await b.screenshot(page, 'panel');
+});
+
+test("under style-src 'self': three panels, one unmounted and mounted again, one in a shadow root; one sheet, adopted once by the document and once by the shadow root; no violation", GUARD, async (t) => {
+  const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html?scenario=many', STRICT);
+  const rules = result.styles.document.adopted?.[0];
+  assert.ok(rules > 80, `the panel's sheet: ${rules} rules`);
+  assert.deepEqual(result.styles, {
+    afterUnmount: { adopted: [rules], styleElements: 0, panelStyleElements: 0 },
+    document: { adopted: [rules], styleElements: 0, panelStyleElements: 0 },
+    shadow: { adopted: [rules], styleElements: 0, panelStyleElements: 0 },
+    panels: 3,
+    sameSheet: true,
+  });
+  for (const scope of ['document', 'shadow']) {
+    const s = await page.evaluate(panelState, scope);
+    assert.deepEqual(s.styled, STYLED, `the panel in the ${scope} is styled`);
+    assert.equal(s.total, '12');
+  }
+  assertNone(await violations(), seen.messages);
+  assert.deepEqual(result.violations, []);
+  assert.deepEqual(seen.errors, []);
+  await b.screenshot(page, 'panel-many');
+});
+
+test("control: without constructable style sheets, under style-src 'self', the panel's fallback <style> element is refused (one violation, seen), the panel renders unstyled", GUARD, async (t) => {
+  const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html?constructable=0', STRICT);
   assert.equal(result.total, 12);
   const s = await page.evaluate(panelState);
   assert.equal(s.total, '12', 'the content is there');
-  assert.equal(s.styleElement, true, 'the element is in the document; its rules are not applied');
-  assert.deepEqual(s.styled, { borderRadius: '0px', padding: '0px', themeText: '' });
+  assert.equal(s.adoptedSheets, null, 'no adoptedStyleSheets in this page');
+  assert.equal(s.styleElements, 1, 'the element is in the document; its rules are not applied');
+  assert.deepEqual(s.styled.root, {
+    backgroundColor: 'rgba(0, 0, 0, 0)', borderTop: '0px none rgb(0, 0, 0)', borderRadius: '0px', padding: '0px',
+    fontSize: '16px', fontFamily: s.styled.root.fontFamily, '--wlm-text': '',
+  });
+  assert.notEqual(s.styled.root.fontFamily, STYLED.root.fontFamily);
   const v = await violations();
   assert.deepEqual(v.events.map((e) => [e.directive, e.blockedURI]), [['style-src-elem', 'inline']]);
   assert.equal(v.issues.length, 1);
   assert.equal(v.console.length, 1);
   // Chromium names the hash that would allow the element: the one this test computes.
   assert.ok(v.console[0].includes(PANEL_STYLE_HASH.slice(1, -1)), v.console[0]);
+  assert.deepEqual(result.violations.map((e) => [e.directive, e.blockedURI]), [['style-src-elem', 'inline']]);
   assert.deepEqual(seen.errors, []);
-  await b.screenshot(page, 'panel-unstyled');
+  await b.screenshot(page, 'panel-fallback-unstyled');
+});
+
+test('without constructable style sheets, with style-src allowing its hash: one fallback <style> per document and per shadow root, styled, no violation', GUARD, async (t) => {
+  const csp = policy(`'self' ${PANEL_STYLE_HASH}`);
+  const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html?constructable=0&scenario=many', csp);
+  assert.deepEqual(result.styles, {
+    afterUnmount: { adopted: null, styleElements: 1, panelStyleElements: 1 },
+    document: { adopted: null, styleElements: 1, panelStyleElements: 1 },
+    shadow: { adopted: null, styleElements: 1, panelStyleElements: 1 },
+    panels: 3,
+    sameSheet: false,
+  });
+  for (const scope of ['document', 'shadow']) {
+    const s = await page.evaluate(panelState, scope);
+    assert.deepEqual(s.styled, STYLED, `the panel in the ${scope} is styled`);
+  }
+  assertNone(await violations(), seen.messages);
+  assert.deepEqual(result.violations, []);
+  assert.deepEqual(seen.errors, []);
+  t.diagnostic(`style-src 'self' ${PANEL_STYLE_HASH}`);
 });

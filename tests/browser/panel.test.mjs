@@ -12,6 +12,7 @@ import { REPO_ROOT, useBrowser } from './harness.mjs';
 import { UPLOT_CSS } from '../../js/react/uplot-css.js';
 import { PANEL_STYLES, scopeCss } from '../../js/react/styles.js';
 import { histogramBins } from '../../js/react/charts.js';
+import { schemaVersion } from '../../js/core.js';
 
 /** Bundles the test page with Vite into a temporary folder (about 0.3 s). */
 async function buildPage() {
@@ -267,9 +268,8 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
     }
   });
 
-  await t.test('styles: one scoped <style>, every selector under .wlm-panel, the host page unaffected', async () => {
+  await t.test('styles: one adopted sheet, no <style>, every selector under .wlm-panel, the host page unaffected', async () => {
     const s = await page.evaluate(() => {
-      const el = document.getElementById('webllm-monitor-panel-styles');
       const bad = [];
       let rules = 0;
       const walk = (list) => {
@@ -281,11 +281,12 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
           else bad.push(`unexpected rule: ${r.cssText.slice(0, 60)}`);
         }
       };
-      walk(el.sheet.cssRules);
+      const adopted = document.adoptedStyleSheets;
+      if (adopted.length > 0) walk(adopted[0].cssRules);
       return {
+        adopted: adopted.length,
         ids: document.querySelectorAll('#webllm-monitor-panel-styles').length,
         styles: document.querySelectorAll('style').length,
-        bodyStyles: document.body.querySelectorAll('style').length,
         bad,
         rules,
         rootClass: document.querySelector('.wlm-panel').className,
@@ -293,9 +294,9 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
         now: window.api.hostNow(),
       };
     });
-    assert.equal(s.ids, 1);
-    assert.equal(s.styles, 2, "the host's <style> and the panel's");
-    assert.equal(s.bodyStyles, 0, 'no <style> rendered inside the panel');
+    assert.equal(s.adopted, 1, 'one constructed sheet, adopted by the document');
+    assert.equal(s.ids, 0, 'no fallback <style> element');
+    assert.equal(s.styles, 1, "only the host's <style>");
     assert.deepEqual(s.bad, []);
     assert.ok(s.rules > 80);
     assert.match(s.rootClass, /\bhost-extra-class\b/);
@@ -367,7 +368,12 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
     const [json] = await Promise.all([page.waitForEvent('download'), page.click(`${ROOT} [data-wlm-action="download-json"]`)]);
     assert.match(json.suggestedFilename(), /^webllm-metrics-.*\.json$/);
     const doc = JSON.parse(await readFile(await json.path(), 'utf8'));
-    assert.equal(doc.schemaVersion, 2);
+    assert.equal(doc.schemaVersion, schemaVersion);
+    assert.equal(
+      await page.getAttribute(`${ROOT} [data-wlm-action="download-json"]`, 'title'),
+      `The export document (schema version ${doc.schemaVersion})`,
+      "the button's tooltip names the version the file has",
+    );
     assert.equal(doc.metrics.generations.total, total);
     assert.equal(doc.generations.length, total);
 
@@ -544,7 +550,11 @@ test('drawer: a modal dialog that traps focus, closes on Escape and returns focu
   await page.click('[role="dialog"] [data-wlm-action="close"]');
   await page.waitForSelector('[role="dialog"]', { state: 'detached' });
   assert.equal(await page.evaluate(() => document.activeElement.id), 'opener');
-  assert.equal(await page.evaluate(() => document.querySelectorAll('#webllm-monitor-panel-styles').length), 1, 'one style element after reopening');
+  assert.deepEqual(
+    await page.evaluate(() => [document.adoptedStyleSheets.length, document.querySelectorAll('style').length]),
+    [1, 1],
+    "one adopted sheet after reopening, and only the host's <style>",
+  );
   assert.deepEqual(pageWarnings(messages), []);
 
   // Modal mode: the same dialog, centered; theme "auto" follows prefers-color-scheme, live.
