@@ -703,6 +703,14 @@ void append_array(std::string& out, const Items& items, ToJson to_json) {
   out += ']';
 }
 
+void append_generations(std::string& out, const std::deque<GenerationRecord>& records) {
+  append_array(out, records, [](const GenerationRecord& r) { return r.to_json(); });
+}
+
+void append_memory(std::string& out, const std::deque<MemorySample>& samples) {
+  append_array(out, samples, [](const MemorySample& m) { return to_json(m); });
+}
+
 }  // namespace
 
 json Monitor::export_document(double now_ms) const {
@@ -713,34 +721,42 @@ json Monitor::export_document(double now_ms) const {
 }
 
 std::string Monitor::export_json(double now_ms) const {
-  std::string head = jsonio::dump(document_head(metrics(now_ms), now_ms, state_.state()));
-  // Keys are sorted: exportedAt, exportedAtMs, generations, memorySnapshots, metrics, ... so
-  // the first occurrence of the empty histories is theirs (before it: a date and a number).
-  static const std::string kEmpty = ",\"generations\":[],\"memorySnapshots\":[],";
-  std::size_t at = head.find(kEmpty);
-  if (at == std::string::npos) return jsonio::dump(export_document(now_ms));  // not reached
+  // The head's members as text, in the document's (sorted) key order; the histories, empty in
+  // the head, are written record by record in their place.
+  const json head = document_head(metrics(now_ms), now_ms, state_.state());
+  std::vector<std::pair<std::string, std::string>> members;
+  std::size_t room = 2 + generations_room(generations_) + memory_room(memory_);
+  for (auto it = head.begin(); it != head.end(); ++it) {
+    const bool history = it.key() == "generations" || it.key() == "memorySnapshots";
+    members.emplace_back(it.key(), history ? std::string() : jsonio::dump(it.value()));
+    room += it.key().size() + 4 + members.back().second.size();
+  }
   std::string out;
-  out.reserve(head.size() + 64 + generations_room(generations_) + memory_room(memory_));
-  out.append(head, 0, at);
-  out += ",\"generations\":";
-  append_array(out, generations_, [](const GenerationRecord& r) { return r.to_json(); });
-  out += ",\"memorySnapshots\":";
-  append_array(out, memory_, [](const MemorySample& s) { return to_json(s); });
-  out.append(head, at + kEmpty.size() - 1, std::string::npos);
+  out.reserve(room);
+  out += '{';
+  for (const auto& [key, text] : members) {
+    if (out.size() > 1) out += ',';
+    out += jsonio::dump(json(key));
+    out += ':';
+    if (key == "generations") append_generations(out, generations_);
+    else if (key == "memorySnapshots") append_memory(out, memory_);
+    else out += text;
+  }
+  out += '}';
   return out;
 }
 
 std::string Monitor::generations_text() const {
   std::string out;
   out.reserve(generations_room(generations_));
-  append_array(out, generations_, [](const GenerationRecord& r) { return r.to_json(); });
+  append_generations(out, generations_);
   return out;
 }
 
 std::string Monitor::memory_text() const {
   std::string out;
   out.reserve(memory_room(memory_));
-  append_array(out, memory_, [](const MemorySample& s) { return to_json(s); });
+  append_memory(out, memory_);
   return out;
 }
 
