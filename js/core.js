@@ -292,6 +292,30 @@ function documentText(text, method) {
   return json;
 }
 
+/**
+ * `value` as JSON text for the core's small inputs (configuration, options), refused with a
+ * TypeError naming the field: values JSON cannot carry (see jsonIssue), a throwing getter or
+ * toJSON, no JSON at all, or more than MAX_SMALL_JSON characters.
+ * @param {unknown} value
+ * @param {string} path
+ * @returns {string}
+ */
+function smallJsonText(value, path) {
+  let text;
+  let issue;
+  try {
+    issue = jsonIssue(value, path);
+    if (issue === null) text = JSON.stringify(value);
+  } catch (err) {
+    throw new TypeError(`${path}: cannot be serialized (${thrownText(err)})`);
+  }
+  if (issue !== null) throw fieldError(issue, TypeError);
+  if (typeof text !== 'string') throw new TypeError(`${path}: expected a JSON value, got ${describe(value)}`);
+  if (text.length > MAX_SMALL_JSON)
+    throw new TypeError(`${path}: ${text.length} characters of JSON, more than the limit of ${MAX_SMALL_JSON}`);
+  return text;
+}
+
 /** Errors that came out of the core itself (never swallowed as a bad event). */
 const coreFaults = new WeakSet();
 
@@ -471,18 +495,7 @@ export class MonitorCore {
     const core = this.#live();
     if (config === null || typeof config !== 'object' || Array.isArray(config))
       throw new TypeError(`config: expected an object, got ${describe(config)}`);
-    let text;
-    let issue;
-    try {
-      issue = jsonIssue(config, 'config');
-      if (issue === null) text = JSON.stringify(config);
-    } catch (err) {
-      throw new TypeError(`config: cannot be serialized (${thrownText(err)})`);
-    }
-    if (issue !== null) throw fieldError(issue, TypeError);
-    if (text.length > MAX_SMALL_JSON)
-      throw new TypeError(`config: ${text.length} characters of JSON, more than the limit of ${MAX_SMALL_JSON}`);
-    const message = core.configure(text);
+    const message = core.configure(smallJsonText(config, 'config'));
     if (message) throw coreError(message);
   }
 
@@ -896,17 +909,7 @@ export class MonitorCore {
   otlpJson(options = {}, now = Date.now()) {
     const core = this.#live();
     checkNow(now);
-    let text;
-    try {
-      const issue = jsonIssue(options, 'options');
-      if (issue !== null) throw fieldError(issue, TypeError);
-      text = JSON.stringify(options);
-    } catch (err) {
-      if (err instanceof TypeError && /** @type {any} */ (err).path !== undefined) throw err;
-      throw new TypeError(`options: cannot be serialized (${thrownText(err)})`);
-    }
-    if (typeof text !== 'string' || text.length > MAX_SMALL_JSON)
-      throw new TypeError(`options: expected an object of at most ${MAX_SMALL_JSON} characters of JSON`);
+    const text = smallJsonText(options, 'options');
     this.#flushBatch();
     const out = core.otlp(text, now);
     if (out.startsWith('error: ')) throw coreError(out.slice('error: '.length));

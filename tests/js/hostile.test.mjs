@@ -298,6 +298,7 @@ test('configure: non-finite numbers, BigInt, cycles, deep nesting and 10 MB valu
   const getter = {};
   Object.defineProperty(getter, 'historySize', { get: () => { throw new Error('no'); }, enumerable: true });
   refuses(() => core.configure(getter), /^config: cannot be serialized \(Error: no\)$/);
+  refuses(() => core.configure({ toJSON: () => undefined }), /^config: expected a JSON value, got an object$/);
   assert.deepEqual(core.config(), config);
   // __proto__ as a model name is a model like any other, kept as an own key.
   core.configure({ prices: JSON.parse('{"__proto__": {"input": 1, "output": 2}, "constructor": {"input": 3, "output": 4}}') });
@@ -506,6 +507,11 @@ test('quantile: a 10 MB path, __proto__ keys and bad q are refused in JS, briefl
   refuses(() => core.exportJson(Infinity), /^now: expected epoch milliseconds/);
   refuses(() => core.otlpJson({ resource: { a: 1n } }), /^options\.resource\.a: expected a JSON value, got bigint 1n$/, 'options.resource.a');
   refuses(() => core.otlpJson({ resource: { a: NaN } }), /^options\.resource\.a: NaN is not a finite number$/);
+  const throwing = {};
+  Object.defineProperty(throwing, 'resource', { get: () => { throw new Error('no'); }, enumerable: true });
+  refuses(() => core.otlpJson(throwing), /^options: cannot be serialized \(Error: no\)$/);
+  refuses(() => core.otlpJson({ resource: { a: BIG } }), /^options: \d+ characters of JSON, more than the limit of 1048576$/);
+  refuses(() => core.otlpJson(() => 1), /^options: expected a JSON value, got a function/);
   const otlp = JSON.parse(core.otlpJson({ resource: JSON.parse('{"__proto__": 5, "constructor": "c"}') }));
   const attributes = otlp.resourceMetrics[0].resource.attributes.map((a) => a.key);
   assert.ok(attributes.includes('__proto__') && attributes.includes('constructor'), 'plain attribute names');
