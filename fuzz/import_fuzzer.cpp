@@ -6,6 +6,7 @@
 #include <string>
 
 #include "monitor.hpp"
+#include "require.hpp"
 
 namespace {
 
@@ -37,13 +38,6 @@ wlm::json persisted(const std::string& text) {
   wlm::json doc = wlm::json::parse(text, nullptr, false);
   return wlm::json{{"sketches", doc["sketches"]}, {"generations", doc["generations"]},
                    {"memorySnapshots", doc["memorySnapshots"]}};
-}
-
-void require(bool ok, const char* what) {
-  if (!ok) {
-    __builtin_trap();  // a failed oracle is a finding, like a crash
-  }
-  (void)what;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "batch.hpp"
 #include "monitor.hpp"
+#include "require.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
@@ -30,9 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   wlm::Monitor m;
   m.reset(1.7e12);
   wlm::batch::Result r = wlm::batch::ingest(m, batch.data(), batch.size(), records, strings);
-  if (r.accepted + r.rejected.size() > records) __builtin_trap();
+  require(r.accepted + r.rejected.size() <= records, "more records accepted or rejected than the batch holds");
   for (const auto& rej : r.rejected)
-    if (rej.field.empty() || rej.message.empty()) __builtin_trap();  // every refusal names a field
+    require(!rej.field.empty() && !rej.message.empty(), "a refusal names no field or has no message");
 
   // Whatever was accepted must read, export and import back.
   constexpr double kNow = 1.7e12 + 3'600'000;
@@ -40,11 +41,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)m.status(kNow);
   std::string text = m.export_json(kNow);
   wlm::Monitor back;
-  if (!back.import_json(text).ok) __builtin_trap();
+  require(back.import_json(text).ok, "an export of accepted events was refused");
   wlm::json a = wlm::json::parse(text, nullptr, false);
   wlm::json b = wlm::json::parse(back.export_json(kNow), nullptr, false);
-  if (a["sketches"] != b["sketches"] || a["generations"] != b["generations"]) __builtin_trap();
+  require(a["sketches"] == b["sketches"] && a["generations"] == b["generations"], "export -> import -> export is not a fixed point");
   std::string otlp;
-  if (!m.otlp_json(R"({"resource":{"service.name":"fuzz"}})", kNow, otlp).ok) __builtin_trap();
+  require(m.otlp_json(R"({"resource":{"service.name":"fuzz"}})", kNow, otlp).ok, "otlp_json failed on accepted events");
   return 0;
 }
