@@ -722,14 +722,17 @@ json Monitor::export_document(double now_ms) const {
 
 std::string Monitor::export_json(double now_ms) const {
   // The head's members as text, in the document's (sorted) key order; the histories, empty in
-  // the head, are written record by record in their place.
-  const json head = document_head(metrics(now_ms), now_ms, state_.state());
+  // the head, are written record by record in their place. The head's DOM is gone before the
+  // output is reserved.
   std::vector<std::pair<std::string, std::string>> members;
   std::size_t room = 2 + generations_room(generations_) + memory_room(memory_);
-  for (auto it = head.begin(); it != head.end(); ++it) {
-    const bool history = it.key() == "generations" || it.key() == "memorySnapshots";
-    members.emplace_back(it.key(), history ? std::string() : jsonio::dump(it.value()));
-    room += it.key().size() + 4 + members.back().second.size();
+  {
+    const json head = document_head(metrics(now_ms), now_ms, state_.state());
+    for (auto it = head.begin(); it != head.end(); ++it) {
+      const bool history = it.key() == "generations" || it.key() == "memorySnapshots";
+      members.emplace_back(it.key(), history ? std::string() : jsonio::dump(it.value()));
+      room += it.key().size() + 4 + members.back().second.size();
+    }
   }
   std::string out;
   out.reserve(room);
