@@ -70,12 +70,12 @@ async function bundleSizes() {
   return { core: core.js, wasm: core.wasm, react: react.js, corePackageGzip: core.js.gzip + core.wasm.gzip };
 }
 
-/** Median wall time of `node js/cli/main.js --help`, ms. */
+/** Median wall time of `node js/cli/bin.js --help`, ms. */
 function cliStartup(runs = 7) {
   const times = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'js/cli/main.js'), '--help'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'js/cli/bin.js'), '--help'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`cli --help failed: ${r.stderr}`);
     times.push(performance.now() - t0);
   }

@@ -80,7 +80,7 @@ cli_ci_demo() {
   if [[ $origin != http://* ]]; then
     echo "the demo server did not start"; kill "$pid" 2>/dev/null; rm -f "$log"; return 1
   fi
-  node js/cli/main.js ci --url "$origin/?speed=20" --workload examples/ci-workload.mjs \
+  node js/cli/bin.js ci --url "$origin/?speed=20" --workload examples/ci-workload.mjs \
     --budget budgets/demo.budget.json --out test-results/ci || rc=$?
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -f "$log"
   return "$rc"

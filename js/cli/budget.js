@@ -67,11 +67,11 @@ export function parsePath(path) {
   return out;
 }
 
-/** Writes property names as a budget path (brackets around names with ".", "[" or "]"). */
+/** Writes property names as a budget path (brackets around names with ".", "[", "]", "<" or ">"). */
 export function formatPath(/** @type {string[]} */ names) {
   let s = '';
   for (const n of names) {
-    if (/[.[\]]/.test(n) || n === '') s += `[${n}]`;
+    if (/[.[\]<>]/.test(n) || n === '') s += `[${n}]`;
     else s += s === '' ? n : `.${n}`;
   }
   return s;
@@ -186,6 +186,123 @@ export async function loadBudget(file) {
     throw new CliError(`budget ${file}: not valid JSON: ${/** @type {Error} */ (err).message}`);
   }
   return validateBudget(doc, `budget ${file}`);
+}
+
+/** The export's JSON Schema, shipped with the package; the source of the valid budget paths. */
+const SCHEMA_URL = new URL('../../schema/export.schema.json', import.meta.url);
+
+/** @typedef {boolean | Record<string, any>} SchemaNode */
+
+/**
+ * The alternatives a schema node stands for, with `$ref`s resolved against the document's `$defs`.
+ * @param {any} doc the whole schema
+ * @param {SchemaNode} node
+ * @returns {SchemaNode[]}
+ */
+function alternatives(doc, node) {
+  if (typeof node !== 'object' || node === null) return [node];
+  if (typeof node.$ref === 'string') {
+    const m = /^#\/\$defs\/(.+)$/.exec(node.$ref);
+    return m && doc.$defs?.[m[1]] !== undefined ? alternatives(doc, doc.$defs[m[1]]) : [true];
+  }
+  const list = node.anyOf ?? node.oneOf;
+  return Array.isArray(list) ? list.flatMap((n) => alternatives(doc, n)) : [node];
+}
+
+/** Whether a schema node admits a number (or null, the "no data" of a number). */
+function admitsNumber(/** @type {any} */ doc, /** @type {SchemaNode} */ node) {
+  return alternatives(doc, node).some((n) => {
+    if (n === true) return true;
+    if (typeof n !== 'object' || n === null) return false;
+    if (n.type === undefined) return n.properties === undefined && n.items === undefined && n.enum === undefined;
+    const types = Array.isArray(n.type) ? n.type : [n.type];
+    return types.includes('number') || types.includes('integer');
+  });
+}
+
+/**
+ * The schema of the member `name` of an object described by `node`, or null when there is none.
+ * A map (`additionalProperties` with a schema, e.g. `byModel`) admits any name its
+ * `propertyNames` allow.
+ * @param {any} doc
+ * @param {SchemaNode} node
+ * @param {string} name
+ * @returns {SchemaNode | null}
+ */
+function member(doc, node, name) {
+  for (const n of alternatives(doc, node)) {
+    if (typeof n !== 'object' || n === null) continue;
+    if (n.properties && Object.hasOwn(n.properties, name)) return n.properties[name];
+    if (typeof n.additionalProperties === 'object' && n.additionalProperties !== null) {
+      const allowed = n.propertyNames?.enum;
+      if (!Array.isArray(allowed) || allowed.includes(name)) return n.additionalProperties;
+    }
+  }
+  return null;
+}
+
+/**
+ * Every numeric path the schema allows, maps written with a placeholder (`byModel[<name>]`),
+ * for the suggestions of an error message.
+ * @param {any} doc
+ * @param {SchemaNode} root
+ * @returns {string[]}
+ */
+function schemaPaths(doc, root) {
+  /** @type {string[]} */
+  const out = [];
+  /** @param {SchemaNode} node @param {string[]} names */
+  const walk = (node, names) => {
+    if (names.length > 12) return;
+    let object = false;
+    for (const n of alternatives(doc, node)) {
+      if (typeof n !== 'object' || n === null || (n.type !== 'object' && !n.properties)) continue;
+      object = true;
+      for (const [k, child] of Object.entries(n.properties ?? {})) walk(child, [...names, k]);
+      if (typeof n.additionalProperties === 'object' && n.additionalProperties !== null) {
+        const allowed = n.propertyNames?.enum;
+        if (Array.isArray(allowed)) for (const k of allowed) walk(n.additionalProperties, [...names, k]);
+        else walk(n.additionalProperties, [...names, '<name>']);
+      }
+    }
+    if (!object && names.length > 0 && admitsNumber(doc, node)) out.push(formatPath(names));
+  };
+  walk(root, []);
+  return out;
+}
+
+/** @type {Promise<any> | null} */
+let schemaDoc = null;
+
+/**
+ * Checks every path of a budget against the export's JSON Schema, before any run: a path that
+ * no export can have (a typo, a field that is not a number) is an error that lists the nearest
+ * valid paths. Names under a map (`byModel[...]`, `byType[...]`) depend on the run and are
+ * checked after it, by judgeBudget().
+ * @param {Budget} budget
+ * @param {any} [schema] the export schema (default: the package's schema/export.schema.json)
+ */
+export async function checkBudgetPaths(budget, schema) {
+  if (schema === undefined) {
+    schemaDoc ??= readFile(SCHEMA_URL, 'utf8').then((t) => JSON.parse(t));
+    schema = await schemaDoc;
+  }
+  const root = schema.properties?.metrics ?? true;
+  /** @type {string[] | null} */
+  let valid = null;
+  for (const key of Object.keys(budget)) {
+    /** @type {SchemaNode | null} */
+    let node = root;
+    const names = parsePath(key);
+    let i = 0;
+    for (; i < names.length && node !== null; i++) node = member(schema, node, names[i]);
+    if (node !== null && admitsNumber(schema, node)) continue;
+    valid ??= schemaPaths(schema, root);
+    const why = node === null
+      ? `"${names[i - 1]}" is not a field of ${i === 1 ? 'the metrics' : `"${formatPath(names.slice(0, i - 1))}"`}`
+      : 'names a field that is not a number';
+    throw new CliError(`budget path "${key}": ${why}; nearest valid paths:\n  ${nearestPaths(key, valid).join('\n  ')}`);
+  }
 }
 
 /** A number as a short string for messages and tables. */

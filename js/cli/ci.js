@@ -4,14 +4,14 @@
 // metrics.json, report.md and junit.xml. Exit 0 pass, 1 budget or regression failure, 2 usage or
 // infrastructure error.
 import { statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError } from './errors.js';
 import { compareExports, regressionOptions } from './regression.js';
-import { formatNumber, judgeBudget, loadBudget } from './budget.js';
+import { checkBudgetPaths, formatNumber, judgeBudget, loadBudget } from './budget.js';
 import { junitXml } from './junit.js';
-import { markdownReport } from './markdown.js';
+import { markdownErrorReport, markdownReport } from './markdown.js';
 
 export const CI_USAGE = `usage: webllm-monitor ci --url URL [options]
 
@@ -42,6 +42,9 @@ budget or baseline).
 
 environment: CHROME_PATH (the browser); WEBLLM_MONITOR_BROWSER_PATHS (a ${path.delimiter}-separated
 list that replaces the usual browser paths).`;
+
+/** Where results go without --out. */
+const DEFAULT_OUT = 'webllm-monitor-results';
 
 /** Where Chromium usually is. WEBLLM_MONITOR_BROWSER_PATHS replaces this list. */
 export const USUAL_BROWSER_PATHS = Object.freeze([
@@ -158,7 +161,7 @@ function parse(/** @type {string[]} */ argv) {
         runs: { type: 'string', default: '1' },
         browser: { type: 'string' },
         'browser-arg': { type: 'string', multiple: true, default: [] },
-        out: { type: 'string', default: 'webllm-monitor-results' },
+        out: { type: 'string', default: DEFAULT_OUT },
         timeout: { type: 'string', default: '60000' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -210,15 +213,44 @@ function parse(/** @type {string[]} */ argv) {
  */
 export async function runCi(argv, { env = process.env, stdout = process.stdout, stderr = process.stderr } = {}) {
   const progress = (/** @type {string} */ s) => stderr.write(`webllm-monitor ci: ${s}\n`);
+  const t0 = performance.now();
   try {
     return await ci(argv, env, stdout, progress);
   } catch (err) {
-    if (err instanceof CliError) {
-      stderr.write(`webllm-monitor ci: error: ${err.message}\n`);
-      return err.exitCode;
-    }
-    stderr.write(`webllm-monitor ci: internal error: ${/** @type {Error} */ (err)?.stack ?? String(err)}\n`);
-    return 2;
+    const known = err instanceof CliError;
+    const message = known ? err.message : `internal error: ${/** @type {Error} */ (err)?.stack ?? String(err)}`;
+    stderr.write(`webllm-monitor ci: ${known ? 'error: ' : ''}${message}\n`);
+    await writeErrorResults(argv, message, performance.now() - t0, progress);
+    return known ? err.exitCode : 2;
+  }
+}
+
+/**
+ * After an error (exit 2), report.md and junit.xml still go to --out, saying what went wrong, so
+ * that a CI step that reads them (`if: always()`) finds them. A metrics.json of an earlier run is
+ * removed: it is not this run's. The arguments are read leniently here, as they may be the error.
+ * @param {string[]} argv
+ * @param {string} message
+ * @param {number} durationMs
+ * @param {(s: string) => void} progress
+ */
+async function writeErrorResults(argv, message, durationMs, progress) {
+  const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { out: { type: 'string' }, url: { type: 'string' } } });
+  const out = typeof values.out === 'string' && values.out !== '' ? values.out : DEFAULT_OUT;
+  const url = typeof values.url === 'string' ? values.url : null;
+  message = message.split(`\n\n${CI_USAGE}`)[0]; // the usage text belongs on the terminal only
+  const firstLine = message.split('\n')[0];
+  try {
+    await mkdir(out, { recursive: true });
+    await rm(path.join(out, 'metrics.json'), { force: true });
+    await writeFile(path.join(out, 'report.md'), markdownErrorReport({ url, message, durationMs }));
+    await writeFile(
+      path.join(out, 'junit.xml'),
+      junitXml([{ name: 'webllm-monitor ci', cases: [{ name: 'ci', classname: 'webllm-monitor.ci', pass: false, error: true, message: firstLine, details: message }] }], { timeSec: durationMs / 1000 }),
+    );
+    progress(`the error is in ${path.join(out, 'report.md')} and ${path.join(out, 'junit.xml')}`);
+  } catch (err) {
+    progress(`could not write the error to ${out}: ${/** @type {Error} */ (err).message}`);
   }
 }
 
@@ -238,6 +270,15 @@ async function ci(argv, env, stdout, progress) {
 
   // Everything that can be checked without a browser first.
   const budget = opts.budget !== undefined ? await loadBudget(opts.budget) : null;
+  if (budget) {
+    await checkBudgetPaths(budget);
+    const windowed = Object.keys(budget).filter((p) => p.startsWith('windows.'));
+    if (opts.runs > 1 && windowed.length > 0)
+      throw new CliError(
+        `budget ${opts.budget}: ${windowed.map((p) => `"${p}"`).join(', ')}: sliding windows are live views of one page and ` +
+        `are not merged across --runs ${opts.runs}; budget the session figures instead, or use --runs 1`,
+      );
+  }
   const baseline = opts.baseline !== undefined ? await loadExport(opts.baseline, 'baseline') : null;
   let workload = null;
   if (opts.workload !== undefined) {
@@ -365,14 +406,6 @@ async function ci(argv, env, stdout, progress) {
   const merged = JSON.parse(mergedText);
 
   const assertions = budget ? judgeBudget(budget, merged.metrics) : null;
-  if (assertions && exports.length > 1) {
-    for (const a of assertions) {
-      if (!a.path.startsWith('windows.')) continue;
-      a.value = null;
-      a.pass = false;
-      a.message = `${a.path}: no data: sliding windows are live views of one page and are not merged across --runs; budget session figures, or use --runs 1`;
-    }
-  }
   const regression = baseline ? compareExports(baseline, merged, opts.regression) : null;
   const budgetFailures = assertions ? assertions.filter((a) => !a.pass) : [];
   const regressionFailures = regression ? regression.findings.filter((/** @type {any} */ f) => f.regression) : [];

@@ -18,7 +18,9 @@ export function escapeXml(/** @type {unknown} */ value) {
 }
 
 /**
- * @typedef {{ name: string, classname: string, pass: boolean, message: string, details?: string }} JUnitCase
+ * A case that could not be judged (the run did not complete) has `error: true`: it is written as
+ * <error>, which CI pages show apart from failed assertions.
+ * @typedef {{ name: string, classname: string, pass: boolean, message: string, details?: string, error?: boolean }} JUnitCase
  * @typedef {{ name: string, cases: JUnitCase[] }} JUnitSuite
  */
 
@@ -29,12 +31,14 @@ export function escapeXml(/** @type {unknown} */ value) {
  */
 export function junitXml(suites, { name = 'webllm-monitor', timeSec = 0 } = {}) {
   const total = suites.reduce((n, s) => n + s.cases.length, 0);
-  const failures = suites.reduce((n, s) => n + s.cases.filter((c) => !c.pass).length, 0);
+  const failed = (/** @type {JUnitCase[]} */ cases) => cases.filter((c) => !c.pass && !c.error).length;
+  const errored = (/** @type {JUnitCase[]} */ cases) => cases.filter((c) => !c.pass && c.error).length;
+  const failures = suites.reduce((n, s) => n + failed(s.cases), 0);
+  const errors = suites.reduce((n, s) => n + errored(s.cases), 0);
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  lines.push(`<testsuites name="${escapeXml(name)}" tests="${total}" failures="${failures}" errors="0" time="${timeSec.toFixed(3)}">`);
+  lines.push(`<testsuites name="${escapeXml(name)}" tests="${total}" failures="${failures}" errors="${errors}" time="${timeSec.toFixed(3)}">`);
   for (const s of suites) {
-    const f = s.cases.filter((c) => !c.pass).length;
-    lines.push(`  <testsuite name="${escapeXml(s.name)}" tests="${s.cases.length}" failures="${f}" errors="0" skipped="0" time="0">`);
+    lines.push(`  <testsuite name="${escapeXml(s.name)}" tests="${s.cases.length}" failures="${failed(s.cases)}" errors="${errored(s.cases)}" skipped="0" time="0">`);
     for (const c of s.cases) {
       const open = `    <testcase name="${escapeXml(c.name)}" classname="${escapeXml(c.classname)}" time="0"`;
       if (c.pass) {
@@ -43,7 +47,8 @@ export function junitXml(suites, { name = 'webllm-monitor', timeSec = 0 } = {}) 
         lines.push('    </testcase>');
       } else {
         lines.push(`${open}>`);
-        lines.push(`      <failure message="${escapeXml(c.message)}" type="AssertionError">${escapeXml(c.details ?? c.message)}</failure>`);
+        const [tag, type] = c.error ? ['error', 'CliError'] : ['failure', 'AssertionError'];
+        lines.push(`      <${tag} message="${escapeXml(c.message)}" type="${type}">${escapeXml(c.details ?? c.message)}</${tag}>`);
         lines.push('    </testcase>');
       }
     }

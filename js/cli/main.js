@@ -1,5 +1,5 @@
-#!/usr/bin/env node
-// The webllm-monitor command: `webllm-monitor <command> [options]`.
+// The webllm-monitor command: `webllm-monitor <command> [options]`. The executable is bin.js;
+// this module only dispatches, so importing it runs nothing.
 //
 //   ci        run a page in headless Chromium, judge a budget and a baseline (js/cli/ci.js)
 //   compare   compare two exports for regressions (js/cli/compare.js)
@@ -77,16 +77,4 @@ export async function main(argv) {
   }
   process.stderr.write(`webllm-monitor: unknown command "${cmd}"\n\n${USAGE}\n`);
   return 2;
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.stderr.write(`webllm-monitor: internal error: ${err?.stack ?? String(err)}\n`);
-      process.exitCode = 2;
-    },
-  );
 }

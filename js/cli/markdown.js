@@ -81,3 +81,23 @@ export function markdownReport(r) {
   }
   return out.join('\n');
 }
+
+/**
+ * report.md of a run that could not be judged (exit 2): the error, and that there is no verdict.
+ * @param {{ url: string | null, message: string, durationMs?: number }} r
+ * @returns {string}
+ */
+export function markdownErrorReport(r) {
+  const fence = '~'.repeat(Math.max(3, ...[...r.message.matchAll(/~+/g)].map((m) => m[0].length + 1)));
+  return [
+    '# webllm-monitor: ⚠️ ERROR',
+    '',
+    `The run${r.url ? ` of ${cell(r.url)}` : ''} did not complete${r.durationMs !== undefined ? ` (${(r.durationMs / 1000).toFixed(1)} s)` : ''}, ` +
+      'so no budget or baseline was judged. Exit status 2: a usage or infrastructure error.',
+    '',
+    fence,
+    r.message,
+    fence,
+    '',
+  ].join('\n');
+}

@@ -5,10 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MonitorCore } from '../../js/core.js';
-import { formatPath, judgeBudget, loadBudget, nearestPaths, numericPaths, parsePath } from '../../js/cli/budget.js';
+import { checkBudgetPaths, formatPath, judgeBudget, loadBudget, nearestPaths, numericPaths, parsePath } from '../../js/cli/budget.js';
 import { CliError } from '../../js/cli/errors.js';
 import { escapeXml, junitXml } from '../../js/cli/junit.js';
-import { markdownReport } from '../../js/cli/markdown.js';
+import { markdownErrorReport, markdownReport } from '../../js/cli/markdown.js';
 
 const MODEL = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
 
@@ -146,4 +146,39 @@ test('markdown report: verdict, budget table, findings, percentiles', async () =
   assert.match(md, /\| ❌ \| `generations\.ttftMs\.p95` \| 109 \| – \| 1 \| generations\.ttftMs\.p95 = 109 is above max 1 \|/);
   assert.match(md, /\| ❌ \| `generations\.ttftMs\.p95` \| 100 \| 130 \| \+30\.0% \| 0\.0010 \|/);
   assert.match(md, /\| TTFT ms \| 10 \| 104 \|/);
+});
+
+test('checkBudgetPaths: every path a real export has is accepted; typos and non-numbers are refused before any run', async () => {
+  const metrics = await sampleMetrics();
+  const valueAt = (/** @type {string} */ p) => parsePath(p).reduce((/** @type {any} */ v, k) => v[k], metrics);
+  const every = numericPaths(metrics).filter((p) => typeof valueAt(p) === 'number');
+  assert.ok(every.length > 100, `${every.length} numeric paths`);
+  await checkBudgetPaths(Object.fromEntries(every.map((p) => [p, { max: 1 }])));
+  // Names under maps are the run's: any model or type passes here; byOperation takes only its three.
+  await checkBudgetPaths({ 'generations.byModel[Any-Model.v2].ttftMs.p95': { max: 1 }, 'generations.byOperation.embedding.total': { min: 1 } });
+  const refused = async (/** @type {string} */ key, /** @type {RegExp} */ why) => {
+    await assert.rejects(checkBudgetPaths({ 'generations.total': { min: 1 }, [key]: { max: 1 } }), (err) => {
+      assert.ok(err instanceof CliError);
+      assert.match(err.message, why);
+      return true;
+    }, key);
+  };
+  await refused('generations.ttftMs.p59', /^budget path "generations\.ttftMs\.p59": "p59" is not a field of "generations\.ttftMs"; nearest valid paths:\n {2}generations\.ttftMs\.p50\n/);
+  await refused('generation.total', /"generation" is not a field of the metrics; nearest valid paths:\n {2}generations\.total/);
+  await refused('generations.byOperation.chatt.total', /"chatt" is not a field of "generations\.byOperation"/);
+  await refused('generations.byModel[X].ttft.p95', /"ttft" is not a field of "generations\.byModel\.X"; nearest valid paths:\n {2}generations\.byModel\[<name>\]\.ttftMs\.p95/);
+  await refused('health.status', /"health\.status": names a field that is not a number/);
+  await refused('generations.ttftMs', /names a field that is not a number/);
+  await refused('generations.total.more', /"more" is not a field of "generations\.total"/);
+});
+
+test('junit and markdown of a run that did not complete: an <error>, not a failure; no verdict', () => {
+  const xml = junitXml([{ name: 'webllm-monitor ci', cases: [{ name: 'ci', classname: 'webllm-monitor.ci', pass: false, error: true, message: 'no Chromium found', details: 'no Chromium found; tried: /x' }] }]);
+  assert.match(xml, /<testsuites name="webllm-monitor" tests="1" failures="0" errors="1"/);
+  assert.match(xml, /<testsuite name="webllm-monitor ci" tests="1" failures="0" errors="1"/);
+  assert.match(xml, /<error message="no Chromium found" type="CliError">no Chromium found; tried: \/x<\/error>/);
+  assert.doesNotMatch(xml, /<failure/);
+  const md = markdownErrorReport({ url: 'http://127.0.0.1:1/', message: 'a ~~~ fence\nsecond line', durationMs: 1500 });
+  assert.match(md, /^# webllm-monitor: ⚠️ ERROR\n\nThe run of http:\/\/127\.0\.0\.1:1\/ did not complete \(1\.5 s\), so no budget or baseline was judged/);
+  assert.match(md, /\n~~~~\na ~~~ fence\nsecond line\n~~~~\n/, 'the fence is longer than any run of ~ in the message');
 });

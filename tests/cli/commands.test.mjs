@@ -1,5 +1,5 @@
 // The compare, merge and report commands (runCompare / runMerge / runReport), called directly
-// with argv arrays and captured streams; plus one spawn of js/cli/main.js when it exists.
+// with argv arrays and captured streams; plus one spawn of the executable, js/cli/bin.js.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, readFile, readdir } from 'node:fs/promises';
@@ -171,8 +171,8 @@ test('report: text, md, csv and json', async () => {
   assert.equal((await run(runReport, [file('base.json'), '--format', 'pdf'])).code, 2);
 });
 
-test('main.js compare: exit codes 0, 1 and 2 through the real entry point', { skip: !existsSync(join(ROOT, 'js/cli/main.js')) && 'js/cli/main.js is not there yet' }, () => {
-  const main = join(ROOT, 'js/cli/main.js');
+test('bin.js compare: exit codes 0, 1 and 2 through the real entry point', () => {
+  const main = join(ROOT, 'js/cli/bin.js');
   const call = (...args) => spawnSync(process.execPath, [main, 'compare', ...args], { encoding: 'utf8' });
   assert.equal(call(file('base.json'), file('same.json')).status, 0);
   const slow = call(file('base.json'), file('slow.json'));
