@@ -70,6 +70,7 @@ export function Chart({ build, data, height = 170, label, caption, empty = null,
     const plot = new uPlot(build(width, height), dataRef.current, box);
     plotRef.current = plot;
     plot._wlmData = dataRef.current;
+    box.wlmPlot = plot; // for tests and debugging: what the chart holds and drew
     let ro = null;
     if (typeof ResizeObserver !== 'undefined') {
       ro = new ResizeObserver(() => {
@@ -81,6 +82,7 @@ export function Chart({ build, data, height = 170, label, caption, empty = null,
     return () => {
       ro?.disconnect();
       plotRef.current = null;
+      if (box.wlmPlot === plot) box.wlmPlot = null;
       plot.destroy();
     };
   }, [build, height]);

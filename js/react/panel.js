@@ -230,30 +230,29 @@ const NO_HISTORY = { history: [], memory: [], latency: null };
 const READ_BUDGET = 8;
 
 /**
- * The generation and memory histories and the latency sketch, read from the monitor only when
- * what they depend on changed. While the charts are off screen only the generation history is
- * read (the recent table; the charts keep their last data); while they are visible, one export
- * gives all three (the sketch's buckets are in its `sketches`). A long history makes a read
+ * The generation and memory histories and the latency sketch, read from the monitor (one export
+ * gives all three: the sketch's buckets are in its `sketches`) only when what they depend on
+ * changed. They are read whether or not the charts are on screen: a chart scrolled away, or a
+ * full-page capture that never scrolls, shows the current data too. A long history makes a read
  * slow: reads are then spaced so that they take at most ~1/9 of the time, and a one-shot timer
  * makes the last one, so the panel always ends on the current state.
  */
-function useHistories(monitor, metrics, chartsVisible) {
+function useHistories(monitor, metrics) {
   const [, setTick] = useState(0);
-  const cache = useRef({ monitor: null, genKey: null, allKey: null, value: NO_HISTORY, at: -Infinity, cost: 0 });
+  const cache = useRef({ monitor: null, key: null, value: NO_HISTORY, at: -Infinity, cost: 0 });
   let due = 0;
   if (monitor && metrics) {
     const g = metrics.generations;
-    const genKey = `${g.total}|${g.tokens.total}|${g.latencyMs.count}|${g.latencyMs.mean}|${g.ttftMs.mean}|${metrics.errors.total}`;
-    const allKey = `${genKey}|${metrics.memory.samples}|${metrics.memory.latest?.timestamp}`;
+    const key = `${g.total}|${g.tokens.total}|${g.latencyMs.count}|${g.latencyMs.mean}|${g.ttftMs.mean}|${metrics.errors.total}|` +
+      `${metrics.memory.samples}|${metrics.memory.latest?.timestamp}`;
     const c = cache.current;
-    const stale = c.monitor !== monitor || (chartsVisible ? c.allKey !== allKey : c.genKey !== genKey);
-    if (stale) {
+    if (c.monitor !== monitor || c.key !== key) {
       const start = performance.now();
       const next = c.at + c.cost * READ_BUDGET;
       if (c.monitor !== monitor || start >= next) {
-        const value = readHistories(monitor, chartsVisible, c.monitor === monitor ? c.value : NO_HISTORY);
+        const value = readHistories(monitor, c.monitor === monitor ? c.value : NO_HISTORY);
         const end = performance.now();
-        cache.current = { monitor, genKey, allKey: chartsVisible ? allKey : null, value, at: end, cost: end - start };
+        cache.current = { monitor, key, value, at: end, cost: end - start };
       } else {
         due = next - start;
       }
@@ -267,30 +266,13 @@ function useHistories(monitor, metrics, chartsVisible) {
   return cache.current.value;
 }
 
-function readHistories(monitor, all, previous) {
+function readHistories(monitor, previous) {
   try {
-    if (all) {
-      const doc = JSON.parse(monitor.exportMetrics());
-      return { history: doc.generations, memory: doc.memorySnapshots, latency: doc.sketches.generations.series.latencyMs };
-    }
-    return { history: monitor.getAllGenerations(), memory: previous.memory, latency: previous.latency };
+    const doc = JSON.parse(monitor.exportMetrics());
+    return { history: doc.generations, memory: doc.memorySnapshots, latency: doc.sketches.generations.series.latencyMs };
   } catch {
     return previous; // a disposed monitor: the error shows through the subscription
   }
-}
-
-/** Whether `el` is on screen (or near it); true where IntersectionObserver is missing. */
-function useVisible(el) {
-  const [visible, setVisible] = useState(() => typeof IntersectionObserver === 'undefined');
-  useEffect(() => {
-    if (!el || typeof IntersectionObserver === 'undefined') return undefined;
-    const io = new IntersectionObserver((entries) => setVisible(entries[entries.length - 1].isIntersecting), {
-      rootMargin: '200px',
-    });
-    io.observe(el);
-    return () => io.disconnect();
-  }, [el]);
-  return visible;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,11 +298,11 @@ function Tile({ label, title, ...val }) {
   );
 }
 
-function Section({ name, title, className, children, headingClass, sectionRef }) {
+function Section({ name, title, className, children, headingClass }) {
   const id = useId();
   return h(
     'section',
-    { ref: sectionRef, className, 'data-wlm-section': name, 'aria-labelledby': id },
+    { className, 'data-wlm-section': name, 'aria-labelledby': id },
     h('h3', { id, className: headingClass }, title),
     children,
   );
@@ -346,13 +328,10 @@ function PanelBody({ monitor, defaultWindow, title, titleId, palette, onClose })
   const [win, setWin] = useState(defaultWindow);
   const [notice, setNotice] = useState('');
   const { snap, error, refresh } = useSnapshot(monitor, paused);
-  // A callback ref: the charts section appears once the first snapshot arrived.
-  const [chartsEl, chartsRef] = useState(null);
-  const chartsVisible = useVisible(chartsEl);
 
   const metrics = snap?.metrics ?? null;
   const status = snap?.status ?? null;
-  const { history, memory, latency: latencySketch } = useHistories(monitor, metrics, chartsVisible);
+  const { history, memory, latency: latencySketch } = useHistories(monitor, metrics);
 
   // A failing action (a disposed monitor, a blocked download) is reported in the panel, never thrown.
   const guard = (fn) => () => {
@@ -436,7 +415,7 @@ function PanelBody({ monitor, defaultWindow, title, titleId, palette, onClose })
         h(InitSection, { metrics }),
       ),
       h(GenerationsSection, { metrics, win }),
-      h(ChartsSection, { sectionRef: chartsRef, palette, history, memory, latencySketch, metrics, win, at: snap.at }),
+      h(ChartsSection, { palette, history, memory, latencySketch, metrics, win, at: snap.at }),
       h(RecentSection, { history }),
       h(
         'div',
@@ -760,7 +739,7 @@ function BreakdownTable({ title, base, map, name }) {
   );
 }
 
-function ChartsSection({ sectionRef, palette, history, memory, latencySketch, metrics, win, at }) {
+function ChartsSection({ palette, history, memory, latencySketch, metrics, win, at }) {
   const w = WINDOWS.find((x) => x.key === win);
   const since = w.ms === null ? -Infinity : at - w.ms;
   // [x (epoch s), decode tok/s, TTFT ms]: one point per generation that ended in the window.
@@ -817,7 +796,7 @@ function ChartsSection({ sectionRef, palette, history, memory, latencySketch, me
   const noGen = genData.n === 0 ? 'No generations yet' : null;
   return h(
     Section,
-    { sectionRef, name: 'charts', title: 'Charts', className: 'wlm-card' },
+    { name: 'charts', title: 'Charts', className: 'wlm-card' },
     !builds
       ? null
       : h(
@@ -855,7 +834,7 @@ function ChartsSection({ sectionRef, palette, history, memory, latencySketch, me
               data: histData,
               caption: 'Latency distribution, session',
               label: `Latency distribution of ${fmtInt(g.latencyMs.count)} succeeded generations (session): p50 ${fmtMs(g.latencyMs.p50)}, p95 ${fmtMs(g.latencyMs.p95)}, p99 ${fmtMs(g.latencyMs.p99)}. The table that follows lists the buckets.`,
-              empty: bins === null ? 'Scroll into view to load' : bins.length === 0 ? 'No succeeded generations yet' : null,
+              empty: bins === null || bins.length === 0 ? 'No succeeded generations yet' : null,
             },
             bins && bins.length > 0
               ? h(

@@ -124,6 +124,15 @@ window.api = {
     await engine.reload(MODEL);
     return monitor.getMetrics().generations.total;
   },
+  /** `n` streamed generations without faults (the engine is created on the first call), and a
+   * memory snapshot after them. */
+  async run(n) {
+    engine ??= await monitor.createEngine(CreateSimulatedMLCEngine, MODEL, { timeScale: 0.01, seed: 5 });
+    for (let i = 0; i < n; i++) await chat(TYPES[i % 3], i);
+    await monitor.snapshotMemory(`after ${n}`);
+    return monitor.getMetrics().generations.total;
+  },
+  memorySnapshots: () => monitor.getMemorySnapshots(),
   metrics: () => monitor.getMetrics(),
   status: () => monitor.getStatus(),
   generations: () => monitor.getAllGenerations(),
