@@ -5,7 +5,7 @@
 
 import * as React from 'react';
 import uPlot from 'uplot';
-import { fmtClock, fmtInt, fmtMsShort, fmtTime } from './format.js';
+import { DASH, fmtClock, fmtInt, fmtMsShort, fmtTime } from './format.js';
 
 const h = React.createElement;
 const { useEffect, useRef } = React;
@@ -119,16 +119,43 @@ function axis(palette, extra) {
   };
 }
 
+/** Tick steps for byte axes: 1, 2, 5, 10 ... 500 of each power of 1024, and its quarter and half
+ * (labels such as 9.5 MB, 10 MB, 20 MB). */
+const BYTE_INCRS = [0, 1, 2, 3, 4, 5].flatMap((p) =>
+  [...(p > 0 ? [0.25, 0.5] : []), 1, 2, 5, 10, 20, 50, 100, 200, 500].map((m) => m * 1024 ** p));
+
+/** The last non-null value of series `sidx` (what its legend shows when the chart is not hovered). */
+function latest(u, sidx) {
+  const d = u.data[sidx] ?? [];
+  for (let i = d.length - 1; i >= 0; i--) if (d[i] !== null && d[i] !== undefined) return d[i];
+  return null;
+}
+
 /**
- * Options of a time-series chart: x is epoch seconds; `series` are { label, color, format } with
- * one y axis formatted by `yFormat`.
+ * A legend value: the hovered point's, else the series' latest, formatted by `format`; `note`
+ * marks the latest one (the time's legend says "(latest)").
  */
-export function timeChartOptions(palette, { series, yFormat, ySize = 58 }) {
+const legendValue = (format, note = '') => (u, v, sidx, idx) => {
+  const hovered = idx !== null && idx !== undefined;
+  const x = hovered ? v : latest(u, sidx);
+  if (x === null || x === undefined) return DASH;
+  return hovered || !note ? format(x) : `${format(x)} ${note}`;
+};
+
+/**
+ * Options of a time-series chart: x is epoch seconds; `series` are { label, color, format, scale }
+ * drawn against `yAxes`, { scale, format, label?, color?, bytes? }: the first on the left, a
+ * second (for series on another scale) on the right, without grid lines of its own. An axis of
+ * bytes steps in powers of two. Not hovered, the legend shows each series' latest value.
+ */
+export function timeChartOptions(palette, { series, yAxes, ySize = 58 }) {
   return (width, height) => ({
     width,
     height,
     cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 6 } },
     legend: { show: true, live: true },
+    // Room on the right for the last time label when no axis is there.
+    padding: [8, yAxes.length > 1 ? 4 : 28, 0, 0],
     scales: { x: { time: true } },
     axes: [
       axis(palette, {
@@ -140,17 +167,30 @@ export function timeChartOptions(palette, { series, yFormat, ySize = 58 }) {
           return splits.map((v) => fmtClock(v * 1000, span < 600));
         },
       }),
-      axis(palette, { size: ySize, space: 30, values: (u, splits) => splits.map((v) => yFormat(v)) }),
+      ...yAxes.map((a, i) =>
+        axis(palette, {
+          scale: a.scale,
+          side: i === 0 ? 3 : 1,
+          size: ySize,
+          space: 22,
+          ...(a.bytes ? { incrs: BYTE_INCRS } : {}),
+          ...(a.color ? { stroke: palette[a.color] } : {}),
+          ...(a.label ? { label: a.label, labelSize: 16, labelFont: FONT, labelGap: 0 } : {}),
+          ...(i > 0 ? { grid: { show: false } } : {}),
+          values: (u, splits) => splits.map((v) => a.format(v)),
+        }),
+      ),
     ],
     series: [
-      { value: (u, v) => (v === null || v === undefined ? '\u2014' : fmtTime(v * 1000)) },
+      { label: 'Time', value: legendValue((v) => fmtTime(v * 1000), '(latest)') },
       ...series.map((s) => ({
         label: s.label,
+        scale: s.scale ?? yAxes[0].scale,
         stroke: palette[s.color],
         width: 1.5,
         spanGaps: true,
         points: { show: true, size: 4, fill: palette[s.color], stroke: palette[s.color] },
-        value: (u, v) => (v === null || v === undefined ? '\u2014' : s.format(v)),
+        value: legendValue(s.format),
       })),
     ],
   });

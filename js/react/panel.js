@@ -774,16 +774,20 @@ function ChartsSection({ palette, history, memory, latencySketch, metrics, win, 
   const builds = useMemo(
     () =>
       palette && {
-        tps: timeChartOptions(palette, { series: [{ label: 'Decode tok/s', color: 'c1', format: fmtTps }], yFormat: (v) => fmtNum(v, 1) }),
-        ttft: timeChartOptions(palette, { series: [{ label: 'TTFT', color: 'c2', format: fmtMs }], yFormat: (v) => fmtMs(v).replace(' ', '') }),
+        tps: timeChartOptions(palette, { series: [{ label: 'Decode tok/s', color: 'c1', format: fmtTps }], yAxes: [{ scale: 'y', format: (v) => fmtNum(v, 1) }] }),
+        ttft: timeChartOptions(palette, { series: [{ label: 'TTFT', color: 'c2', format: fmtMs }], yAxes: [{ scale: 'y', format: (v) => fmtMs(v).replace(' ', '') }] }),
+        // The page's JS heap and the model side's memory differ by orders of magnitude: two axes.
         memory: timeChartOptions(palette, {
           series: [
-            { label: 'JS heap', color: 'c1', format: fmtBytes },
-            { label: 'Wasm heap', color: 'c3', format: fmtBytes },
-            { label: 'GPU buffers', color: 'c2', format: fmtBytes },
+            { label: 'JS heap', color: 'c1', format: fmtBytes, scale: 'js' },
+            { label: 'Wasm heap', color: 'c3', format: fmtBytes, scale: 'model' },
+            { label: 'GPU buffers', color: 'c2', format: fmtBytes, scale: 'model' },
           ],
-          yFormat: fmtBytes,
-          ySize: 70,
+          yAxes: [
+            { scale: 'js', format: fmtBytes, bytes: true, label: 'JS heap', color: 'c1' },
+            { scale: 'model', format: fmtBytes, bytes: true, label: 'Wasm heap, GPU buffers' },
+          ],
+          ySize: 62,
         }),
         histogram: histogramOptions(palette, binsRef),
       },

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, useBrowser } from './harness.mjs';
+import { REPO_ROOT, RESULTS_DIR, useBrowser } from './harness.mjs';
 import { UPLOT_CSS } from '../../js/react/uplot-css.js';
 import { PANEL_STYLES, scopeCss } from '../../js/react/styles.js';
 import { histogramBins } from '../../js/react/charts.js';
@@ -622,7 +622,7 @@ test("a user's view after 10 generations at 800 and 1280 px: current charts, two
     assert.ok(got.samples >= want.samples, `the memory chart has every snapshot (${got.samples} of ${want.samples})`);
   });
 
-  await t.test('the memory chart: two y axes, each with ticks; legends show the latest values without hover', { todo: 'being fixed' }, async () => {
+  await t.test('the memory chart: two y axes, each with ticks; legends show the latest values without hover', async () => {
     const c = await page.evaluate(chartState);
     const mem = c.memory;
     const yAxes = mem.axes.filter((a) => a.show && (a.side === 1 || a.side === 3));
@@ -702,6 +702,7 @@ test("a user's view after 10 generations at 800 and 1280 px: current charts, two
   await page.click(`${ROOT} [data-wlm-window="session"]`);
   await page.evaluate(() => window.scrollTo(0, 0));
   await b.screenshot(page, 'user-800');
+  await charts.screenshot({ path: path.join(RESULTS_DIR, 'panel-user-800-charts.png') });
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.waitForFunction(() => [...document.querySelectorAll('.wlm-panel .uplot')].every((u) => Math.abs(u.parentElement.wlmPlot.width - u.parentElement.clientWidth) < 2), undefined, { timeout: 5000 });
   await t.test('1280 px: the numbers are still rounded and the scroll hints match the overflow', async () => {
@@ -713,6 +714,7 @@ test("a user's view after 10 generations at 800 and 1280 px: current charts, two
   });
   await page.evaluate(() => window.scrollTo(0, 0));
   await b.screenshot(page, 'user-1280');
+  await charts.screenshot({ path: path.join(RESULTS_DIR, 'panel-user-1280-charts.png') });
   assert.deepEqual(pageWarnings(messages), []);
 });
 
