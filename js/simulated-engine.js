@@ -29,6 +29,12 @@
 //   but with Error objects for its client-side checks (WorkerEngineModelNotLoadedError,
 //   UnclearModelToUseError, SpecifiedModelNotFoundError), and its interruptGenerate() returns
 //   undefined instead of a promise.
+// - Resumable generation (`extra_body.resumable` on a chat request): the session journals every
+//   token into a store that outlives the engine (WebLLM's OPFS; here a store shared by every
+//   simulated engine of the page). An unfinished session (interrupted, failed, or a stream left
+//   early) is listed as resumable; `resumeChatCompletion(id, { continueGeneration, stream })`
+//   restores it (from the last KV checkpoint, or by replaying the prompt and the tokens) and
+//   continues the same reply, with WebLLM's results, errors and locks. See "Resumable sessions".
 //
 // Reported times: with timeScale > 0 the engine measures the time that really passed (as WebLLM
 // does), so usage figures agree with what a client measures; with timeScale 0 nothing waits and
@@ -96,6 +102,7 @@ const MESSAGES = {
   RangeError: (param, min, max) => `Make sure ${min} < ${param} <= ${max}.`,
   EmbeddingInputEmptyError: () => 'Embedding input cannot be empty string or empty token array.',
   EmbeddingUnsupportedEncodingFormatError: () => 'Embedding in base64 format is currently not supported.',
+  ResumableSessionExistsError: (sessionId) => `Resumable session already exists: ${sessionId}`,
   IntegrityError: (url = 'https://huggingface.co/mlc-ai/model/resolve/main/params_shard_0.bin') =>
     `Integrity verification failed for ${url}\n  Expected: sha256-...\n  Actual: sha256-...\nThis may indicate file corruption or tampering.`,
 };
@@ -172,6 +179,155 @@ export async function simulatedHasModelInCache(modelId, _appConfig) {
 /** Removes one model's weights from the simulated browser cache. */
 export async function simulatedDeleteModelInCache(modelId) {
   browserCache.delete(modelId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resumable sessions (WebLLM's ResumableGenerationCoordinator over its OPFS session store)
+
+/** @type {Map<string, any>} sessionId -> the session's journal as WebLLM would read it back */
+const resumableSessions = new Map();
+
+/** WebLLM's assertSafeSegment for a session id. */
+function checkSessionId(sessionId) {
+  if (typeof sessionId !== 'string' || sessionId === '' || sessionId === '.' || sessionId === '..' || sessionId.includes('/') || sessionId.includes('\0'))
+    throw new Error(`Invalid resumable session id: ${sessionId}`);
+}
+
+/** WebLLM's normalizeForRequest: the resumable config of a chat request, or undefined. */
+function resumableConfigOf(request, modelId, logitProcessorRegistry) {
+  const config = request.extra_body?.resumable;
+  if (config?.enabled !== true) return undefined;
+  const interval = config.checkpointIntervalTokens ?? 512;
+  if (!Number.isInteger(interval)) throw new Error('resumable.checkpointIntervalTokens must be an integer.');
+  if (interval <= 0) throw new Error('resumable.checkpointIntervalTokens must be positive.');
+  if ((request.n ?? 1) > 1) throw new Error('Resumable generation currently requires n <= 1.');
+  const format = request.response_format?.type;
+  if (format === 'json_object' || format === 'grammar' || format === 'structural_tag')
+    throw new Error('Resumable generation does not support grammar-constrained response formats.');
+  if (logitProcessorRegistry instanceof Map && logitProcessorRegistry.has(modelId))
+    throw new Error('Resumable generation does not support a custom LogitProcessor.');
+  if (request.messages.some((m) => Array.isArray(m.content) && m.content.some((part) => typeof part === 'object' && part !== null && part.type !== 'text')))
+    throw new Error('Resumable generation supports text-only prompts.');
+  return {
+    sessionId: config.sessionId ?? globalThis.crypto?.randomUUID?.() ?? `session-${Date.now()}`,
+    checkpointIntervalTokens: interval,
+    checkpointPrompt: config.checkpointPrompt ?? true,
+  };
+}
+
+/** The session's lifetime lock (a Web Lock in WebLLM): held while a generation writes to it. */
+function lockSession(session) {
+  if (session.active) throw new Error(`Resumable session is already active: ${session.sessionId}`);
+  session.active = true;
+}
+
+/** What resumeChatCompletion returns without continuing (WebLLM's makeTextOnlyResumeResult). */
+function textOnlyResult(session) {
+  return {
+    sessionId: session.sessionId,
+    recoveredText: session.message,
+    emittedTokens: session.emittedTokens,
+    processedSeqLen: session.processedSeqLen,
+    replayedTokens: 0,
+    recoveryMode: 'text_only',
+  };
+}
+
+/** One entry of listResumableSessions() (WebLLM's probeReplayState). */
+function probeSession(session) {
+  const result = {
+    sessionId: session.sessionId,
+    modelId: session.modelId,
+    emittedTokens: session.emittedTokens,
+    processedSeqLen: session.processedSeqLen,
+    resumable: false,
+    recoveryMode: session.emittedTokens > 0 ? 'text_only' : 'none',
+  };
+  if (session.finished) return { ...result, recoveryMode: 'none', reason: 'generation finished' };
+  const reason = session.aborted ? 'generation aborted' : session.engineError !== undefined ? `engine error: ${session.engineError}` : 'generation incomplete';
+  return { ...result, resumable: true, recoveryMode: session.checkpointSeqLen !== undefined ? 'kv' : 'token_replay', reason };
+}
+
+/**
+ * A generation's journal in its session: begun after prefill (the session must not exist yet),
+ * then every sampled token, the end (finished, or aborted), an engine error; close() releases
+ * the session's lock.
+ */
+class ResumableJournal {
+  /** @param {object} config from resumableConfigOf @param {any} [session] an existing session, to continue it */
+  constructor(config, session) {
+    this.config = config;
+    this.session = session;
+    this.ended = false;
+  }
+
+  get begun() {
+    return this.session !== undefined;
+  }
+
+  /** After prefill, before the first token (WebLLM's prefillGeneration). */
+  begin(generation) {
+    const id = this.config.sessionId;
+    checkSessionId(id);
+    const existing = resumableSessions.get(id);
+    if (existing?.active) throw new Error(`Resumable session is already active: ${id}`);
+    if (existing !== undefined) throw new SimulatedErrors.ResumableSessionExistsError(id);
+    const now = Date.now();
+    const plan = generation.plan;
+    this.session = {
+      sessionId: id,
+      modelId: generation.pipeline.id,
+      createdAtMs: now,
+      updatedAtMs: now,
+      request: JSON.parse(JSON.stringify(generation.request)),
+      config: this.config,
+      promptTokens: generation.promptTokens,
+      emittedTokens: 0,
+      processedSeqLen: generation.promptTokens,
+      message: '',
+      checkpointSeqLen: this.config.checkpointPrompt ? generation.promptTokens : undefined,
+      lastCheckpointSeqLen: generation.promptTokens,
+      finished: false,
+      aborted: false,
+      engineError: undefined,
+      active: true,
+      // what the rest of the reply is drawn from (WebLLM journals the RNG state with each token)
+      text: { textRand: plan.textRand, textTokens: plan.textTokens, replyTokens: plan.replyTokens, maxTokens: plan.maxTokens },
+    };
+    resumableSessions.set(id, this.session);
+  }
+
+  /** A sampled token, journaled before it is shown; a KV checkpoint every checkpointIntervalTokens. */
+  token(generation) {
+    const s = this.session;
+    if (s === undefined) return;
+    s.emittedTokens = generation.sampled;
+    s.message = generation.message;
+    s.processedSeqLen = s.promptTokens + s.emittedTokens;
+    s.updatedAtMs = Date.now();
+    if (s.processedSeqLen - s.lastCheckpointSeqLen >= this.config.checkpointIntervalTokens) {
+      s.checkpointSeqLen = s.lastCheckpointSeqLen = s.processedSeqLen;
+    }
+  }
+
+  end(finishReason) {
+    const s = this.session;
+    if (s === undefined || this.ended) return;
+    this.ended = true;
+    if (finishReason === 'abort') s.aborted = true;
+    else {
+      s.finished = true;
+      s.checkpointSeqLen = undefined; // cleanupKVAfterFinish
+    }
+  }
+
+  error(err) {
+    if (this.session !== undefined) this.session.engineError = err instanceof Error ? err.message : String(err);
+  }
+
+  close() {
+    if (this.session !== undefined) this.session.active = false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,6 +537,9 @@ function checkChatRequest(request) {
 }
 
 function checkCompletionRequest(request) {
+  // WebLLM's rejectCompletionResumable
+  if (request.extra_body?.resumable !== undefined && request.extra_body?.resumable !== null)
+    throw new SimulatedErrors.UnsupportedFieldsError(['extra_body.resumable'], 'CompletionCreateParams');
   const unsupported = ['suffix', 'user', 'best_of'].filter((f) => f in request);
   if (unsupported.length > 0) throw new SimulatedErrors.UnsupportedFieldsError(unsupported, 'CompletionCreateParams');
   checkCommon(request);
@@ -435,6 +594,14 @@ class Generation {
     this.decodeTokens = 0;
     this.decodeS = 0;
     this.interrupted = false;
+    /** Prompt and reply tokens before this round's first sample (the context window's share). */
+    this.contextTokens = 0;
+    /** Tokens of the reply sampled before this round (a resumed session's). */
+    this.startSampled = 0;
+    /** @type {ResumableJournal | null} */
+    this.journal = null;
+    this.replayedTokens = 0;
+    this.recoveryMode = undefined;
   }
 
   checkAlive() {
@@ -481,7 +648,7 @@ class Generation {
       this.stopped = true;
       this.finishReason = 'length';
     }
-    if (!this.stopped && this.promptTokens + this.sampled >= this.pipeline.profile.contextWindow) {
+    if (!this.stopped && this.contextTokens + this.sampled >= this.pipeline.profile.contextWindow) {
       this.stopped = true;
       this.finishReason = 'length';
     }
@@ -503,7 +670,40 @@ class Generation {
     this.pipeline.stats.prefillTokens += this.promptTokens;
     this.pipeline.stats.prefillS += took / 1000;
     this.pipeline.message = '';
+    this.contextTokens = this.promptTokens;
+    this.journal?.begin(this);
     this.sample();
+    this.journal?.token(this);
+    this.afterStep();
+  }
+
+  /**
+   * The prefill of a resumed session: restores the KV cache from the session's last checkpoint
+   * (replaying the tokens after it), or replays the prompt and every token of the reply; then
+   * samples the next token, as WebLLM's replay does.
+   */
+  async replay(session) {
+    checkGenerationConfig(this.request);
+    this.checkAlive();
+    if (this.plan.errorAtPrefill) throw this.plan.errorAtPrefill;
+    this.sampled = this.startSampled = session.emittedTokens;
+    this.message = session.message;
+    this.prevLength = this.message.length;
+    const kv = session.checkpointSeqLen !== undefined;
+    this.recoveryMode = kv ? 'kv' : 'token_replay';
+    this.replayedTokens = kv ? session.processedSeqLen - session.checkpointSeqLen : session.emittedTokens;
+    this.promptTokens = kv ? this.replayedTokens : session.promptTokens + session.emittedTokens;
+    const profile = this.pipeline.profile;
+    const restoreMs = kv ? 20 + (session.checkpointSeqLen * profile.vramMB) / 4096 / 50 : 35;
+    const took = await this.timeline.advance(this.rand.lognormal(restoreMs + (1000 * this.promptTokens) / profile.prefillTps, 0.25));
+    this.checkAlive();
+    this.prefillS += took / 1000;
+    this.pipeline.stats.prefillTokens += this.promptTokens;
+    this.pipeline.stats.prefillS += took / 1000;
+    this.pipeline.message = this.message;
+    this.contextTokens = session.promptTokens;
+    this.sample();
+    this.journal?.token(this);
     this.afterStep();
   }
 
@@ -526,6 +726,7 @@ class Generation {
     this.pipeline.stats.decodeTokens += 1;
     this.pipeline.stats.decodeS += took / 1000;
     this.sample();
+    this.journal?.token(this);
     this.afterStep();
   }
 
@@ -544,6 +745,7 @@ class Generation {
   }
 
   finish() {
+    this.journal?.end(this.finishReason);
     const pipeline = this.pipeline;
     pipeline.finishReason = this.finishReason;
     pipeline.conversation =
@@ -558,7 +760,7 @@ class Generation {
   }
 
   get completionTokens() {
-    return this.sampled;
+    return this.sampled - this.startSampled;
   }
 }
 
@@ -617,6 +819,11 @@ export class SimulatedMLCEngine {
   /** Empties the simulated browser cache shared by every simulated engine. */
   static clearCache() {
     browserCache.clear();
+  }
+
+  /** Empties the simulated store of resumable sessions (WebLLM's OPFS), shared by every simulated engine. */
+  static clearResumableSessions() {
+    resumableSessions.clear();
   }
 
   /** The model ids whose weights are all in the simulated browser cache. */
@@ -890,33 +1097,43 @@ export class SimulatedMLCEngine {
     return value;
   }
 
-  /** @internal the plan of one generation, drawn when the request is made (call order). */
-  _plan(request) {
+  /**
+   * @internal the plan of one generation, drawn when the request is made (call order). A resumed
+   * session gives its reply's text state and tokens so far; the faults are drawn for what is left.
+   */
+  _plan(request, resumed) {
     const n = ++this._generations;
     const rand = makeRandom(mix(mix(this._seed, 0x6e4), n));
-    const textRand = request.seed !== undefined && request.seed !== null ? makeRandom(mix(this._seed ^ 0x7e47, request.seed | 0)) : makeRandom(mix(mix(this._seed, 0x7e47), n));
     const f = this._faults;
-    let textTokens = Math.max(1, Math.min(2048, Math.round(rand.lognormal(this._medianTokens, 0.6))));
-    let replyTokens = null;
-    if (this._reply !== undefined) {
-      // A scripted reply: one token per word, each with the whitespace before it.
-      replyTokens = String(this._reply(request)).match(/\s*\S+/g) ?? [];
-      textTokens = replyTokens.length;
+    let textRand, textTokens, replyTokens, maxTokens;
+    let from = 0;
+    if (resumed !== undefined) {
+      ({ textRand, textTokens, replyTokens, maxTokens } = resumed.text);
+      from = resumed.emittedTokens;
+    } else {
+      textRand = request.seed !== undefined && request.seed !== null ? makeRandom(mix(this._seed ^ 0x7e47, request.seed | 0)) : makeRandom(mix(mix(this._seed, 0x7e47), n));
+      textTokens = Math.max(1, Math.min(2048, Math.round(rand.lognormal(this._medianTokens, 0.6))));
+      replyTokens = null;
+      if (this._reply !== undefined) {
+        // A scripted reply: one token per word, each with the whitespace before it.
+        replyTokens = String(this._reply(request)).match(/\s*\S+/g) ?? [];
+        textTokens = replyTokens.length;
+      }
+      maxTokens = typeof request.max_tokens === 'number' && request.max_tokens > 0 ? request.max_tokens : Infinity;
     }
-    const maxTokens = typeof request.max_tokens === 'number' && request.max_tokens > 0 ? request.max_tokens : Infinity;
     const plan = { n, rand, textRand, textTokens, replyTokens, maxTokens, errorAtPrefill: null, abortAfter: null, throwAfter: null, deviceLostAfter: null };
-    const expected = Math.min(textTokens + 1, maxTokens);
+    const halfway = from + Math.max(1, Math.floor((Math.min(textTokens + 1, maxTokens) - from) / 2));
     if (f.errorRate > 0 && rand.chance(f.errorRate)) {
       plan.errorAtPrefill = simulatedError(f.errorName ?? 'ContextWindowSizeExceededError');
     } else if (f.abortRate > 0 && rand.chance(f.abortRate)) {
-      plan.abortAfter = Math.max(1, Math.floor(expected / 2));
+      plan.abortAfter = halfway;
     }
     if (f.throwMidStreamAt === n) {
-      plan.throwAfter = Math.max(1, Math.floor(expected / 2));
+      plan.throwAfter = halfway;
       plan.throwName = f.throwName;
       plan.throwMessage = f.throwMessage;
     }
-    if (f.deviceLostAt === n) plan.deviceLostAfter = Math.max(1, Math.floor(expected / 2));
+    if (f.deviceLostAt === n) plan.deviceLostAfter = halfway;
     return plan;
   }
 
@@ -961,7 +1178,9 @@ export class SimulatedMLCEngine {
     const pipeline = this._states(requestName, false, request.model);
     if (requestName === 'ChatCompletionRequest') checkChatRequest(request);
     else checkCompletionRequest(request);
-    if (request.stream) return this._stream(request, pipeline, plan, timeReceived);
+    const resumable = requestName === 'ChatCompletionRequest' ? resumableConfigOf(request, pipeline.id, this.logitProcessorRegistry) : undefined;
+    const journal = resumable === undefined ? null : new ResumableJournal(resumable);
+    if (request.stream) return this._stream(request, pipeline, plan, timeReceived, journal);
     await pipeline.lock.acquire();
     try {
       this._interruptSignal = false;
@@ -975,16 +1194,16 @@ export class SimulatedMLCEngine {
       let virtualMs = 0;
       for (let i = 0; i < n; i++) {
         const g = new Generation(this, pipeline, request, i === 0 ? plan : this._plan(request));
+        g.journal = journal;
         if (this._interruptSignal) {
           g.triggerStop();
         } else {
-          await g.prefill();
-          while (!g.stopped) {
-            if (this._interruptSignal || g.interrupted) {
-              g.triggerStop();
-              break;
-            }
-            await g.decode();
+          try {
+            await g.prefill();
+            await this._decodeAll(g);
+          } catch (err) {
+            journal?.error(err);
+            throw err;
           }
         }
         virtualMs += g.timeline.virtualMs;
@@ -1021,12 +1240,28 @@ export class SimulatedMLCEngine {
         },
       };
     } finally {
+      journal?.close();
       pipeline.lock.release();
     }
   }
 
-  /** @internal WebLLM's asyncGenerate: the lock is taken at the first next(). */
-  async *_stream(request, pipeline, plan, timeReceived) {
+  /** @internal decode steps until the generation stops (or is interrupted). */
+  async _decodeAll(g) {
+    while (!g.stopped) {
+      if (this._interruptSignal || g.interrupted) {
+        g.triggerStop();
+        break;
+      }
+      await g.decode();
+    }
+  }
+
+  /**
+   * @internal WebLLM's asyncGenerate: the lock is taken at the first next(). With `resumed` (a
+   * session), the continuation of its reply (WebLLM's streamContinuation): the KV cache is
+   * restored instead of the prefill, and empty deltas are left out.
+   */
+  async *_stream(request, pipeline, plan, timeReceived, journal, resumed) {
     await pipeline.lock.acquire();
     try {
       const isChat = 'messages' in request;
@@ -1036,21 +1271,26 @@ export class SimulatedMLCEngine {
       const model = pipeline.id;
       const object = isChat ? 'chat.completion.chunk' : 'text_completion';
       const logprobs = request.logprobs ? { content: [] } : null;
+      g.journal = journal;
       const deltaChunk = () => {
         const d = g.delta();
+        if (resumed !== undefined && d === '') return undefined;
         return isChat
           ? { id: state.id, choices: [{ delta: { content: d, role: 'assistant' }, finish_reason: null, index: 0, logprobs }], model, object, created: state.created }
           : { id: state.id, choices: [{ text: d, finish_reason: null, index: 0, logprobs }], model, object, created: state.created };
       };
-      await g.prefill();
-      yield deltaChunk();
+      if (resumed === undefined) await g.prefill();
+      else await g.replay(resumed);
+      let chunk = deltaChunk();
+      if (chunk !== undefined) yield chunk;
       while (!g.stopped) {
         if (this._interruptSignal || g.interrupted) {
           g.triggerStop();
           break;
         }
         await g.decode();
-        yield deltaChunk();
+        chunk = deltaChunk();
+        if (chunk !== undefined) yield chunk;
       }
       yield isChat
         ? { id: state.id, choices: [{ delta: {}, finish_reason: g.finishReason, index: 0 }], model, object, created: state.created }
@@ -1078,7 +1318,15 @@ export class SimulatedMLCEngine {
           created: state.created,
         };
       }
+    } catch (err) {
+      journal?.error(err);
+      throw err;
     } finally {
+      // A stream that failed or was left early is journaled as aborted (WebLLM's closeStreamJournal).
+      if (journal?.begun) {
+        journal.end('abort');
+        journal.close();
+      }
       pipeline.lock.release();
     }
   }
@@ -1203,9 +1451,98 @@ export class SimulatedMLCEngine {
     });
   }
 
-  /** Resumable sessions are not simulated: there are never any. */
+  // -------------------------------------------------------------------------------------------
+  // Resumable sessions
+
+  /** Every resumable session of the page's store, by id: resumable or not, and why. */
   listResumableSessions() {
-    return this._call(async () => []);
+    return this._call(async () => [...resumableSessions.keys()].sort().map((id) => probeSession(resumableSessions.get(id))));
+  }
+
+  /**
+   * The text a session's reply had, or with `{ continueGeneration: true }` the rest of the reply:
+   * a stream of chunks (with `stream: true`, for a streamed chat request; the session is locked
+   * at its first next()) or, once the reply ends, a ResumeResult. A session that cannot continue
+   * (finished, or its model not loaded) gives its text ("text_only").
+   */
+  resumeChatCompletion(sessionId, options) {
+    return this._call(async () => {
+      const session = this._session(sessionId);
+      if (options?.continueGeneration !== true) return textOnlyResult(session);
+      if (options.stream === true && !session.finished && session.request.stream === true) {
+        if (!this.loadedModelIdToPipeline.has(session.modelId)) return textOnlyResult(session);
+        const stream = this._resumeStream(sessionId);
+        return this._worker ? workerStream(stream) : stream;
+      }
+      lockSession(session);
+      try {
+        const pipeline = this.loadedModelIdToPipeline.get(session.modelId);
+        if (pipeline === undefined) return textOnlyResult(session);
+        await pipeline.lock.acquire();
+        try {
+          if (session.finished) return textOnlyResult(session);
+          const g = new Generation(this, pipeline, session.request, this._plan(session.request, session));
+          g.journal = new ResumableJournal(session.config, session);
+          this._interruptSignal = false;
+          try {
+            await g.replay(session);
+            await this._decodeAll(g);
+          } catch (err) {
+            g.journal.error(err);
+            throw err;
+          }
+          return {
+            sessionId,
+            recoveredText: g.message,
+            emittedTokens: session.emittedTokens,
+            processedSeqLen: session.processedSeqLen,
+            replayedTokens: g.replayedTokens,
+            recoveryMode: g.recoveryMode,
+          };
+        } finally {
+          pipeline.lock.release();
+        }
+      } finally {
+        session.active = false;
+      }
+    });
+  }
+
+  /** @internal the continued stream of a session, which locks it at the first next(). */
+  async *_resumeStream(sessionId) {
+    const timeReceived = Date.now();
+    const session = this._session(sessionId);
+    lockSession(session);
+    let handedOver = false;
+    try {
+      const pipeline = this.loadedModelIdToPipeline.get(session.modelId);
+      if (pipeline === undefined || session.finished)
+        throw new Error(`Resumable session ${sessionId} became unavailable for continued streaming.`);
+      const journal = new ResumableJournal(session.config, session);
+      const plan = this._plan(session.request, session);
+      handedOver = true;
+      yield* this._stream(session.request, pipeline, plan, timeReceived, journal, session);
+    } finally {
+      if (!handedOver) session.active = false;
+    }
+  }
+
+  /** Deletes a session (a no-op for an unknown id); not while a generation writes to it. */
+  deleteResumableSession(sessionId) {
+    return this._call(async () => {
+      checkSessionId(sessionId);
+      const session = resumableSessions.get(sessionId);
+      if (session?.active) throw new Error(`Resumable session is already active: ${sessionId}`);
+      resumableSessions.delete(sessionId);
+    });
+  }
+
+  /** @internal a stored session, or WebLLM's "not found" error. */
+  _session(sessionId) {
+    checkSessionId(sessionId);
+    const session = resumableSessions.get(sessionId);
+    if (session === undefined) throw new Error(`Resumable session not found: ${sessionId}`);
+    return session;
   }
 }
 
