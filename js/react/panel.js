@@ -289,12 +289,14 @@ function Val({ path, source, value, format = fmtNum, unitSpan = false }) {
   );
 }
 
-function Tile({ label, title, ...val }) {
+/** A figure with its label; `note` (a line under the value) says what it is over or of. */
+function Tile({ label, title, note, ...val }) {
   return h(
     'div',
     { className: 'wlm-tile', title },
     h('span', { className: 'wlm-tile-label' }, label),
     h('span', { className: 'wlm-tile-value' }, h(Val, { ...val, unitSpan: true })),
+    note ? h('span', { className: 'wlm-tile-note' }, note) : null,
   );
 }
 
@@ -641,11 +643,24 @@ const SERIES = [
 function GenerationsSection({ metrics, win }) {
   const base = win === 'session' ? 'generations' : `windows.${win}.generations`;
   const g = win === 'session' ? metrics.generations : metrics.windows[win].generations;
-  const tile = (label, rel, format, title) => {
+  const tile = (label, rel, format, title, note) => {
     const value = rel.split('.').reduce((o, k) => o?.[k], g);
-    return h(Tile, { key: rel, label, title, path: `generations.${rel}`, source: `${base}.${rel}`, value, format });
+    return h(Tile, { key: rel, label, title, note, path: `generations.${rel}`, source: `${base}.${rel}`, value, format });
   };
   const windowLabel = WINDOWS.find((w) => w.key === win);
+  // Throughput divides the output tokens by wall time (idle time included), decode speed by each
+  // generation's own decode time: both say so, or 11 tok/s beside 240 tok/s reads as a bug.
+  const wall = h(Val, { path: 'generations.throughput.wallTimeMs', source: `${base}.throughput.wallTimeMs`, value: g.throughput.wallTimeMs, format: fmtMs });
+  const wallText = fmtMs(g.throughput.wallTimeMs);
+  const throughput = win === 'session'
+    ? {
+        note: h(React.Fragment, null, 'over a ', wall, ' span, first start to last end'),
+        title: `Output tokens divided by the session's span (${wallText}, from the first generation's start to the last one's end), idle time included. Decode speed counts only each generation's decode time.`,
+      }
+    : {
+        note: h(React.Fragment, null, "over the window's ", wall, ' span'),
+        title: `Output tokens of ${windowLabel.long} divided by the window's span (${wallText}), idle time included. Decode speed counts only each generation's decode time.`,
+      };
   return h(
     Section,
     { name: 'generations', title: win === 'session' ? 'Generations' : `Generations \u00B7 ${windowLabel.long}`, className: 'wlm-card' },
@@ -661,9 +676,9 @@ function GenerationsSection({ metrics, win }) {
       tile('Abort rate', 'abortRate', fmtPct),
       tile('Prompt tokens', 'tokens.prompt', fmtInt),
       tile('Output tokens', 'tokens.completion', fmtInt, 'Completion tokens'),
-      tile('Throughput', 'throughput.tokensPerSec', fmtTps, 'Completion tokens per second of wall time'),
-      tile('Decode p50', 'decodeTokensPerSec.p50', fmtTps),
-      tile('Prefill p50', 'prefillTokensPerSec.p50', fmtTps),
+      tile('Throughput', 'throughput.tokensPerSec', fmtTps, throughput.title, throughput.note),
+      tile('Decode p50', 'decodeTokensPerSec.p50', fmtTps, "Median of each generation's decode speed: its output tokens over its own decode time", 'per generation, while decoding'),
+      tile('Prefill p50', 'prefillTokensPerSec.p50', fmtTps, "Median of each generation's prefill speed: its prompt tokens over its prefill time (the engine's, else the time to first token)", 'per generation, before the first token'),
     ),
     h('h4', { className: 'wlm-subhead' }, 'Percentiles'),
     h(

@@ -177,6 +177,8 @@ ${P} .wlm-tile {
 ${P} .wlm-tile-label { display: block; font-size: 11.5px; color: var(--wlm-muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 ${P} .wlm-tile-value { display: block; font-size: 17px; font-weight: 650; font-variant-numeric: tabular-nums; overflow-wrap: normal; }
 ${P} .wlm-unit { font-size: 12px; font-weight: 500; color: var(--wlm-muted); }
+${P} .wlm-tile-note { display: block; margin-top: 1px; font-size: 11.5px; line-height: 1.3; color: var(--wlm-muted); overflow-wrap: anywhere; }
+${P} .wlm-tile-note .wlm-val { font-variant-numeric: tabular-nums; white-space: nowrap; }
 ${P} .wlm-dl { display: grid; grid-template-columns: fit-content(45%) minmax(0, 1fr); gap: 4px 12px; margin: 0; }
 ${P} .wlm-dl dt { color: var(--wlm-muted); overflow-wrap: anywhere; }
 ${P} .wlm-dl abbr { text-decoration: none; cursor: help; }
