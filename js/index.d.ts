@@ -1,4 +1,7 @@
 // Declarations of the package root, 'webllm-monitor'. Hand-written; checked by tests/types/.
+/// <reference path="./webllm.d.ts" />
+/// <reference path="./webllm-fallback.d.ts" />
+import type { ChatOptions, MLCEngineConfig } from '@mlc-ai/web-llm';
 import type {
   CacheLookupEvent,
   ExportDocument,
@@ -34,8 +37,9 @@ export interface MonitorOptions extends MonitorConfig {
   gpuBuffers?: boolean;
   /** Type tag of calls that have none (default 'default'). */
   defaultType?: string;
-  /** WebLLM's hasModelInCache, to tell loads from cache before they start. */
-  hasModelInCache?: (modelId: string, appConfig?: unknown) => Promise<boolean>;
+  /** WebLLM's hasModelInCache, to tell loads from cache before they start: called with each model
+   * id and the engine config's appConfig (as given, or undefined). */
+  hasModelInCache?(modelId: string, appConfig?: unknown): Promise<boolean>;
   /** Minimum ms between subscriber notifications (default 250). */
   throttleMs?: number;
   /** Refused manual events throw a TypeError instead of returning { ok: false }. */
@@ -147,12 +151,16 @@ export declare class Monitor {
   private constructor();
   /** Wraps a WebLLM engine; the returned engine behaves exactly like it and every call is measured. */
   wrap<E extends object>(engine: E): E;
-  /** Creates an engine with the app's factory and wraps it, measuring the first load too. */
-  createEngine<E extends object, C = unknown, O = unknown>(
+  /** Creates an engine with the app's factory and wraps it, measuring the first load too. The
+   * config types are the factory's (CreateMLCEngine's, CreateSimulatedMLCEngine's...); a factory
+   * whose parameters are not annotated, such as `(id, cfg, opts) => CreateWebWorkerMLCEngine(worker,
+   * id, cfg, opts)`, gets WebLLM's MLCEngineConfig and ChatOptions (unknown without
+   * @mlc-ai/web-llm installed). */
+  createEngine<E extends object, C = MLCEngineConfig, O = ChatOptions | ChatOptions[]>(
     factory: (modelId: string | string[], engineConfig?: C, chatOpts?: O) => Promise<E>,
     modelId: string | string[],
-    engineConfig?: C,
-    chatOpts?: O,
+    engineConfig?: NoInfer<C>,
+    chatOpts?: NoInfer<O>,
   ): Promise<E>;
   /** Tags the engine calls `fn` makes synchronously (before its first await) with `type`. */
   withType<T>(type: string, fn: () => T): T;

@@ -1,7 +1,16 @@
 // Hand-written declarations for js/simulated-engine.js (`webllm-monitor/simulated-engine`): a
 // stand-in for WebLLM's MLCEngine (@mlc-ai/web-llm 0.2.86) with the same interface, shapes,
 // progress texts and error names, no GPU and no weights. The types below are structural
-// subsets of WebLLM's, so that code typed against WebLLM accepts this engine.
+// subsets of WebLLM's. Where @mlc-ai/web-llm is installed, the members that take or give WebLLM's
+// request and response types (`chat`, `completions`, `embeddings`, whose classes have a private
+// member, `chatCompletion`, `completion`, `embedding`, `resumeChatCompletion`, `setAppConfig`) have the types of WebLLM's
+// MLCEngineInterface, so that the engine is an MLCEngineInterface; without it, the types below.
+/// <reference path="./webllm-fallback.d.ts" />
+import type { MLCEngineInterface } from '@mlc-ai/web-llm';
+
+/** The type of WebLLM's MLCEngineInterface[K] where @mlc-ai/web-llm is installed, else Own (its
+ * stand-in, webllm-fallback.d.ts, has unknown members). */
+type WebLLMOr<K extends keyof MLCEngineInterface, Own> = unknown extends MLCEngineInterface[K] ? Own : MLCEngineInterface[K];
 
 export interface InitProgressReport {
   /** 0..1 (restarts at 0 for the "Loading model from cache" phase). */
@@ -89,12 +98,64 @@ export interface SimulatedEngineConfig {
 
 export interface ChatCompletionMessageParam {
   role: 'system' | 'user' | 'assistant' | 'tool';
-  content: string | Array<{ type: string; text?: string; [key: string]: unknown }> | null;
+  content?: string | Array<{ type: string; text?: string; [key: string]: unknown }> | null;
   [key: string]: unknown;
 }
 
 export interface StreamOptions {
   include_usage?: boolean;
+}
+
+/** `extra_body.resumable` of a chat request: the generation is journaled and can be resumed. */
+export interface ResumableGenerationConfig {
+  /** When false, the generation is not journaled. */
+  enabled: boolean;
+  /** Single use: a new generation with the id of a stored session fails with
+   * ResumableSessionExistsError until that session is deleted. Default: a random UUID. */
+  sessionId?: string;
+  /** Decode tokens between KV checkpoints (default 512; a positive integer). */
+  checkpointIntervalTokens?: number;
+  /** A KV checkpoint after the prefill (default true). */
+  checkpointPrompt?: boolean;
+  // Accepted for WebLLM's sake; the simulation journals every token either way.
+  durabilityMode?: 'exact' | 'relaxed';
+  strictPersistence?: boolean;
+  storeCheckpointLogits?: boolean;
+}
+
+/** One entry of listResumableSessions(). */
+export interface ResumeProbeResult {
+  sessionId: string;
+  /** The generation did not finish (interrupted, failed, or its stream was left early). */
+  resumable: boolean;
+  /** "generation finished", "generation aborted", "engine error: <message>", "generation incomplete". */
+  reason?: string;
+  modelId: string;
+  /** Tokens of the reply journaled so far. */
+  emittedTokens: number;
+  /** Prompt tokens plus emittedTokens. */
+  processedSeqLen: number;
+  /** "kv" with a KV checkpoint to restore, else "token_replay" (prompt and tokens prefilled again). */
+  recoveryMode: 'kv' | 'token_replay' | 'text_only' | 'none';
+}
+
+/** What resumeChatCompletion() gives when it does not stream. */
+export interface ResumeResult {
+  sessionId: string;
+  /** The reply: so far ("text_only"), or in full once continued. */
+  recoveredText: string;
+  emittedTokens: number;
+  processedSeqLen: number;
+  /** Tokens prefilled again to restore the KV cache (0 for "text_only"). */
+  replayedTokens: number;
+  recoveryMode: 'kv' | 'token_replay' | 'text_only';
+}
+
+export interface ResumeChatCompletionOptions {
+  /** Generate the rest of the reply (default: only read the text so far). */
+  continueGeneration?: boolean;
+  /** Stream the rest (for a streamed request), chunks of the new text only. */
+  stream?: boolean;
 }
 
 export interface ChatCompletionRequest {
@@ -108,6 +169,7 @@ export interface ChatCompletionRequest {
   n?: number | null;
   seed?: number | null;
   logprobs?: boolean | null;
+  extra_body?: { resumable?: ResumableGenerationConfig | null; [key: string]: unknown } | null;
   [key: string]: unknown;
 }
 
@@ -219,27 +281,27 @@ export function simulatedError(name: string, message?: string): Error;
 export class SimulatedMLCEngine {
   constructor(engineConfig?: SimulatedEngineConfig);
 
-  chat: {
+  chat: WebLLMOr<'chat', {
     completions: {
       create(request: ChatCompletionRequest & { stream: true }): Promise<AsyncGenerator<ChatCompletionChunk, void, void>>;
       create(request: ChatCompletionRequest & { stream?: false | null }): Promise<ChatCompletion>;
       create(request: ChatCompletionRequest): Promise<AsyncGenerator<ChatCompletionChunk, void, void> | ChatCompletion>;
     };
-  };
-  completions: {
+  }>;
+  completions: WebLLMOr<'completions', {
     create(request: CompletionCreateParams & { stream: true }): Promise<AsyncGenerator<Completion, void, void>>;
     create(request: CompletionCreateParams & { stream?: false | null }): Promise<Completion>;
     create(request: CompletionCreateParams): Promise<AsyncGenerator<Completion, void, void> | Completion>;
-  };
-  embeddings: { create(request: EmbeddingCreateParams): Promise<CreateEmbeddingResponse> };
+  }>;
+  embeddings: WebLLMOr<'embeddings', { create(request: EmbeddingCreateParams): Promise<CreateEmbeddingResponse> }>;
 
   appConfig: AppConfigLike | undefined;
 
-  chatCompletion(request: ChatCompletionRequest): Promise<AsyncGenerator<ChatCompletionChunk, void, void> | ChatCompletion>;
-  completion(request: CompletionCreateParams): Promise<AsyncGenerator<Completion, void, void> | Completion>;
-  embedding(request: EmbeddingCreateParams): Promise<CreateEmbeddingResponse>;
+  chatCompletion: WebLLMOr<'chatCompletion', (request: ChatCompletionRequest) => Promise<AsyncGenerator<ChatCompletionChunk, void, void> | ChatCompletion>>;
+  completion: WebLLMOr<'completion', (request: CompletionCreateParams) => Promise<AsyncGenerator<Completion, void, void> | Completion>>;
+  embedding: WebLLMOr<'embedding', (request: EmbeddingCreateParams) => Promise<CreateEmbeddingResponse>>;
 
-  setAppConfig(appConfig: AppConfigLike): void;
+  setAppConfig: WebLLMOr<'setAppConfig', (appConfig: AppConfigLike) => void>;
   setInitProgressCallback(initProgressCallback: InitProgressCallback | undefined): void;
   getInitProgressCallback(): InitProgressCallback | undefined;
   setLogLevel(logLevel: string): void;
@@ -256,7 +318,15 @@ export class SimulatedMLCEngine {
   getGPUVendor(): Promise<string>;
   getMaxStorageBufferBindingSize(): Promise<number>;
   forwardTokensAndSample(inputIds: number[], isPrefill: boolean, modelId?: string): Promise<number>;
-  listResumableSessions(): Promise<never[]>;
+  /** The page's resumable sessions (shared by every simulated engine, as WebLLM's OPFS store), by id. */
+  listResumableSessions(): Promise<ResumeProbeResult[]>;
+  /** Reads a session's reply so far, or continues it (`continueGeneration`): a stream of the new
+   * text (`stream: true`, for a streamed request; the session is locked at its first next()) or a
+   * ResumeResult once the reply ends. A finished session, or one whose model is not loaded, gives
+   * its text ("text_only"). Rejects for an unknown id, or a session a generation is writing to. */
+  resumeChatCompletion: WebLLMOr<'resumeChatCompletion', (sessionId: string, options?: ResumeChatCompletionOptions) => Promise<ResumeResult | AsyncGenerator<ChatCompletionChunk, void, void>>>;
+  /** Deletes a session (nothing for an unknown id); rejects while a generation writes to it. */
+  deleteResumableSession(sessionId: string): Promise<void>;
 
   // The simulation's own controls
   /** Replaces the fault injection settings. */
@@ -269,6 +339,8 @@ export class SimulatedMLCEngine {
   modelInfo(modelId: string): SimulatedModelInfo;
   /** Empties the simulated browser cache shared by every simulated engine. */
   static clearCache(): void;
+  /** Empties the simulated store of resumable sessions shared by every simulated engine. */
+  static clearResumableSessions(): void;
   /** Models whose weights are all in the simulated browser cache. */
   static cachedModels(): string[];
 }

@@ -87,8 +87,11 @@ cli_ci_demo() {
 }
 run "cli ci against the demo (webllm-monitor ci, budgets/demo.budget.json)" cli_ci_demo
 
-# The hand-written declarations, checked by a type-test file (lines under expect-error must fail).
-run "types (tsc -p tests/types)" node_modules/.bin/tsc -p tests/types
+# The hand-written declarations, checked by type-test files (lines under expect-error must fail):
+# strictly (skipLibCheck false) as an app without @mlc-ai/web-llm sees them (tests/types, from a
+# temporary copy), and against the real @mlc-ai/web-llm (tests/types/webllm: the README's examples).
+run "types (tsc -p tests/types, without @mlc-ai/web-llm)" node tests/types/without-webllm.mjs
+run "types (tsc -p tests/types/webllm, with @mlc-ai/web-llm)" node_modules/.bin/tsc -p tests/types/webllm
 
 section "summary"
 echo "suites: $((suites - ${#failed[@]})) passed, ${#failed[@]} failed"

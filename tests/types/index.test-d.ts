@@ -12,7 +12,12 @@ import {
   type MonitorSnapshot,
   type RecordResult,
 } from 'webllm-monitor';
-import { SimulatedMLCEngine, CreateSimulatedMLCEngine } from 'webllm-monitor/simulated-engine';
+import {
+  SimulatedMLCEngine,
+  CreateSimulatedMLCEngine,
+  type ResumeProbeResult,
+  type SimulatedEngineConfig,
+} from 'webllm-monitor/simulated-engine';
 
 async function main(): Promise<void> {
   const monitor: Monitor = await createMonitor({ debug: true, historySize: 500, persist: 'indexedDB', gpuBuffers: true });
@@ -28,6 +33,35 @@ async function main(): Promise<void> {
   const wrapped: SimulatedMLCEngine = monitor.wrap(new SimulatedMLCEngine());
   void wrapped;
   void engine;
+  // Without @mlc-ai/web-llm (this project), a factory's unannotated config is unknown.
+  await monitor.createEngine((id, cfg) => CreateSimulatedMLCEngine(id, cfg as SimulatedEngineConfig | undefined), 'm');
+  // @ts-expect-error unknown, not the simulated engine's config
+  await monitor.createEngine((id, cfg) => CreateSimulatedMLCEngine(id, cfg), 'm');
+  await monitor.createEngine(CreateSimulatedMLCEngine, 'm', { timeScale: 0, initProgressCallback: (report) => void report.progress });
+  // @ts-expect-error the config is the factory's (SimulatedEngineConfig)
+  await monitor.createEngine(CreateSimulatedMLCEngine, 'm', { timeScale: 'fast' });
+  await createMonitor({ hasModelInCache: async (id: string, appConfig?: { model_list: unknown[] }) => appConfig !== undefined && id !== '' });
+
+  // Resumable sessions on the simulated engine (its own types without WebLLM).
+  const stream = await wrapped.chat.completions.create({
+    messages: [{ role: 'user', content: 'Hi' }],
+    stream: true,
+    extra_body: { resumable: { enabled: true, sessionId: 's', checkpointIntervalTokens: 64 } },
+  });
+  for await (const chunk of stream) void chunk.choices[0]?.delta.content;
+  // @ts-expect-error enabled is a boolean
+  await wrapped.chat.completions.create({ messages: [{ role: 'user', content: 'Hi' }], extra_body: { resumable: { enabled: 'yes' } } });
+  const sessions: ResumeProbeResult[] = await wrapped.listResumableSessions();
+  void sessions;
+  const resumed = await wrapped.resumeChatCompletion('s', { continueGeneration: true, stream: true });
+  if (Symbol.asyncIterator in resumed) {
+    for await (const chunk of resumed) void chunk.choices[0]?.delta.content;
+  } else {
+    const text: string = resumed.recoveredText;
+    void text;
+  }
+  await wrapped.deleteResumableSession('s');
+  SimulatedMLCEngine.clearResumableSessions();
 
   const r: RecordResult = monitor.recordGeneration({ model: 'm', durationMs: 1200, ttftMs: 300, completionTokens: 40 });
   if (!r.ok) {
