@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildDemo } from '../../scripts/demo.mjs';
+import { readmeBlock, shellCommands } from '../readme/blocks.mjs';
 import { REPO_ROOT, launchBrowser, startServer } from './harness.mjs';
 
 const run = promisify(execFile);
@@ -199,8 +200,12 @@ test('a React app bundled by Vite from the tarball: the panel renders the monito
          createMonitor({ sampleIntervalMs: 0 }).then(async (created) => {
            m = created;
            setMonitor(created);
-           const engine = await created.createEngine(CreateSimulatedMLCEngine, 'Llama-3.2-1B-Instruct-q4f16_1-MLC', { timeScale: 0 });
-           for (let i = 0; i < 3; i++) await engine.chat.completions.create({ messages: [{ role: 'user', content: 'hi ' + i }] });
+           created.installConsole();
+           const loading = created.createEngine(CreateSimulatedMLCEngine, 'Llama-3.2-1B-Instruct-q4f16_1-MLC', { timeScale: 0.05 });
+           // The hook the README's CI workload drives; it waits for the model, which may still be loading.
+           window.ask = async (q) => (await (await loading).chat.completions.create({ messages: [{ role: 'user', content: q }] })).choices[0].message.content;
+           await loading;
+           if (!new URLSearchParams(location.search).has('ci')) for (let i = 0; i < 3; i++) await window.ask('hi ' + i);
            window.done = true;
          });
          return () => { void m?.dispose(); };
@@ -230,6 +235,37 @@ test('a React app bundled by Vite from the tarball: the panel renders the monito
     t.diagnostic(`screenshot: ${path.relative(REPO_ROOT, shot)}`);
   } finally {
     await browser.close();
+    await server.close();
+  }
+});
+
+test("the README's CI command, workload and budget, from the tarball, against that React app", async () => {
+  const root = path.join(app, 'react-app', 'dist');
+  assert.ok(existsSync(root), 'needs the React app built above');
+  const server = await startServer({ root });
+  try {
+    const [command] = shellCommands(readmeBlock('sh', 'ci').code);
+    const workload = /--workload (\S+)/.exec(command)?.[1];
+    const budget = /--budget (\S+)/.exec(command)?.[1];
+    const out = /--out (\S+)/.exec(command)?.[1];
+    assert.ok(workload && budget && out, command);
+    await mkdir(path.dirname(path.join(app, workload)), { recursive: true });
+    await writeFile(path.join(app, workload), readmeBlock('js', 'workload').code);
+    await mkdir(path.dirname(path.join(app, budget)), { recursive: true });
+    await writeFile(path.join(app, budget), readmeBlock('json', 'budget').code);
+    // The README serves the app on 127.0.0.1:5173; this one is wherever the test server listens.
+    const url = /--url (\S+)/.exec(command)?.[1] ?? '';
+    const line = command.replace(url, server.url('/index.html?ci'));
+    const r = await new Promise((resolve) => {
+      execFile('bash', ['-c', line], { cwd: app, env: npmEnv, timeout: 300_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
+    });
+    assert.equal(r.code, 0, `${line}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.match(r.stdout, /^PASS: 1 run, 10 generations/m);
+    const doc = JSON.parse(await readFile(path.join(app, out, 'metrics.json'), 'utf8'));
+    assert.equal(doc.metrics.generations.total, 10);
+    assert.match(await readFile(path.join(app, out, 'report.md'), 'utf8'), /^# webllm-monitor: ✅ PASS[\s\S]*5\/5 budget assertions passed/);
+  } finally {
     await server.close();
   }
 });
