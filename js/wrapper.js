@@ -14,8 +14,24 @@
 //   starts, so the wrapper's observer is installed before calling it; `unload()` (or another
 //   `reload()`) during a reload makes it return without throwing, and such a reload never
 //   reports "Finish loading on ...".
-// - Progress texts: "MB" is Math.ceil(bytes / (1024 * 1024)), so bytes = MB * 1048576 (an upper
-//   bound within 1 MiB of the real count).
+// - Progress texts: "MB" is Math.ceil(bytes / (1024 * 1024)), so bytes = MB * 1048576. "MB
+//   fetched" is WebLLM's count, an upper bound of what went over the network: when some shards
+//   are missing, its download loop adds the size of every shard, cached ones included, so a
+//   resumed download reports the whole model. The texts tell no more; bytesFetched is that figure.
+// - A WebWorkerMLCEngine or ServiceWorkerMLCEngine keeps no appConfig (setAppConfig only posts
+//   it to the worker), so hasModelInCache is asked only with a config the app gave, and the
+//   progress texts, which are evidence, win over its answer.
+// - The worker handler reloads inside a generation request when its model is not the one the
+//   client expects (a service worker that was restarted: reloadIfUnmatched); the texts of that
+//   load arrive while the generation runs. A service worker's handler skips a reload of what it
+//   has loaded already and reports only "Finish loading on ...".
+// - Resumable streams (extra_body.resumable) save the request the engine received, and
+//   resumeChatCompletion() replays it later, maybe after a page reload: the wrapper adds no
+//   include_usage to those, so a resumed stream has a usage chunk only when the app asked for it.
+// - Non-streaming n > 1: WebLLM sums prompt_tokens and the prefill time (time_to_first_token_s)
+//   over the n choices, each of which prefills the same prompt; the wrapper records the
+//   per-request values (the sums divided by n). completion_tokens stays the sum (n replies).
+// - MLCEngine.unload() destroys its GPU device (the device is "lost" with reason "destroyed").
 // - A WebWorkerMLCEngine rejects with `err.toString()` strings ("Name: message").
 // - Error messages may quote the app's text: ToolCallOutputParseError carries the model's whole
 //   reply, UnsupportedImageURLError the image URL of a message. So the message of a failed
@@ -32,8 +48,12 @@ export const MAX_MESSAGE_CHARS = 500;
 
 /** wrapper -> its Context */
 const contexts = new WeakMap();
-/** engine -> WeakMap(hooks -> wrapper) */
-const wrappersByEngine = new WeakMap();
+/** engine -> the outermost of its wrappers (the last made; each wraps the one before) */
+const outermost = new WeakMap();
+/** a wrapper's progress observer -> its Context */
+const observers = new WeakMap();
+/** More nested wrappers than this are taken for a cycle. */
+const MAX_NESTING = 64;
 
 // ---------------------------------------------------------------------------------------------
 // Public helpers
@@ -137,10 +157,11 @@ export function parseProgressText(text) {
   return { phase: 'unknown' };
 }
 
-/** The engine a wrapper delegates to (or the argument itself when it is not a wrapper). */
+/** The engine under a wrapper, or under several nested ones (the argument itself when it is not a wrapper). */
 export function unwrapEngine(engine) {
-  const ctx = contexts.get(engine);
-  return ctx ? ctx.engine : engine;
+  let e = engine;
+  for (let ctx = contexts.get(e); ctx !== undefined; ctx = contexts.get(e)) e = ctx.engine;
+  return e;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,13 +269,37 @@ function promptCharsOf(operation, request) {
 
 const HIDE = 1;
 
+/** A never-iterated stream is recorded as abandoned after this long (hooks.abandonAfterMs). */
+export const ABANDON_AFTER_MS = 60_000;
+
+/** Characters of tool calls: each function's name and arguments (streamed or not alike). */
+function toolCallChars(calls) {
+  if (!Array.isArray(calls)) return 0;
+  let n = 0;
+  for (const call of calls) {
+    const f = call && call.function;
+    if (f === null || typeof f !== 'object') continue;
+    if (typeof f.name === 'string') n += f.name.length;
+    if (typeof f.arguments === 'string') n += f.arguments.length;
+  }
+  return n;
+}
+
+/** A request WebLLM saves for resumeChatCompletion() (extra_body.resumable.enabled). */
+function isResumable(request) {
+  const extra = request.extra_body;
+  const r = extra !== null && typeof extra === 'object' ? extra.resumable : undefined;
+  return r !== null && typeof r === 'object' && r.enabled === true;
+}
+
 class Measurement {
   /**
    * @param {Context} ctx
    * @param {'chat' | 'completion' | 'embedding'} operation
-   * @param {any} request the caller's request (never modified)
+   * @param {any} request the caller's request (never modified); undefined for a resumed generation
+   * @param {any} [typeRequest] what hooks.typeFor is given (default: the request)
    */
-  constructor(ctx, operation, request) {
+  constructor(ctx, operation, request, typeRequest = request) {
     this.ctx = ctx;
     this.operation = operation;
     this.startedAt = ctx.now();
@@ -268,17 +313,23 @@ class Measurement {
     this.hideUsage = false;
     this.ttft = -1;
     this.lastT = 0;
+    /** Time spent in model loads the worker ran inside this call (kept out of its TTFT). */
+    this.loadMs = 0;
     /** @type {Float64Array | null} */
     this.gaps = null;
     this.ngaps = 0;
     this.responseChars = 0;
+    /** Characters of the tool calls of a stream's final chunk (they replace the streamed text). */
+    this.toolChars = -1;
+    /** Choices of a non-streaming response (WebLLM sums prompt tokens and prefill over them). */
+    this.choices = 1;
     this.finishReason = undefined;
     this.usage = undefined;
     this.responseModel = undefined;
     /** The model(s) loaded when the call was made: a reload() during the call changes the engine's. */
     this.loadedModel = ctx.loadedModelName();
     try {
-      const type = typeof ctx.hooks.typeFor === 'function' ? ctx.hooks.typeFor(request) : undefined;
+      const type = typeof ctx.hooks.typeFor === 'function' ? ctx.hooks.typeFor(typeRequest) : undefined;
       if (isName(type)) this.type = type;
     } catch (err) {
       ctx.fault('hooks.typeFor', err);
@@ -294,17 +345,22 @@ class Measurement {
       if (finite(request.temperature)) this.temperature = request.temperature;
       if (finite(request.max_tokens)) this.maxTokens = request.max_tokens;
     }
+    ctx.inFlight.add(this);
     ctx.call('generationStarted', { model: this.modelName(), type: this.type, operation });
   }
 
   /**
    * The request the engine receives: the caller's object itself, or a shallow copy without
-   * `monitorType` and, for streams, with `stream_options.include_usage`.
+   * `monitorType` and, for streams, with `stream_options.include_usage`. Resumable requests get
+   * no include_usage: WebLLM saves them and replays them on resumeChatCompletion(), maybe after
+   * a page reload, when no wrapper knows any more that the app had not asked for usage. Under
+   * another monitor's wrapper `monitorType` stays for that one to read (and remove).
    */
   prepare(request) {
     if (request === null || typeof request !== 'object' || Array.isArray(request)) return request;
-    const hasTag = Object.prototype.hasOwnProperty.call(request, 'monitorType');
-    const addUsage = this.operation !== 'embedding' && request.stream && !(request.stream_options && request.stream_options.include_usage === true);
+    const hasTag = Object.prototype.hasOwnProperty.call(request, 'monitorType') && !contexts.has(this.ctx.engine);
+    const addUsage =
+      this.operation !== 'embedding' && request.stream && !(request.stream_options && request.stream_options.include_usage === true) && !isResumable(request);
     if (!hasTag && !addUsage) return request;
     const copy = { ...request };
     if (hasTag) delete copy.monitorType;
@@ -333,9 +389,28 @@ class Measurement {
     return result;
   }
 
+  /** What resumeChatCompletion() resolved to: a stream, or a result with the recovered text. */
+  settleResume(result) {
+    try {
+      if (result !== null && typeof result === 'object' && typeof result[Symbol.asyncIterator] === 'function') {
+        return new MeasuredStream(this, result);
+      }
+      if (result !== null && typeof result === 'object' && result.recoveryMode === 'text_only') {
+        // Nothing was generated: the text saved before the interruption, read back.
+        this.discard();
+      } else {
+        this.finishResumed(result);
+      }
+    } catch (err) {
+      this.ctx.fault('response', err);
+    }
+    return result;
+  }
+
   /** Per chunk: returns HIDE for the usage chunk the wrapper asked for. Allocates nothing. */
   observeChunk(chunk) {
     const choices = chunk.choices;
+    if (this.finished) return choices !== undefined && choices.length === 0 && chunk.usage && this.hideUsage ? HIDE : 0;
     if (this.responseModel === undefined && isName(chunk.model)) this.responseModel = chunk.model;
     if (choices !== undefined && choices.length > 0) {
       const c = choices[0];
@@ -348,6 +423,8 @@ class Measurement {
         this.lastT = t;
         this.responseChars += content.length;
       }
+      // WebLLM streams a tool call's JSON as text, then parses it into the final chunk.
+      if (delta !== undefined && delta !== null && Array.isArray(delta.tool_calls)) this.toolChars = toolCallChars(delta.tool_calls);
       const reason = c.finish_reason;
       if (reason !== null && reason !== undefined) this.finishReason = reason;
       if (chunk.usage) this.usage = chunk.usage;
@@ -381,13 +458,23 @@ class Measurement {
         let chars = 0;
         for (const c of res.choices) {
           if (!c) continue;
-          chars += contentChars(c.message ? c.message.content : c.text);
+          const message = c.message;
+          chars += message ? contentChars(message.content) + toolCallChars(message.tool_calls) : contentChars(c.text);
         }
         this.responseChars = chars;
+        if (res.choices.length > 1) this.choices = res.choices.length;
         const first = res.choices[0];
         if (first) this.finishReason = first.finish_reason;
       }
     }
+    this.emit(end, undefined);
+  }
+
+  /** A non-streaming resumed generation: the reply is the recovered text (saved text included). */
+  finishResumed(res) {
+    if (this.finished) return;
+    const end = this.ctx.clock();
+    if (res !== null && typeof res === 'object' && typeof res.recoveredText === 'string') this.responseChars = res.recoveredText.length;
     this.emit(end, undefined);
   }
 
@@ -407,6 +494,22 @@ class Measurement {
     this.emit(this.ctx.clock(), undefined);
   }
 
+  /** A stream the caller never iterated: an abort that lasted until create() resolved. */
+  abandon(end) {
+    if (this.finished) return;
+    this.finishReason = 'abort';
+    this.emit(end, undefined);
+  }
+
+  /** Not a generation after all: nothing recorded. */
+  discard() {
+    if (this.finished) return;
+    this.finished = true;
+    this.ctx.inFlight.delete(this);
+    this.ctx.generationEnded(this, undefined, false);
+    this.ctx.call('generationFinished', { model: recordableModel(this.modelName()), type: this.type, operation: this.operation, ok: true });
+  }
+
   fail(err) {
     if (this.finished) return;
     try {
@@ -419,6 +522,8 @@ class Measurement {
   emit(end, error, failed = false) {
     this.finished = true;
     const ctx = this.ctx;
+    ctx.inFlight.delete(this);
+    ctx.generationEnded(this, error, failed);
     const model = recordableModel(this.modelName());
     const e = {
       model,
@@ -427,17 +532,19 @@ class Measurement {
       startedAt: this.startedAt,
       durationMs: Math.max(0, end - this.t0),
     };
-    if (this.ttft >= 0) e.ttftMs = Math.min(this.ttft, e.durationMs);
+    if (this.ttft >= 0) e.ttftMs = Math.min(Math.max(0, this.ttft - this.loadMs), e.durationMs);
     if (this.ngaps > 0) e.chunkGapsMs = this.gaps.subarray(0, this.ngaps);
     const usage = this.usage;
+    // WebLLM's sums over the n choices of a non-streaming call, per request (see the top).
+    const n = this.choices;
     if (usage !== null && typeof usage === 'object') {
-      if (finite(usage.prompt_tokens)) e.promptTokens = usage.prompt_tokens;
+      if (finite(usage.prompt_tokens)) e.promptTokens = n > 1 ? Math.round(usage.prompt_tokens / n) : usage.prompt_tokens;
       if (finite(usage.completion_tokens)) e.completionTokens = usage.completion_tokens;
       const extra = usage.extra;
       if (extra !== null && typeof extra === 'object') {
         // Rates of 0 are WebLLM's placeholders for "nothing decoded"; NaN / Infinity are dropped.
         if (this.operation !== 'embedding' && finite(extra.time_to_first_token_s) && extra.time_to_first_token_s > 0)
-          e.engineTtftMs = extra.time_to_first_token_s * 1000;
+          e.engineTtftMs = (extra.time_to_first_token_s * 1000) / n;
         if (finite(extra.prefill_tokens_per_s) && extra.prefill_tokens_per_s > 0) e.enginePrefillTokensPerSec = extra.prefill_tokens_per_s;
         if (finite(extra.decode_tokens_per_s) && extra.decode_tokens_per_s > 0) e.engineDecodeTokensPerSec = extra.decode_tokens_per_s;
         if (finite(extra.time_per_output_token_s) && extra.time_per_output_token_s > 0)
@@ -455,7 +562,8 @@ class Measurement {
       e.finishReason = this.finishReason;
     }
     if (this.promptChars !== undefined) e.promptChars = this.promptChars;
-    if (this.operation !== 'embedding' && (!failed || this.responseChars > 0)) e.responseChars = this.responseChars;
+    const chars = this.toolChars >= 0 ? this.toolChars : this.responseChars;
+    if (this.operation !== 'embedding' && (!failed || chars > 0)) e.responseChars = chars;
     if (this.temperature !== undefined) e.temperature = this.temperature;
     if (this.maxTokens !== undefined) e.maxTokens = this.maxTokens;
     if (e.type === undefined) delete e.type;
@@ -467,6 +575,9 @@ class Measurement {
 /**
  * What the caller iterates instead of the engine's stream: next() resolves to the engine's own
  * result objects (hence the same chunk objects), except the usage chunk the wrapper asked for.
+ * A stream the caller does not touch for hooks.abandonAfterMs (default ABANDON_AFTER_MS) after
+ * create() resolved is recorded as abandoned (an abort); it is not closed, so the caller can
+ * still iterate it, unmeasured.
  */
 class MeasuredStream {
   constructor(m, source) {
@@ -477,9 +588,34 @@ class MeasuredStream {
       this.m.fail(err);
       throw err;
     };
+    this.timer = undefined;
+    try {
+      const end = m.ctx.clock();
+      const after = m.ctx.hooks.abandonAfterMs;
+      const delay = finite(after) && after >= 0 ? after : ABANDON_AFTER_MS;
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        try {
+          m.abandon(end);
+        } catch (err) {
+          m.ctx.fault('abandon', err);
+        }
+      }, delay);
+      if (this.timer && typeof this.timer.unref === 'function') this.timer.unref();
+    } catch (err) {
+      m.ctx.fault('abandon', err);
+    }
+  }
+
+  touch() {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
   }
 
   next(...args) {
+    this.touch();
     let p;
     try {
       p = this.it.next(...args);
@@ -493,7 +629,6 @@ class MeasuredStream {
 
   step(r) {
     const m = this.m;
-    if (m.finished) return r;
     let hide = false;
     try {
       if (r.done) m.finishStream();
@@ -505,6 +640,7 @@ class MeasuredStream {
   }
 
   return(value) {
+    this.touch();
     const m = this.m;
     const it = this.it;
     const close = () => (typeof it.return === 'function' ? it.return(value) : Promise.resolve({ value, done: true }));
@@ -544,6 +680,7 @@ class MeasuredStream {
   }
 
   throw(err) {
+    this.touch();
     try {
       this.m.abortStream();
     } catch (e) {
@@ -570,38 +707,58 @@ function measure(ctx, operation, request, call) {
     sent = m.prepare(request);
   } catch (err) {
     ctx.fault('prepare', err);
-    if (m !== undefined) m.finished = true; // do not record a half-prepared call
+    if (m !== undefined) m.discard(); // do not record a half-prepared call
     m = undefined;
     sent = request;
   }
+  return follow(m, () => call(sent), (res) => m.settle(res));
+}
+
+/**
+ * resumeChatCompletion(sessionId, options): with `continueGeneration: true` the engine generates
+ * (streamed or not), measured as a chat generation; without, it only reads the saved text.
+ */
+function measureResume(ctx, sessionId, options, rest) {
+  const call = () => ctx.engine.resumeChatCompletion(sessionId, options, ...rest);
+  let m;
+  try {
+    if (options !== null && typeof options === 'object' && options.continueGeneration === true) m = new Measurement(ctx, 'chat', undefined, options);
+  } catch (err) {
+    ctx.fault('prepare', err);
+    if (m !== undefined) m.discard();
+    m = undefined;
+  }
+  if (m === undefined) return call();
+  return follow(m, call, (res) => m.settleResume(res));
+}
+
+/** Calls `call()`; its result, throw or rejection goes to `m` (when there is one) and on, as is. */
+function follow(m, call, settle) {
   let result;
   try {
-    result = call(sent);
+    result = call();
   } catch (err) {
     if (m !== undefined) m.fail(err);
     throw err;
   }
   if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function') {
     if (m === undefined) return result;
-    return result.then(
-      (res) => m.settle(res),
-      (err) => {
-        m.fail(err);
-        throw err;
-      },
-    );
+    return result.then(settle, (err) => {
+      m.fail(err);
+      throw err;
+    });
   }
-  return m === undefined ? result : m.settle(result);
+  return m === undefined ? result : settle(result);
 }
 
 // ---------------------------------------------------------------------------------------------
-// One model load (reload() or the factory of createEngine())
+// One model load (reload() or the factory of createEngine(), or one the worker ran by itself)
 
 class LoadTracker {
   /**
    * @param {Guard} guard
    * @param {unknown[]} ids
-   * @param {unknown} appConfig
+   * @param {unknown} appConfig the app's config, or undefined: then hasModelInCache is not asked
    * @param {(ok: boolean, ids: string[]) => void} [onDone]
    */
   constructor(guard, ids, appConfig, onDone) {
@@ -611,6 +768,7 @@ class LoadTracker {
     this.onDone = onDone;
     this.startedAt = guard.now();
     this.t0 = guard.clock();
+    this.durationMs = 0;
     this.interrupted = false;
     this.settled = false;
     this.fetchSeen = false;
@@ -622,7 +780,7 @@ class LoadTracker {
     this.cacheAnswer = undefined; // true | false once hasModelInCache answered
     this.cachePending = null;
     const has = guard.hooks.hasModelInCache;
-    if (typeof has === 'function') {
+    if (typeof has === 'function' && appConfig !== undefined && appConfig !== null) {
       try {
         const answers = this.ids.map((id) => has.call(guard.hooks, id, appConfig));
         this.cachePending = Promise.all(answers).then(
@@ -663,6 +821,11 @@ class LoadTracker {
     this.guard.call('loadProgress', { model: this.model, progress: report.progress, timeElapsed: report.timeElapsed, text });
   }
 
+  /** Every model reported "Finish loading", each after its start. */
+  complete() {
+    return this.finishes >= this.ids.length && this.finishes >= this.starts;
+  }
+
   commitBytes() {
     this.committedBytes += this.currentMB * MIB;
     this.currentMB = 0;
@@ -670,6 +833,15 @@ class LoadTracker {
 
   /** The engine's reload resolved. */
   succeed() {
+    if (this.settled) return;
+    // A service worker's handler that has these models loaded already skips the reload and
+    // reports "Finish loading" alone: nothing was loaded, so no load is recorded.
+    if (!this.interrupted && this.starts === 0 && this.finishes > 0 && !this.fetchSeen && !this.loadSeen) {
+      this.settled = true;
+      this.guard.call('loadFinished', { model: this.model, ok: true, error: undefined });
+      if (this.onDone) this.onDone(true, this.ids);
+      return;
+    }
     // A reload interrupted by unload() or another reload() resolves too, without having loaded:
     // a model whose "Start to fetch params" had no "Finish loading" gives it away.
     const aborted = this.interrupted || this.starts > this.finishes;
@@ -683,14 +855,16 @@ class LoadTracker {
   finish(error, failed = error !== undefined) {
     if (this.settled) return;
     this.settled = true;
-    const durationMs = Math.max(0, this.guard.clock() - this.t0);
+    const durationMs = (this.durationMs = Math.max(0, this.guard.clock() - this.t0));
     this.commitBytes();
     const record = () => {
       try {
         const e = { model: recordableModel(this.model), startedAt: this.startedAt, durationMs };
+        // The texts are evidence; hasModelInCache decides only when they say nothing.
         let fromCache = this.fetchSeen ? false : this.loadSeen ? true : 'unknown';
-        if (this.cacheAnswer !== undefined) fromCache = this.cacheAnswer;
+        if (fromCache === 'unknown' && this.cacheAnswer !== undefined) fromCache = this.cacheAnswer;
         e.fromCache = fromCache;
+        // WebLLM's "MB fetched": an upper bound when part of the model was cached (see the top).
         if (this.fetchSeen) e.bytesFetched = this.committedBytes;
         else if (fromCache === true) e.bytesFetched = 0;
         if (failed) {
@@ -705,7 +879,7 @@ class LoadTracker {
         this.guard.fault('load', err);
       }
     };
-    if (this.cachePending === null) record();
+    if (this.cachePending === null || this.fetchSeen || this.loadSeen) record();
     else {
       // hasModelInCache has not answered yet: record when it does (or after 3 s without it).
       let timer;
@@ -740,26 +914,84 @@ class Context extends Guard {
     this.loaded = init && init.loaded ? init.loaded : undefined;
     /** @type {LoadTracker | null} */
     this.currentLoad = null;
+    /** A load the worker runs inside a generation request (reloadIfUnmatched), seen by its texts. */
+    /** @type {LoadTracker | null} */
+    this.implicitLoad = null;
+    /** @type {Set<Measurement>} generations not recorded yet */
+    this.inFlight = new Set();
     this.subProxies = new WeakMap();
     this.bound = new Map();
+    this.inObserver = false;
     this.observer = (report) => {
-      const load = this.currentLoad;
-      if (load !== null) {
+      // A cycle of progress callbacks (another wrapper that took this one for the app's, or the
+      // app's own) ends here instead of overflowing the stack.
+      if (this.inObserver) return undefined;
+      this.inObserver = true;
+      try {
         try {
-          load.onProgress(report);
+          this.onProgress(report);
         } catch (err) {
           this.fault('progress', err);
         }
+        const cb = this.userCallback;
+        // The app's callback is called as the engine would call it; its exceptions are its own.
+        if (cb !== undefined && cb !== null) return cb(report);
+        return undefined;
+      } finally {
+        this.inObserver = false;
       }
-      const cb = this.userCallback;
-      // The app's callback is called as the engine would call it; its exceptions are its own.
-      if (cb !== undefined && cb !== null) return cb(report);
     };
+    observers.set(this.observer, this);
     try {
       this.installObserver(init && 'userCallback' in init, init ? init.userCallback : undefined);
     } catch (err) {
       this.fault('setInitProgressCallback', err);
     }
+  }
+
+  onProgress(report) {
+    let load = this.currentLoad;
+    if (load === null) load = this.implicitLoad ?? this.startImplicitLoad(report);
+    if (load === null) return;
+    load.onProgress(report);
+    if (load === this.implicitLoad && load.complete()) this.endImplicitLoad(undefined, false);
+  }
+
+  /**
+   * Load texts while no reload() runs but a generation does: a worker handler reloading inside
+   * that request, the models being those the client expects (its `modelId`).
+   */
+  startImplicitLoad(report) {
+    if (this.inFlight.size === 0 || report === null || typeof report !== 'object' || typeof report.text !== 'string') return null;
+    if (!/^(Start to fetch params|Fetching param cache|Loading model from cache|Loading GPU shader)/.test(report.text)) return null;
+    const ids = safeField(this.engine, 'modelId');
+    const models = Array.isArray(ids) && ids.length > 0 && ids.every((id) => typeof id === 'string') ? ids : this.loadedModels();
+    if (models === undefined || models.length === 0) return null;
+    this.implicitLoad = new LoadTracker(this, models, undefined, (ok, loadedIds) => {
+      if (ok) this.loaded = loadedIds;
+    });
+    return this.implicitLoad;
+  }
+
+  /** The implicit load is over: the generations it delayed keep its time out of their TTFT. */
+  endImplicitLoad(error, failed) {
+    const load = this.implicitLoad;
+    if (load === null) return;
+    this.implicitLoad = null;
+    if (failed) load.fail(error);
+    else load.succeed();
+    for (const m of this.inFlight) if (m.ttft < 0 && m.t0 <= load.t0) m.loadMs += load.durationMs;
+  }
+
+  /** A generation was recorded (or discarded): an implicit load cannot outlive the requests. */
+  generationEnded(m, error, failed) {
+    if (this.implicitLoad === null) return;
+    const load = this.implicitLoad;
+    if (m.ttft < 0 && m.t0 <= load.t0) {
+      // The request the load ran in (or one waiting behind it) ended first.
+      this.endImplicitLoad(error, failed);
+      m.loadMs += load.durationMs;
+    } else if (this.inFlight.size === 0) this.endImplicitLoad(undefined, false);
   }
 
   /** Puts the wrapper's progress observer on the engine; the callback found there is the app's. */
@@ -811,6 +1043,30 @@ class Context extends Guard {
     }
   }
 
+  interruptImplicitLoad() {
+    if (this.implicitLoad === null) return;
+    this.implicitLoad.interrupted = true;
+    this.endImplicitLoad(undefined, false);
+  }
+
+  /**
+   * The app config for hasModelInCache: the one the app gave (createEngine's engineConfig,
+   * setAppConfig through the wrapper), else the config an MLCEngine keeps (the app's or WebLLM's
+   * default, which it loads with). A worker engine keeps none: undefined, hasModelInCache is not
+   * asked (it would fall back to WebLLM's prebuilt config and its "cache" backend).
+   */
+  cacheConfig() {
+    if (this.appConfig !== undefined) return this.appConfig;
+    const config = safeField(this.engine, 'appConfig');
+    return config !== null && typeof config === 'object' ? config : undefined;
+  }
+
+  /** Wrapping an engine that has models loaded already: the monitor learns them now. */
+  announceLoaded() {
+    const models = this.loadedModels();
+    if (models !== undefined && models.length > 0) this.call('loadFinished', { model: models.join('+'), ok: true, error: undefined });
+  }
+
   // -------------------------------------------------------------------------------------------
   // Intercepted methods
 
@@ -820,11 +1076,12 @@ class Context extends Guard {
       const ids = Array.isArray(modelId) ? modelId : [modelId];
       const previous = this.loadedModels();
       if (this.currentLoad !== null) this.currentLoad.interrupted = true;
+      this.interruptImplicitLoad();
       // reload() unloads everything first.
       if (previous !== undefined && previous.length > 0) this.call('unloaded', { model: previous.join('+') });
       this.loaded = [];
       this.installObserver();
-      load = new LoadTracker(this, ids, this.appConfig ?? safeField(this.engine, 'appConfig'), (ok, loadedIds) => {
+      load = new LoadTracker(this, ids, this.cacheConfig(), (ok, loadedIds) => {
         if (ok) this.loaded = loadedIds;
       });
       this.currentLoad = load;
@@ -865,6 +1122,7 @@ class Context extends Guard {
     let models;
     try {
       if (this.currentLoad !== null) this.currentLoad.interrupted = true;
+      this.interruptImplicitLoad();
       models = this.loadedModelName();
     } catch (err) {
       this.fault('unload', err);
@@ -888,7 +1146,7 @@ class Context extends Guard {
     try {
       this.installObserver();
       if (this.observerInstalled) {
-        this.userCallback = cb;
+        this.setAppCallback(cb);
         return undefined;
       }
     } catch (err) {
@@ -901,14 +1159,30 @@ class Context extends Guard {
     if (this.observerInstalled) {
       try {
         const current = this.engine.getInitProgressCallback(...args);
-        if (current === this.observer) return this.userCallback;
+        if (current === this.observer) return this.appCallback();
         return current; // replaced behind the wrapper's back: the engine's is the truth
       } catch (err) {
         this.fault('getInitProgressCallback', err);
-        return this.userCallback;
+        return this.appCallback();
       }
     }
     return this.engine.getInitProgressCallback(...args);
+  }
+
+  /** The app's callback: the one this observer calls, past the observers of outer wrappers. */
+  appCallback() {
+    let cb = this.userCallback;
+    for (let i = 0, c = observers.get(cb); c !== undefined && i < MAX_NESTING; i++, c = observers.get(cb)) cb = c.userCallback;
+    return observers.has(cb) ? undefined : cb;
+  }
+
+  /** The app sets its callback: at the end of the chain of observers, which stays in place. */
+  setAppCallback(cb) {
+    let ctx = this;
+    if (!observers.has(cb)) {
+      for (let i = 0, c = observers.get(ctx.userCallback); c !== undefined && i < MAX_NESTING; i++, c = observers.get(ctx.userCallback)) ctx = c;
+    }
+    ctx.userCallback = cb;
   }
 
   setAppConfig(appConfig, rest) {
@@ -979,6 +1253,7 @@ const METHODS = new Set([
   'setInitProgressCallback',
   'getInitProgressCallback',
   'setAppConfig',
+  'resumeChatCompletion',
 ]);
 
 function makeHandler(ctx) {
@@ -991,12 +1266,15 @@ function makeHandler(ctx) {
     setInitProgressCallback: (cb, ...rest) => ctx.setInitProgressCallback(cb, rest),
     getInitProgressCallback: (...args) => ctx.getInitProgressCallback(args),
     setAppConfig: (appConfig, ...rest) => ctx.setAppConfig(appConfig, rest),
+    resumeChatCompletion: (sessionId, options, ...rest) => measureResume(ctx, sessionId, options, rest),
   };
   return {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
       if (typeof prop === 'string' && replaceable(target, prop)) {
         if (METHODS.has(prop)) return typeof value === 'function' ? methods[prop] : value;
+        // The engine calls the wrapper's observer; the app reads back its own callback.
+        if (prop === 'initProgressCallback' && value === ctx.observer && ctx.observerInstalled) return ctx.appCallback();
         if (value !== null && typeof value === 'object') {
           if (prop === 'chat') return ctx.chatProxy(value);
           if (prop === 'completions') return ctx.createProxy(value, 'completion');
@@ -1024,19 +1302,24 @@ function wrapInternal(engine, hooks, init) {
   if (engine === null || (typeof engine !== 'object' && typeof engine !== 'function'))
     throw new TypeError(`wrapEngine: engine: expected a WebLLM engine (an object), got ${engine === null ? 'null' : typeof engine}`);
   checkHooks(hooks, 'wrapEngine');
-  const own = contexts.get(engine);
-  if (own !== undefined && own.hooks === hooks) return engine; // already this monitor's wrapper
-  let byHooks = wrappersByEngine.get(engine);
-  const existing = byHooks && byHooks.get(hooks);
-  if (existing !== undefined) return existing;
-  const ctx = new Context(engine, hooks, init);
-  const wrapper = new Proxy(engine, makeHandler(ctx));
-  contexts.set(wrapper, ctx);
-  if (byHooks === undefined) {
-    byHooks = new WeakMap();
-    wrappersByEngine.set(engine, byHooks);
+  // Wrappers of one engine nest: a new monitor wraps the outermost wrapper, so that each
+  // observer sees the next one as the app's callback and no two ever take each other for it.
+  const base = unwrapEngine(engine);
+  const top = outermost.get(base) ?? base;
+  for (let w = top, c = contexts.get(w); c !== undefined; w = c.engine, c = contexts.get(w)) {
+    if (c.hooks === hooks) return w; // already this monitor's wrapper
   }
-  byHooks.set(hooks, wrapper);
+  const ctx = new Context(top, hooks, init);
+  const wrapper = new Proxy(top, makeHandler(ctx));
+  contexts.set(wrapper, ctx);
+  outermost.set(base, wrapper);
+  if (init === undefined) {
+    try {
+      ctx.announceLoaded();
+    } catch (err) {
+      ctx.fault('loadedModels', err);
+    }
+  }
   return wrapper;
 }
 
@@ -1044,7 +1327,8 @@ function wrapInternal(engine, hooks, init) {
  * Wraps a WebLLM engine: the returned object behaves as `engine` (same methods, properties,
  * prototype) and every chat / completion / embedding call, reload and unload is measured into
  * `hooks`. Wrapping the same engine (or its wrapper) again with the same hooks returns the same
- * wrapper.
+ * wrapper; with other hooks (another monitor), the new wrapper nests around the last one, and
+ * both measure. An engine that has models loaded already tells the monitor so.
  * @template T
  * @param {T} engine
  * @param {object} hooks

@@ -168,14 +168,23 @@ export function patchedMLCEngine(engineConfig = {}, pipelines = () => ({})) {
   engine.reloadInternal = async function reloadInternal(modelId) {
     this.loadedModelIdToModelType.set(modelId, ModelType.LLM);
     this.loadedModelIdToChatConfig.set(modelId, {});
+    const options = pipelines(modelId);
     const report = this.initProgressCallback;
     if (report !== undefined) report({ progress: 0, timeElapsed: 0, text: 'Start to fetch params' });
     await macrotask();
     checkAbort();
+    // `fetchedMB: [a, b, ...]`: WebLLM's download texts first (cumulative MB after each shard).
+    const fetched = options.fetchedMB ?? [];
+    for (let i = 0; i < fetched.length; i++) {
+      const text = `Fetching param cache[${i + 1}/${fetched.length}]: ${fetched[i]}MB fetched. ${Math.floor(((i + 1) * 100) / fetched.length)}% completed, 1 secs elapsed. It can take a while when we first visit this page to populate the cache. Later refreshes will become faster.`;
+      if (report !== undefined) report({ progress: (i + 1) / fetched.length, timeElapsed: 1, text });
+      await macrotask();
+      checkAbort();
+    }
     if (report !== undefined) report({ progress: 1, timeElapsed: 0, text: 'Loading model from cache[1/1]: 10MB loaded. 100% completed, 0 secs elapsed.' });
     await macrotask();
     checkAbort();
-    this.loadedModelIdToPipeline.set(modelId, new FakePipeline(modelId, pipelines(modelId)));
+    this.loadedModelIdToPipeline.set(modelId, new FakePipeline(modelId, options));
     this.loadedModelIdToLock.set(modelId, new Lock());
     if (this.initProgressCallback !== undefined) this.initProgressCallback({ progress: 1, timeElapsed: 0.01, text: 'Finish loading on WebGPU - Fake Adapter' });
   };
@@ -206,14 +215,87 @@ export function loseDevice(engine) {
  * structured-cloned, delivered asynchronously); the handler runs `backend`.
  */
 export function workerPair(backend, engineConfig) {
+  return restartableWorkerPair(backend, engineConfig).client;
+}
+
+/**
+ * Resumable sessions on a patchedMLCEngine, without OPFS. WebLLM's own code decides what is
+ * saved: its coordinator's normalizeForRequest() sees the very request the engine received (the
+ * journal saves that one, index.js 17305) and gives the session id; here the request is kept in
+ * memory instead. The engine's own resumeChatCompletion(), listResumableSessions() and
+ * deleteResumableSession() run, over a coordinator whose resume() replays the saved request
+ * with WebLLM's streamCurrentGeneration() (so the chunks, the final chunk and the usage chunk
+ * are WebLLM's; the usage chunk comes when the saved request has stream_options.include_usage),
+ * under the model's lock taken at the first next(), as resumeEager() does. The prefill stands in
+ * for the token replay. Returns the saved requests by session id.
+ */
+export function addResumableSessions(engine) {
+  const saved = new Map();
+  const coordinator = engine.resumableCoordinator;
+  const normalize = coordinator.normalizeForRequest.bind(coordinator);
+  coordinator.tryCreateJournal = () => undefined; // no OPFS here: WebLLM's own fallback
+  coordinator.normalizeForRequest = (request, modelId) => {
+    const config = normalize(request, modelId);
+    if (config !== undefined) saved.set(config.sessionId, { request: structuredClone(request), modelId });
+    return config;
+  };
+  const textOnly = (sessionId) => ({ sessionId, recoveredText: '', emittedTokens: 0, processedSeqLen: 0, replayedTokens: 0, recoveryMode: 'text_only' });
+  coordinator.listSessions = async () =>
+    [...saved].map(([sessionId, s]) => ({ sessionId, modelId: s.modelId, emittedTokens: 0, processedSeqLen: 0, resumable: true, recoveryMode: 'token_replay', reason: 'generation incomplete' }));
+  coordinator.deleteSession = async (sessionId) => {
+    saved.delete(sessionId);
+  };
+  coordinator.resume = async (sessionId, options) => {
+    const s = saved.get(sessionId);
+    if (s === undefined) throw new Error(`Resumable session not found: ${sessionId}`);
+    const pipeline = engine.loadedModelIdToPipeline.get(s.modelId);
+    if (options?.continueGeneration !== true || pipeline === undefined) return textOnly(sessionId);
+    const lock = engine.loadedModelIdToLock.get(s.modelId);
+    const request = s.request;
+    if (options.stream === true && request.stream === true) {
+      return (async function* resumed() {
+        await lock.acquire();
+        try {
+          await pipeline.prefill(request, {});
+          const state = { id: crypto.randomUUID(), created: Math.floor(Date.now() / 1000), prevMessageLength: pipeline.getMessage().length };
+          yield* engine.streamCurrentGeneration(request, s.modelId, pipeline, {}, Date.now(), state, () => engine.decode(pipeline, {}), { emitCurrent: false, skipEmptyDelta: true });
+        } finally {
+          await lock.release();
+        }
+      })();
+    }
+    await lock.acquire();
+    try {
+      await pipeline.prefill(request, {});
+      while (!pipeline.stopped()) await engine.decode(pipeline, {});
+      return { sessionId, recoveredText: pipeline.getMessage(), emittedTokens: pipeline.sampled, processedSeqLen: pipeline.promptTokens + pipeline.sampled, replayedTokens: 0, recoveryMode: 'token_replay' };
+    } finally {
+      await lock.release();
+    }
+  };
+  return saved;
+}
+
+/**
+ * A WebWorkerMLCEngine whose worker can be restarted: restart() connects the same client to a
+ * new WebWorkerMLCEngineHandler running `backend` (a fresh engine with nothing loaded), as after
+ * a service worker was stopped and started again. The client still expects its models, and the
+ * handler reloads them inside the next request (reloadIfUnmatched).
+ */
+export function restartableWorkerPair(backend, engineConfig) {
   const deliver = (fn, msg) => setTimeout(() => fn(structuredClone(msg)), 0);
-  const handler = new WebWorkerMLCEngineHandler();
+  let handler;
   const worker = {
     onmessage: null,
     postMessage: (msg) => deliver((m) => handler.onmessage(m), msg),
   };
-  handler.postMessage = (msg) => deliver((m) => worker.onmessage(m), msg);
-  handler.engine = backend;
-  backend.setInitProgressCallback((report) => handler.postMessage({ kind: 'initProgressCallback', uuid: '', content: report }));
-  return new WebWorkerMLCEngine(worker, engineConfig);
+  const connect = (engine) => {
+    handler = new WebWorkerMLCEngineHandler();
+    handler.postMessage = (msg) => deliver((m) => worker.onmessage(m), msg);
+    handler.engine = engine;
+    engine.setInitProgressCallback((report) => handler.postMessage({ kind: 'initProgressCallback', uuid: '', content: report }));
+  };
+  connect(backend);
+  const client = new WebWorkerMLCEngine(worker, engineConfig);
+  return { client, restart: connect };
 }

@@ -91,7 +91,7 @@ test("setInitProgressCallback through the wrapper replaces the app's callback, n
   assert.equal(log.loads[2].errorName, 'Error');
 });
 
-test('hasModelInCache, when the monitor has it, decides fromCache', async () => {
+test('hasModelInCache, when the monitor has it, is asked with the app config; the progress texts win over its answer', async () => {
   const asked = [];
   const appConfig = { model_list: [{ model_id: QWEN, model: 'https://x/qwen', model_lib: 'https://x/q.wasm' }] };
   const { hooks, log } = makeHooks({
@@ -104,9 +104,21 @@ test('hasModelInCache, when the monitor has it, decides fromCache', async () => 
   await engine.reload(QWEN);
   await tick();
   assert.deepEqual(asked, [[QWEN, appConfig]]);
-  assert.equal(log.loads[0].fromCache, true);
-  // Bytes fetched still come from the texts.
+  assert.equal(log.loads[0].fromCache, false, '"Fetching param cache" texts are evidence of a download');
   assert.ok(log.loads[0].bytesFetched > 0);
+
+  // An engine whose reload reports nothing: the answer decides.
+  const silent = {
+    appConfig,
+    reload: async () => {},
+    setAppConfig(c) {
+      this.appConfig = c;
+    },
+  };
+  const quiet = makeHooks({ hasModelInCache: async () => true });
+  await wrapEngine(silent, quiet.hooks).reload(QWEN);
+  await tick();
+  assert.deepEqual([quiet.log.loads[0].fromCache, quiet.log.loads[0].bytesFetched], [true, 0]);
 
   // The simulated engine's own hasModelInCache works as the option.
   SimulatedMLCEngine.clearCache();
@@ -119,8 +131,9 @@ test('hasModelInCache, when the monitor has it, decides fromCache', async () => 
 
   // A hasModelInCache that rejects (WebLLM's does for a model missing from the app config):
   // no answer, not a fault; the texts decide.
+  const both = { model_list: [...appConfig.model_list, { model_id: LLAMA, model: 'https://x/llama', model_lib: 'https://x/l.wasm' }] };
   const rejecting = makeHooks({ hasModelInCache: async () => Promise.reject(new Error('no cache API')) });
-  const e3 = wrapEngine(new SimulatedMLCEngine({ timeScale: 0 }), rejecting.hooks);
+  const e3 = wrapEngine(new SimulatedMLCEngine({ timeScale: 0, appConfig: both }), rejecting.hooks);
   await e3.reload(LLAMA);
   await tick();
   assert.equal(rejecting.log.loads[0].fromCache, true);
@@ -132,7 +145,7 @@ test('hasModelInCache, when the monitor has it, decides fromCache', async () => 
       throw new TypeError('not a function of WebLLM');
     },
   });
-  const e4 = wrapEngine(new SimulatedMLCEngine({ timeScale: 0 }), broken.hooks);
+  const e4 = wrapEngine(new SimulatedMLCEngine({ timeScale: 0, appConfig: both }), broken.hooks);
   await e4.reload(LLAMA);
   await tick();
   assert.equal(broken.log.loads[0].fromCache, true);
