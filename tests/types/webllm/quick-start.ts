@@ -1,5 +1,7 @@
-// The README's Quick start as written, against the real @mlc-ai/web-llm. The README's names that
-// the block leaves to the app (showProgress, messages, render) are declared in app.d.ts.
+// The integration that the README showed before its blocks were compiled by
+// tests/js/readme.test.mjs, kept as a check against the real @mlc-ai/web-llm: an app's own UI
+// functions and conversation (showProgress, messages, render; declared in app.d.ts) typed by
+// WebLLM's types.
 import { createMonitor } from 'webllm-monitor';
 import { CreateMLCEngine, hasModelInCache } from '@mlc-ai/web-llm';
 
