@@ -685,6 +685,11 @@ export class Monitor {
         void this.snapshotMemory('after-init');
         this.#changed();
       },
+      // An engine starts to unload (unload(), or reload() which unloads first): MLCEngine
+      // destroys its GPU device, which is then lost with reason "destroyed", as expected.
+      unloading: () => {
+        this.#webgpuSampler?.expectDestroy();
+      },
       unloaded: ({ model }) => {
         if (model === undefined || model === null) this.#loadedModels.clear();
         else for (const m of String(model).split('+')) this.#loadedModels.delete(m);

@@ -493,16 +493,20 @@ function str(v) {
  * @param {(info: WebGpuInfoSample) => void} options.recordInfo
  * @param {(e: { timestamp: number, reason: string, message: string, model?: string }) => void} options.recordDeviceLost
  *   receives every device loss until stop(), whatever the reason ("destroyed" when the app or
- *   the engine destroyed the device, e.g. on unload; "unknown" for a real loss)
+ *   the engine destroyed the device; "unknown" for a real loss), except the expected ones (see
+ *   expectDestroy)
  * @param {boolean} [options.trackBuffers] install GPU buffer tracking (default false)
  * @param {() => number} [options.now]
  * @param {any} [options.gpu] default `navigator.gpu`
  * @param {any} [options.scope] realm for buffer tracking (default globalThis)
  * @param {(where: string, err: unknown) => void} [options.fault]
  * @returns {{ start(): Promise<void>, stop(): void, gpuBufferBytes(): number | undefined,
- *   watchDevice(device: any, model?: string): Promise<void> }}
+ *   expectDestroy(): void, watchDevice(device: any, model?: string): Promise<void> }}
  *   `watchDevice` resolves once the loss is recorded (never, for a device that stays alive);
- *   watching a device again only updates its model
+ *   watching a device again only updates its model. `expectDestroy()`: the devices watched now
+ *   are being released (an engine unloads): a later loss of one of them with reason
+ *   "destroyed" is expected and not recorded (devices created afterwards, e.g. by the load that
+ *   follows, are not concerned: WebLLM destroys a device on an out-of-memory error too)
  */
 export function createWebGpuSampler(options) {
   const { recordInfo, recordDeviceLost, trackBuffers = false, now = Date.now } = options ?? {};
@@ -515,8 +519,11 @@ export function createWebGpuSampler(options) {
   let stopped = false;
   /** @type {GpuBufferTracking | null} */
   let tracking = null;
-  /** @type {WeakMap<object, { model: string | undefined, done: Promise<void> }>} */
+  /** @type {WeakMap<object, { model: string | undefined, done: Promise<void>, expected: boolean }>} */
   const watched = new WeakMap();
+  /** The entries of the watched devices not lost yet (they do not hold the devices). */
+  /** @type {Set<{ model: string | undefined, done: Promise<void>, expected: boolean }>} */
+  const alive = new Set();
 
   function clock() {
     try {
@@ -606,11 +613,16 @@ export function createWebGpuSampler(options) {
       }
       const lost = device.lost;
       if (!lost || typeof lost.then !== 'function') return Promise.resolve();
-      /** @type {{ model: string | undefined, done: Promise<void> }} */
-      const entry = { model: typeof model === 'string' && model !== '' ? model : undefined, done: Promise.resolve() };
+      /** @type {{ model: string | undefined, done: Promise<void>, expected: boolean }} */
+      const entry = { model: typeof model === 'string' && model !== '' ? model : undefined, done: Promise.resolve(), expected: false };
       watched.set(device, entry);
+      alive.add(entry);
       entry.done = Promise.resolve(lost).then(
         (info) => {
+          alive.delete(entry);
+          // Destroyed by its owner while it was unloading (MLCEngine.unload() destroys its
+          // device): expected, not a loss.
+          if (entry.expected && info?.reason === 'destroyed') return;
           if (stopped || typeof recordDeviceLost !== 'function') return;
           /** @type {{ timestamp: number, reason: string, message: string, model?: string }} */
           const e = {
@@ -662,6 +674,9 @@ export function createWebGpuSampler(options) {
     },
     gpuBufferBytes() {
       return tracking === null ? undefined : tracking.bytes();
+    },
+    expectDestroy() {
+      for (const entry of alive) entry.expected = true;
     },
     watchDevice,
   };

@@ -25,6 +25,9 @@ export interface WrapperHooks {
   loadStarted?(e: { model: string }): void;
   loadProgress?(e: { model: string; progress: number; timeElapsed: number; text: string }): void;
   loadFinished?(e: { model: string; ok: boolean; error?: unknown }): void;
+  /** reload() or unload() is about to unload what the engine has loaded (MLCEngine then destroys
+   * its GPU device: that loss is expected). */
+  unloading?(): void;
   /** `model` undefined: everything was unloaded (or nothing is loaded any more). */
   unloaded?(e: { model: string | undefined }): void;
   generationStarted?(e: { model: string; type: string | undefined; operation: 'chat' | 'completion' | 'embedding' }): void;
@@ -32,8 +35,13 @@ export interface WrapperHooks {
   /** Record the messages of failed generations (cut to MAX_MESSAGE_CHARS). Read at each failure;
    * default: the name only, since a message may quote the prompt or the reply. */
   errorMessages?: boolean;
-  /** Asked (for each id, concurrently with the load) when given; else the progress texts decide. */
+  /** Asked (for each id, concurrently with the load) when given and the app gave an app config
+   * (createEngine's engineConfig, setAppConfig, or the one an MLCEngine keeps); its answer counts
+   * only when the progress texts say nothing of the cache. */
   hasModelInCache?: (modelId: string, appConfig?: unknown) => Promise<boolean>;
+  /** A stream the caller does not touch for this long after create() resolved is recorded as
+   * abandoned (default ABANDON_AFTER_MS, 60 s). */
+  abandonAfterMs?: number;
   /** A failure of the monitoring itself; never thrown into the app. */
   fault(where: string, error: unknown): void;
 }
@@ -47,7 +55,8 @@ export type ProgressInfo =
       index: number;
       total: number;
       megabytes: number;
-      /** megabytes * 1048576 (an upper bound within 1 MiB). */
+      /** megabytes * 1048576. For "fetch", WebLLM's count, which includes the shards that were
+       * cached already when only some were missing: an upper bound of the bytes downloaded. */
       bytes: number;
       percent: number;
       secondsElapsed: number;
@@ -58,6 +67,8 @@ export type ProgressInfo =
 
 /** Error messages are cut to this many characters, then "…". */
 export const MAX_MESSAGE_CHARS: number;
+/** A never-iterated stream is recorded as abandoned after this many milliseconds (60 000). */
+export const ABANDON_AFTER_MS: number;
 /** Name and message of an error, a worker's "Name: message" string, or anything thrown. A name is
  * an identifier of at most 128 characters, else "Error". */
 export function classifyError(err: unknown): { name: string; message: string };

@@ -1077,6 +1077,7 @@ class Context extends Guard {
       const previous = this.loadedModels();
       if (this.currentLoad !== null) this.currentLoad.interrupted = true;
       this.interruptImplicitLoad();
+      this.call('unloading', undefined);
       // reload() unloads everything first.
       if (previous !== undefined && previous.length > 0) this.call('unloaded', { model: previous.join('+') });
       this.loaded = [];
@@ -1123,6 +1124,7 @@ class Context extends Guard {
     try {
       if (this.currentLoad !== null) this.currentLoad.interrupted = true;
       this.interruptImplicitLoad();
+      this.call('unloading', undefined);
       models = this.loadedModelName();
     } catch (err) {
       this.fault('unload', err);

@@ -34,11 +34,15 @@ export class Lock {
  * Stands in for WebLLM's LLMChatPipeline: the reply is `reply` (or `words` numbered words), one
  * word per token; each decode step waits one macrotask. `throwAtStep: k` makes the k-th decode
  * step throw `throwError` (default a plain Error). After dispose() (unload, a lost device) the
- * next step throws, as the disposed GPU objects do.
+ * next step throws, as the disposed GPU objects do. `device`: see the constructor.
  */
 export class FakePipeline {
-  constructor(id, { reply, words = 12, throwAtStep, throwError } = {}) {
+  constructor(id, { reply, words = 12, throwAtStep, throwError, device } = {}) {
     this.id = id;
+    // `device`: a GPUDevice the model's weights live on (one buffer of 1 MiB); dispose()
+    // destroys it, as WebLLM's runtime does on unload (index.js 5163).
+    this.device = device;
+    if (device !== undefined) device.createBuffer({ size: 1 << 20 });
     this.tokens = reply !== undefined ? reply.split(/(?<= )/) : Array.from({ length: words }, (_, i) => `w${i + 1} `);
     this.throwAtStep = throwAtStep;
     this.throwError = throwError;
@@ -146,6 +150,7 @@ export class FakePipeline {
   setSeed() {}
   dispose() {
     this.disposed = true;
+    if (this.device !== undefined) this.device.destroy();
   }
   async sync() {}
 }
