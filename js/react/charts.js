@@ -119,10 +119,13 @@ function axis(palette, extra) {
   };
 }
 
-/** Tick steps for byte axes: 1, 2, 5, 10 ... 500 of each power of 1024, and its quarter and half
- * (labels such as 9.5 MB, 10 MB, 20 MB). */
+/**
+ * Tick steps for byte axes, in each power of 1024 (labels such as 7.5 MB, 9 MB, 10.5 MB): no
+ * step is more than 1.6 times the one before, so an axis gets three ticks or more whatever its
+ * range.
+ */
 const BYTE_INCRS = [0, 1, 2, 3, 4, 5].flatMap((p) =>
-  [...(p > 0 ? [0.25, 0.5] : []), 1, 2, 5, 10, 20, 50, 100, 200, 500].map((m) => m * 1024 ** p));
+  [1, 1.5, 2, 2.5, 4, 5, 8, 10, 16, 20, 25, 40, 50, 64, 80, 100, 128, 200, 250, 400, 500, 640, 800].map((m) => m * 1024 ** p));
 
 /** The last non-null value of series `sidx` (what its legend shows when the chart is not hovered). */
 function latest(u, sidx) {

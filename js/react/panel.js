@@ -310,6 +310,51 @@ function Section({ name, title, className, children, headingClass }) {
   );
 }
 
+const SCROLL_HINTS = {
+  end: 'Scroll right for more columns \u2192',
+  start: '\u2190 Scroll left for more columns',
+  both: '\u2190 Scroll for more columns \u2192',
+};
+
+/**
+ * A box that scrolls what is too wide (or, `tall`, too long) for it, and says so: while columns
+ * are out of sight, a shade on that edge and a hint under the box (`data-wlm-overflow`: none,
+ * start, end or both). A tall box, or one that overflows, is a focusable region: the arrow keys
+ * scroll it. The first column stays in place while the others scroll (styles.js).
+ */
+function ScrollBox({ label, tall = false, className, children }) {
+  const ref = useRef(null);
+  const [overflow, setOverflow] = useState('none');
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return undefined;
+    const update = () => {
+      const max = el.scrollWidth - el.clientWidth;
+      const left = Math.abs(el.scrollLeft); // negative in right-to-left layouts
+      const start = max > 1 && left > 1;
+      const end = max > 1 && left < max - 1;
+      setOverflow(start && end ? 'both' : start ? 'start' : end ? 'end' : 'none');
+    };
+    update();
+    el.addEventListener('scroll', update, { passive: true });
+    // The box (a narrower panel) or its content (more rows, wider numbers) changed size.
+    const ro = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(update);
+    ro?.observe(el);
+    if (el.firstElementChild) ro?.observe(el.firstElementChild);
+    return () => {
+      el.removeEventListener('scroll', update);
+      ro?.disconnect();
+    };
+  }, []);
+  const region = tall || overflow !== 'none' ? { tabIndex: 0, role: 'region', 'aria-label': label } : null;
+  return h(
+    'div',
+    { className: cx('wlm-scroll-frame', className), 'data-wlm-overflow': overflow },
+    h('div', { ref, className: cx('wlm-scroll', tall && 'wlm-scroll-tall'), ...region }, children),
+    overflow === 'none' ? null : h('p', { className: 'wlm-scroll-hint', 'aria-hidden': 'true' }, SCROLL_HINTS[overflow]),
+  );
+}
+
 function Dl({ rows }) {
   return h(
     'dl',
@@ -682,11 +727,11 @@ function GenerationsSection({ metrics, win }) {
     ),
     h('h4', { className: 'wlm-subhead' }, 'Percentiles'),
     h(
-      'div',
-      { className: 'wlm-scroll' },
+      ScrollBox,
+      { label: 'Percentiles' },
       h(
         'table',
-        { className: 'wlm-table' },
+        { className: 'wlm-table', 'data-wlm-table': 'percentiles' },
         h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Series'), ...['Count', 'Mean', 'p50', 'p95', 'p99'].map((c) => h('th', { key: c, scope: 'col', className: 'wlm-num' }, c)))),
         h(
           'tbody',
@@ -729,8 +774,8 @@ function BreakdownTable({ title, base, map, name }) {
     rows.length === 0
       ? h(Empty, null, 'None yet.')
       : h(
-          'div',
-          { className: 'wlm-scroll' },
+          ScrollBox,
+          { label: title },
           h(
             'table',
             { className: 'wlm-table', 'data-wlm-table': name },
@@ -927,8 +972,8 @@ const RecentSection = React.memo(function RecentSection({ history }) {
     rows.length === 0
       ? h(Empty, null, 'No generations yet.')
       : h(
-          'div',
-          { className: 'wlm-scroll wlm-scroll-tall', tabIndex: 0, role: 'region', 'aria-label': 'Recent generations, newest first' },
+          ScrollBox,
+          { tall: true, label: 'Recent generations, newest first' },
           h(
             'table',
             { className: 'wlm-table', 'data-wlm-table': 'recent' },
@@ -965,8 +1010,8 @@ function CacheSection({ metrics, win }) {
     names.length === 0
       ? null
       : h(
-          'div',
-          { className: 'wlm-scroll wlm-mt' },
+          ScrollBox,
+          { className: 'wlm-mt', label: 'By cache' },
           h(
             'table',
             { className: 'wlm-table', 'data-wlm-table': 'cache' },
@@ -1065,8 +1110,8 @@ function ErrorsSection({ metrics, win }) {
     errors.recent.length === 0
       ? h(Empty, null, 'No errors.')
       : h(
-          'div',
-          { className: 'wlm-scroll wlm-scroll-tall', tabIndex: 0, role: 'region', 'aria-label': 'Recent errors, newest first' },
+          ScrollBox,
+          { tall: true, label: 'Recent errors, newest first' },
           h(
             'ol',
             { className: 'wlm-errors', 'data-wlm-list': 'errors', reversed: true },

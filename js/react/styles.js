@@ -183,8 +183,30 @@ ${P} .wlm-dl { display: grid; grid-template-columns: fit-content(45%) minmax(0, 
 ${P} .wlm-dl dt { color: var(--wlm-muted); overflow-wrap: anywhere; }
 ${P} .wlm-dl abbr { text-decoration: none; cursor: help; }
 ${P} .wlm-dl dd { margin: 0; overflow-wrap: anywhere; font-variant-numeric: tabular-nums; }
-${P} .wlm-scroll { overflow: auto; max-width: 100%; border-radius: 6px; }
+${P} .wlm-scroll-frame { position: relative; min-width: 0; }
+${P} .wlm-scroll { overflow: auto; max-width: 100%; border-radius: 6px; scrollbar-width: thin; }
 ${P} .wlm-scroll-tall { max-height: 360px; }
+/* Columns out of sight on the right: a shade on that edge (the hint line is 18px under the box).
+   On the left: a shade inside the first column's right edge (the column stays while the others
+   scroll under it; inside, because a clipped cell would hide it outside). */
+${P} .wlm-scroll-frame::after {
+  content: ""; position: absolute; top: 0; bottom: 0; right: 0; width: 28px; z-index: 3; pointer-events: none; opacity: 0;
+  background: linear-gradient(to left, var(--wlm-surface), transparent);
+  box-shadow: inset -8px 0 8px -8px var(--wlm-border-strong);
+}
+${P} .wlm-scroll-frame:not([data-wlm-overflow="none"])::after { bottom: 18px; }
+${P} .wlm-scroll-frame[data-wlm-overflow="end"]::after, ${P} .wlm-scroll-frame[data-wlm-overflow="both"]::after { opacity: 1; }
+${P} .wlm-scroll .wlm-table tr > :first-child::after {
+  content: ""; position: absolute; top: 0; bottom: 0; right: 0; width: 6px; pointer-events: none; opacity: 0;
+  background: linear-gradient(to left, var(--wlm-border-strong), transparent);
+}
+${P} .wlm-scroll-frame[data-wlm-overflow="start"] .wlm-table tr > :first-child::after,
+${P} .wlm-scroll-frame[data-wlm-overflow="both"] .wlm-table tr > :first-child::after { opacity: 0.6; }
+${P} .wlm-scroll-hint { margin: 2px 0 0; height: 16px; font-size: 11.5px; line-height: 16px; color: var(--wlm-muted); text-align: right; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+/* The first column (the row's name) stays while the others scroll under it. */
+${P} .wlm-scroll .wlm-table tr > :first-child { position: sticky; left: 0; z-index: 1; background: var(--wlm-surface); }
+${P} .wlm-scroll .wlm-table thead tr > :first-child { z-index: 2; }
+${P} .wlm-scroll .wlm-table tbody tr:hover > :first-child { background: var(--wlm-hover); }
 ${P} table.wlm-table {
   width: 100%; border-collapse: collapse; border-spacing: 0; font-size: 13px;
   font-variant-numeric: tabular-nums; color: var(--wlm-text); background: transparent;
