@@ -34,9 +34,10 @@ const PROFILE = { decodeTps: 48, prefillTps: 900, medianTokens: 60 };
  */
 export async function simulateRun({ seed, generations = 40, slowdown = 1, runFactor = 1, errorRate = 0.02, core, keep = false, type }) {
   const m = core ?? (await MonitorCore.create());
-  if (!keep) m.reset();
-  const r = makeRandom(seed);
   const t0 = 1_790_000_000_000;
+  // Reset at the run's own start, not at the clock's: the same seed gives the same export.
+  if (!keep) m.reset(t0);
+  const r = makeRandom(seed);
   let t = t0;
   const f = slowdown * runFactor;
   for (let i = 0; i < generations; i++) {

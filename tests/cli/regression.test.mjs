@@ -6,7 +6,9 @@ import { makeRandom } from '../../js/random.js';
 import {
   compareExports, comparableSamples, mannWhitney, twoProportion, bucketIndex, normalUpperTail,
 } from '../../js/cli/regression.js';
+import { readFile } from 'node:fs/promises';
 import { simulateRun } from '../../scripts/measure-false-alarms.mjs';
+import { FIXTURE, generate } from '../../scripts/regression-fixture.mjs';
 
 const find = (result, metric) => result.findings.find((f) => f.metric === metric);
 
@@ -206,4 +208,35 @@ test('per-type findings when the exports have several types', async () => {
 
 test('bad documents are refused', () => {
   assert.throws(() => compareExports({ schemaVersion: 3, metrics: {}, sketches: {} }, {}), /schemaVersion 3/);
+});
+
+test('the recorded comparisons (tests/cli/fixtures/regression-expected.json) are reproduced', async () => {
+  // Recorded with the JavaScript statistics the core replaced: p-values to 1e-9 relative,
+  // everything else, messages included, exactly.
+  const expected = JSON.parse(await readFile(FIXTURE, 'utf8'));
+  const actual = await generate();
+  assert.equal(actual.cases.length, expected.cases.length);
+  let maxRel = 0;
+  for (const [i, want] of expected.cases.entries()) {
+    const got = actual.cases[i];
+    assert.equal(got.name, want.name);
+    assert.deepEqual(got.digests, want.digests, `${want.name}: the input exports changed (node scripts/regression-fixture.mjs, then review the diff)`);
+    const { findings: gotF, ...gotRest } = got.result;
+    const { findings: wantF, ...wantRest } = want.result;
+    assert.deepEqual(gotRest, wantRest, want.name);
+    assert.equal(gotF.length, wantF.length, want.name);
+    for (const [j, w] of wantF.entries()) {
+      const g = gotF[j];
+      for (const key of ['pValue', 'rawPValue']) {
+        if (w[key] === null) assert.equal(g[key], null, `${want.name}: ${w.metric}.${key}`);
+        else {
+          const rel = Math.abs(g[key] - w[key]) / Math.max(Math.abs(w[key]), 1e-300);
+          maxRel = Math.max(maxRel, rel);
+          assert.ok(rel <= 1e-9, `${want.name}: ${w.metric}.${key} ${g[key]} vs ${w[key]}`);
+        }
+      }
+      assert.deepEqual({ ...g, pValue: 0, rawPValue: 0 }, { ...w, pValue: 0, rawPValue: 0 }, `${want.name}: ${w.metric}`);
+    }
+  }
+  assert.ok(maxRel <= 1e-9);
 });
