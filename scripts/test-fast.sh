@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The inner loop (`npm run test:fast`): the native doctest suite and every Node suite that needs
+# no browser and no long run, against what scripts/build.sh last built. `npm test` runs all of
+# these and the rest (wasm, ASan + UBSan, fuzzing, headless Chromium, the CLI against the demo,
+# the 10-million-generation session, types).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[[ -f dist/webllm-monitor-core.wasm && -x build/native/wlm_tests ]] || bash scripts/build.sh
+ctest --test-dir build/native --output-on-failure --no-tests=error
+shopt -s nullglob
+node_tests=()
+for f in tests/js/*.test.mjs tests/cli/*.test.mjs; do
+  case "$f" in
+    tests/js/long-session.test.mjs | tests/cli/ci.test.mjs) ;;  # minutes, or a browser: npm test runs them
+    *) node_tests+=("$f") ;;
+  esac
+done
+node --test "${node_tests[@]}"
