@@ -1,11 +1,8 @@
 // What the monitor shows people: the CSV of generations, console tables, file downloads.
+import { GENERATION_RECORD_FIELDS, PLACES, SERIES } from './generated/description.js';
 
-/** CSV columns: the generation history's fields, in this order. */
-export const CSV_COLUMNS = [
-  'startedAt', 'model', 'type', 'operation', 'durationMs', 'ttftMs', 'promptTokens', 'completionTokens',
-  'decodeTokensPerSec', 'prefillTokensPerSec', 'timePerOutputTokenMs', 'chunks', 'finishReason',
-  'errorName', 'errorMessage', 'promptChars', 'responseChars', 'temperature', 'maxTokens',
-];
+/** CSV columns: the generation history's fields, in this order (frozen). */
+export const CSV_COLUMNS = GENERATION_RECORD_FIELDS;
 
 function csvCell(v) {
   if (v === null || v === undefined) return '';
@@ -59,18 +56,12 @@ export function downloadText(text, filename, mimeType) {
 
 const round = (v, digits = 1) => (typeof v === 'number' ? Number(v.toFixed(digits)) : v);
 
+/** The series of the console table: those the description gives a short label. */
+const SUMMARY = SERIES.filter((s) => s.short);
+
 /** The stats objects people look at first, with their labels: [label, {count, p50, ...}]. */
 export function summarySeries(metrics) {
-  const g = metrics.generations;
-  return [
-    ['latency ms', g.latencyMs],
-    ['TTFT ms', g.ttftMs],
-    ['decode tokens/s', g.decodeTokensPerSec],
-    ['prefill tokens/s', g.prefillTokensPerSec],
-    ['time/output token ms', g.timePerOutputTokenMs],
-    ['chunk gap ms', g.chunkGapMs],
-    ['model load ms', metrics.initialization.loadMs],
-  ];
+  return SUMMARY.map((s) => [`${s.short} ${s.unit}`, metrics[PLACES[s.in].metrics][s.name]]);
 }
 
 /** Rows for console.table: one per series of summarySeries(), the percentiles as columns. */

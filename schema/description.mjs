@@ -27,11 +27,7 @@ export const units = {
 // ---------------------------------------------------------------------------------------------
 // Series: every distribution the core keeps (exact values while small, a histogram always).
 //   name   its key in the metrics and in the state
-//   in     'generation': metrics.generations.<name> (and every window and group) as stats, and
-//                        sketches.generations.series.<name>
-//          'load':       metrics.initialization.<name>, sketches.loads.<name>
-//          'operation':  metrics.operations.<op>.<name>, sketches.operations.<op>.<name>
-//          'genAi':      sketches.genAi[i].<name> (behind the OpenTelemetry GenAI metrics)
+//   in     a key of `places`: where the series is kept
 //   unit   a key of `units`
 //   worse  'higher' or 'lower': the direction of a regression
 //   label  lower case, for the text report ("<label> <unit>")
@@ -39,6 +35,17 @@ export const units = {
 //   title  for the panel's percentile table; absent: not in that table
 //   clustered  several values per generation (not independent samples)
 //   onErrors   genAi: also recorded in entries with an error type (else count 0 there)
+
+/** Where series are kept: the object holding them in `metrics` (null: not in the metrics) and in `sketches`. */
+export const places = {
+  /** As stats in metrics.generations and in every window and group (byType, byModel, byOperation). */
+  generation: { metrics: 'generations', state: 'generations.series' },
+  load: { metrics: 'initialization', state: 'loads' },
+  /** One entry per operation name. */
+  operation: { metrics: 'operations.<name>', state: 'operations.<name>' },
+  /** The entries behind the OpenTelemetry GenAI metrics. */
+  genAi: { metrics: null, state: 'genAi[i]' },
+};
 
 export const series = [
   { name: 'latencyMs', in: 'generation', unit: 'ms', worse: 'higher', label: 'latency', short: 'latency', title: 'Latency' },

@@ -30,6 +30,9 @@ export const SERIES = freeze([
   {"name":"chunkGapMs","in":"genAi","unit":"ms","worse":"higher","label":"chunk gap","clustered":true},
 ]);
 
+/** Where series are kept: the object holding them in `metrics` (null: not in the metrics) and in `sketches`. */
+export const PLACES = freeze({"generation":{"metrics":"generations","state":"generations.series"},"load":{"metrics":"initialization","state":"loads"},"operation":{"metrics":"operations.<name>","state":"operations.<name>"},"genAi":{"metrics":null,"state":"genAi[i]"}});
+
 /** The series of one place, in order. */
 export const seriesIn = (where) => SERIES.filter((s) => s.in === where);
 

@@ -84,6 +84,8 @@ test('the JS module holds the description: schema version, series, record fields
   assert.equal(schema.properties.schemaVersion.const, description.schemaVersion);
   assert.deepEqual(schema.$defs.generationRecord.required, generated.GENERATION_RECORD_FIELDS);
   for (const s of generated.seriesIn('generation')) assert.ok(schema.$defs.generationMetrics.properties[s.name], s.name);
+  // The console summary reads metrics[place][name]: only fixed places can have a short label.
+  for (const s of generated.SERIES.filter((x) => x.short)) assert.match(generated.PLACES[s.in].metrics ?? '', /^\w+$/, s.name);
 });
 
 test('the C++ header compiles (C++17, -Wall -Wextra -Werror) and holds the description', (t) => {
