@@ -73,6 +73,13 @@ export function fmtBytes(v) {
   return `${v < 0 ? '-' : ''}${number(digits).format(x)} ${UNITS[u]}`;
 }
 
+/** The formatter of a series' values by its unit (the units of schema/description.mjs). */
+export function fmtOfUnit(unit) {
+  const f = { ms: fmtMs, tokens: fmtInt, 'tokens/s': fmtTps }[unit];
+  if (!f) throw new Error(`webllm-monitor: no formatter for the unit "${unit}"`);
+  return f;
+}
+
 /** A fraction 0..1 as a percentage: 0%, 12.5%, 100%. */
 export function fmtPct(v) {
   if (absent(v)) return DASH;

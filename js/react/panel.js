@@ -5,10 +5,11 @@
 
 import * as React from 'react';
 import { createPortal } from 'react-dom';
+import { seriesIn } from '../generated/description.js';
 import { schemaVersion } from '../version.js';
 import { Chart, histogramBins, histogramOptions, timeChartOptions } from './charts.js';
 import {
-  DASH, fmtBool, fmtBytes, fmtDateTime, fmtInt, fmtMs, fmtNum, fmtPct, fmtTime, fmtTps, rawOf,
+  DASH, fmtBool, fmtBytes, fmtDateTime, fmtInt, fmtMs, fmtNum, fmtOfUnit, fmtPct, fmtTime, fmtTps, rawOf,
 } from './format.js';
 import { ROOT_CLASS, ensureStyles, readPalette } from './styles.js';
 
@@ -677,13 +678,10 @@ function InitSection({ metrics }) {
   );
 }
 
-const SERIES = [
-  ['Latency', 'latencyMs', fmtMs],
-  ['TTFT', 'ttftMs', fmtMs],
-  ['Decode speed', 'decodeTokensPerSec', fmtTps],
-  ['Prefill speed', 'prefillTokensPerSec', fmtTps],
-  ['Time per output token', 'timePerOutputTokenMs', fmtMs],
-];
+/** The percentile table's rows: the generation series the description gives a panel title. */
+const SERIES = seriesIn('generation')
+  .filter((s) => s.title)
+  .map((s) => [s.title, s.name, fmtOfUnit(s.unit)]);
 
 function GenerationsSection({ metrics, win }) {
   const base = win === 'session' ? 'generations' : `windows.${win}.generations`;
