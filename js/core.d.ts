@@ -388,6 +388,10 @@ export interface ExportDocument {
 /** Error thrown for a failure the core reports; `path` is the JSON path or field it names. */
 export interface CoreError extends Error {
   path?: string;
+  /** compareExports: the JSON path or option, as `path`. */
+  field?: string;
+  /** mergeAll: the 1-based document; compareExports: "baseline" or "current". */
+  document?: number | string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -409,6 +413,17 @@ export class MonitorCore {
   private constructor();
   /** Creates a monitor on the shared module; throws (CoreError) on an invalid configuration. */
   static create(config?: MonitorConfig): Promise<MonitorCore>;
+
+  /**
+   * Compares two exports for regressions: a change is one when it is beyond its threshold in the
+   * bad direction AND its one-sided test (Mann-Whitney U, two-proportion z) has p < alpha after
+   * Holm's adjustment. Throws a CoreError whose `field` (and `path`) names the JSON path or option
+   * and whose `document` is "baseline" or "current" for a document's error.
+   */
+  static compareExports(baseline: string | ExportDocument, current: string | ExportDocument,
+                        options?: RegressionOptions): Promise<RegressionResult>;
+  /** The defaults of compareExports' options. */
+  static regressionDefaults(): Promise<RegressionDefaults>;
 
   /** True once dispose() has run. */
   readonly disposed: boolean;
@@ -464,6 +479,75 @@ export class MonitorCore {
   memoryBytes(): number;
   /** Frees the monitor; later calls throw. Idempotent. */
   dispose(): void;
+}
+
+/** Options of MonitorCore.compareExports; null or absent keys take the defaults. */
+export interface RegressionOptions {
+  /** Significance level of the one-sided tests, in (0, 1); default 0.01. */
+  alpha?: number | null;
+  /** Relative change of a percentile that can count as a regression (fraction); default 0.1. */
+  threshold?: number | null;
+  /**
+   * Thresholds by metric path, looked up as the full path, then without "generations.", then
+   * without "generations.byType.<type>." ("ttftMs.p95", "generations.errorRate", "cache.hitRate",
+   * "initialization.loadMs.p50"); errorRate and hitRate default to 0.05 absolute.
+   */
+  thresholds?: Record<string, number> | null;
+  /** Fewer values on a side: not tested, never a regression; default 10. */
+  minCount?: number | null;
+  /** Findings per request type when an export has several; default true. */
+  byType?: boolean | null;
+  /** "holm" (default): p-values adjusted over the tests of the comparison; "none": raw. */
+  correction?: 'holm' | 'none' | null;
+}
+
+/** The defaults of RegressionOptions (errorRate and hitRate: the rates' absolute thresholds). */
+export interface RegressionDefaults {
+  alpha: number;
+  threshold: number;
+  errorRate: number;
+  hitRate: number;
+  minCount: number;
+}
+
+export type RegressionVerdict =
+  | 'noData' | 'notEnoughData' | 'noChange' | 'improvement' | 'withinThreshold' | 'notSignificant' | 'regression';
+
+/** One compared metric. */
+export interface RegressionFinding {
+  /** "generations.ttftMs.p95", "generations.byType.chat.errorRate", "cache.hitRate", "initialization.loadMs.p50". */
+  metric: string;
+  /** "p50", "p95", "p99" (p99 when both sides hold 100 values); null for rates. */
+  quantile: string | null;
+  unit: 'ms' | 'tokens/s' | 'rate';
+  worse: 'higher' | 'lower';
+  /** True: the threshold is a relative change (percentiles); false: absolute (rates). */
+  relative: boolean;
+  baseline: number | null;
+  current: number | null;
+  relativeChange: number | null;
+  absoluteChange: number | null;
+  threshold: number;
+  /** Values on each side (for chunk gaps, at most the generations: the independent units). */
+  counts: [number, number];
+  /** Both sides hold at least minCount values: tested. */
+  enough: boolean;
+  /** "exact", "histogram scale N", "two-proportion z-test"; null when not tested. */
+  basis: string | null;
+  /** Holm-adjusted (or raw, with correction "none") p-value; null when not tested. */
+  pValue: number | null;
+  rawPValue: number | null;
+  verdict: RegressionVerdict;
+  regression: boolean;
+}
+
+export interface RegressionResult {
+  findings: RegressionFinding[];
+  regressions: number;
+  /** Tests run: one per series or rate, shared by its percentiles. */
+  tests: number;
+  alpha: number;
+  correction: 'holm' | 'none';
 }
 
 /** The text report of an export document; throws (CoreError) when the text is not JSON. */

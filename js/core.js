@@ -466,6 +466,46 @@ export class MonitorCore {
     return monitor;
   }
 
+  /**
+   * Compares two export documents for regressions (the core's regression.cpp): per metric the
+   * values, the change, the one-sided test's raw and Holm-adjusted p-values and the verdict.
+   * @param {string | object} baseline the earlier export (JSON text, or the parsed document)
+   * @param {string | object} current the later one
+   * @param {{ alpha?: number, threshold?: number, thresholds?: Record<string, number>, minCount?: number, byType?: boolean, correction?: 'holm' | 'none' }} [options]
+   * @returns {Promise<any>} { findings, regressions, tests, alpha, correction } (core.d.ts, RegressionResult)
+   * @throws {Error} with `field` (and `path`) naming the JSON path or option, `document` "baseline"
+   *   or "current" for a document's error ("current: $.schemaVersion: ...")
+   */
+  static async compareExports(baseline, current, options = {}) {
+    const module = await loadCore();
+    const texts = [['baseline', baseline], ['current', current]].map(([document, doc]) => {
+      try {
+        return documentText(doc, 'compareExports');
+      } catch (err) {
+        err.message = `${document}: ${err.message}`;
+        /** @type {any} */ (err).document = document;
+        throw err;
+      }
+    });
+    const out = JSON.parse(module.compareExports(texts[0], texts[1], smallJsonText(options, 'options')));
+    if (out.error) {
+      const err = new Error(out.error.message);
+      Object.assign(err, { field: out.error.field, path: out.error.field });
+      if (out.error.document !== null) /** @type {any} */ (err).document = out.error.document;
+      throw err;
+    }
+    return out;
+  }
+
+  /**
+   * The defaults of compareExports' options.
+   * @returns {Promise<{ alpha: number, threshold: number, errorRate: number, hitRate: number, minCount: number }>}
+   */
+  static async regressionDefaults() {
+    const module = await loadCore();
+    return JSON.parse(module.regressionDefaults());
+  }
+
   /** True once {@link MonitorCore#dispose} has run. */
   get disposed() {
     return this.#core === null;

@@ -10,6 +10,7 @@
 
 #include "batch.hpp"
 #include "monitor.hpp"
+#include "regression.hpp"
 #include "report.hpp"
 
 namespace {
@@ -138,6 +139,24 @@ std::string reportFromExport(const std::string& text) {
   return wlm::text_report(doc);
 }
 
+/// Regression findings of two export texts under options JSON (regression.hpp), as JSON text:
+/// the result, or {"error": {field, message, document}} where document is "baseline",
+/// "current" or null (the options).
+std::string compareExports(const std::string& baseline, const std::string& current,
+                           const std::string& options) {
+  wlm::regression::Result result;
+  std::string document;
+  if (wlm::Status s = wlm::regression::compare_exports(baseline, current, options, result, document); !s)
+    return wlm::jsonio::dump(json{{"error",
+                                   {{"field", s.field},
+                                    {"message", s.message},
+                                    {"document", document.empty() ? json(nullptr) : json(document)}}}});
+  return wlm::jsonio::dump(result.to_json());
+}
+
+/// The defaults of compareExports' options as JSON text.
+std::string regressionDefaults() { return wlm::jsonio::dump(wlm::regression::Options().defaults_json()); }
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(webllm_monitor_core) {
@@ -167,5 +186,7 @@ EMSCRIPTEN_BINDINGS(webllm_monitor_core) {
       .function("address", &Core::address)
       .function("memoryBytes", &Core::memoryBytes);
   emscripten::function("reportFromExport", &reportFromExport);
+  emscripten::function("compareExports", &compareExports);
+  emscripten::function("regressionDefaults", &regressionDefaults);
   emscripten::constant("schemaVersion", wlm::kSchemaVersion);
 }

@@ -130,6 +130,8 @@ class Series {
   /// times bucket_divisor(), clamped to [min, max]. What a reader of the exported buckets gets.
   double histogram_quantile(double q) const;
   const ExpHistogram& histogram() const { return hist_; }
+  /// The values in arrival order while exact(); empty past kExactLimit.
+  const std::vector<double>& exact_values() const { return exact_; }
   std::size_t memory_bytes() const;
 
   /// {count, min, max, mean, p50, p90, p95, p99, p999}; nulls when empty.
