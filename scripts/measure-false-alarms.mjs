@@ -22,7 +22,7 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MonitorCore } from '../js/core.js';
 import { makeRandom } from '../js/random.js';
-import { compareExports, METHOD, DEFAULT_ALPHA, DEFAULT_THRESHOLDS } from '../js/cli/regression.js';
+import { compareExports, METHOD, regressionDefaults } from '../js/cli/regression.js';
 
 const PROFILE = { decodeTps: 48, prefillTps: 900, medianTokens: 60 };
 
@@ -80,7 +80,7 @@ async function measure({ pairs, generations, seed, slowdown, runSigma, core }) {
     const factor = () => (runSigma > 0 ? Math.exp(runSigma * rf.normal()) : 1);
     const a = await simulateRun({ seed: base, generations, runFactor: factor(), core });
     const b = await simulateRun({ seed: base + 1, generations, slowdown, runFactor: factor(), core });
-    const result = compareExports(a, b);
+    const result = await compareExports(a, b);
     if (result.regressions > 0) alarms++;
     for (const f of result.findings) if (f.regression) byMetric[f.metric] = (byMetric[f.metric] ?? 0) + 1;
   }
@@ -118,15 +118,16 @@ async function main() {
     results.push({ scenario: s.name, slowdown: s.slowdown, runSigma: s.runSigma, kind: s.slowdown === 1 ? 'false alarm rate' : 'detection rate', ...r });
   }
   core.dispose();
+  const defaults = await regressionDefaults();
   const w = Math.max(...results.map((r) => r.scenario.length));
-  console.log(`${generations} generations per run, ${nullPairs} pairs per same-settings scenario, ${pairs} per slowdown, alpha ${DEFAULT_ALPHA}, threshold ${DEFAULT_THRESHOLDS.percentile * 100}%\n`);
+  console.log(`${generations} generations per run, ${nullPairs} pairs per same-settings scenario, ${pairs} per slowdown, alpha ${defaults.alpha}, threshold ${defaults.threshold * 100}%\n`);
   console.log(`${'scenario'.padEnd(w)}  ${'measures'.padEnd(16)}  rate`);
   for (const r of results) console.log(`${r.scenario.padEnd(w)}  ${r.kind.padEnd(16)}  ${(r.rate * 100).toFixed(1).padStart(5)}%  (${r.alarms}/${r.pairs})`);
   const doc = {
     generatedAt: new Date().toISOString(),
     method: METHOD,
-    alpha: DEFAULT_ALPHA,
-    thresholds: DEFAULT_THRESHOLDS,
+    alpha: defaults.alpha,
+    thresholds: { percentile: defaults.threshold, errorRate: defaults.errorRate, hitRate: defaults.hitRate },
     workload: { generationsPerRun: generations, pairs, nullPairs, seed, profile: PROFILE, errorRate: 0.02 },
     results,
     elapsedMs: Date.now() - started,

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Writes tests/cli/fixtures/regression-expected.json, a generated file (do not edit it): the
 // result of compareExports (js/cli/regression.js) on a fixed set of export pairs, with a digest
-// of each input export. tests/cli/regression.test.mjs rebuilds the same exports, checks their
-// digests and compares today's results with the recorded ones (p-values to 1e-9 relative, every
-// other value and every message exactly).
+// of each input export. The results were recorded with the JavaScript statistics that the core
+// (wasm/regression.cpp) replaced; tests/cli/regression.test.mjs rebuilds the same exports,
+// checks their digests and compares today's results with the recorded ones (differences():
+// p-values to 1e-9 relative, every other value and every message exactly).
 //
 // The pairs: those of the CLI and regression tests (base/same/slow, identical runs, slowdowns,
 // speed-ups, error and cache hit rates, too little data, histograms at different scales, chunk
@@ -12,7 +13,7 @@
 // several options (thresholds, alpha, minCount, byType, correction).
 //
 // usage: node scripts/regression-fixture.mjs [--check]
-//   --check: write nothing; exit 1 when the file would change.
+//   --check: write nothing; list the differences from the file, exit 1 when there are any.
 
 import { createHash } from 'node:crypto';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
@@ -151,19 +152,55 @@ export function fixtureText(fixture) {
   return lines.join('\n');
 }
 
-async function main() {
-  const text = fixtureText(await generate());
-  if (process.argv.includes('--check')) {
-    const old = await readFile(FIXTURE, 'utf8').catch(() => '');
-    if (old !== text) {
-      console.error(`${FIXTURE} would change: run node scripts/regression-fixture.mjs and review the diff`);
-      process.exit(1);
+/**
+ * Where `actual` departs from `expected`: p-values by more than 1e-9 relative, anything else
+ * (values, verdicts, messages, input digests) at all.
+ * @returns {{ problems: string[], maxRelative: number }} the largest relative p-value difference
+ */
+export function differences(expected, actual) {
+  const problems = [];
+  let maxRelative = 0;
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  if (actual.cases.length !== expected.cases.length) problems.push(`${actual.cases.length} cases, not ${expected.cases.length}`);
+  for (const [i, want] of expected.cases.entries()) {
+    const got = actual.cases[i];
+    if (!got) break;
+    const name = want.name;
+    if (got.name !== name) problems.push(`case ${i}: "${got.name}", not "${name}"`);
+    if (!same(got.digests, want.digests)) problems.push(`${name}: the input exports changed`);
+    const { findings: gotF, ...gotRest } = got.result;
+    const { findings: wantF, ...wantRest } = want.result;
+    if (!same(gotRest, wantRest)) problems.push(`${name}: ${JSON.stringify(gotRest)}, not ${JSON.stringify(wantRest)}`);
+    if (gotF.length !== wantF.length) problems.push(`${name}: ${gotF.length} findings, not ${wantF.length}`);
+    for (const [j, w] of wantF.entries()) {
+      const g = gotF[j];
+      if (!g) break;
+      for (const key of ['pValue', 'rawPValue']) {
+        if (w[key] === null || g[key] === null) {
+          if (w[key] !== g[key]) problems.push(`${name}: ${w.metric}.${key} ${g[key]}, not ${w[key]}`);
+          continue;
+        }
+        const rel = Math.abs(g[key] - w[key]) / Math.max(Math.abs(w[key]), Number.MIN_VALUE);
+        maxRelative = Math.max(maxRelative, rel);
+        if (!(rel <= 1e-9)) problems.push(`${name}: ${w.metric}.${key} ${g[key]}, not ${w[key]}`);
+      }
+      if (!same({ ...g, pValue: 0, rawPValue: 0 }, { ...w, pValue: 0, rawPValue: 0 }))
+        problems.push(`${name}: ${JSON.stringify(g)}, not ${JSON.stringify(w)}`);
     }
-    console.log(`${FIXTURE} is up to date`);
-    return;
+  }
+  return { problems, maxRelative };
+}
+
+async function main() {
+  const fixture = await generate();
+  if (process.argv.includes('--check')) {
+    const { problems, maxRelative } = differences(JSON.parse(await readFile(FIXTURE, 'utf8')), fixture);
+    for (const p of problems) console.error(p);
+    console.log(`${fixture.cases.length} pairs, ${problems.length} differences, largest relative p-value difference ${maxRelative}`);
+    process.exit(problems.length ? 1 : 0);
   }
   await mkdir(dirname(FIXTURE), { recursive: true });
-  await writeFile(FIXTURE, text);
+  await writeFile(FIXTURE, fixtureText(fixture));
   console.log(`${FIXTURE} written`);
 }
 

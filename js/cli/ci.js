@@ -406,7 +406,7 @@ async function ci(argv, env, stdout, progress) {
   const merged = JSON.parse(mergedText);
 
   const assertions = budget ? judgeBudget(budget, merged.metrics) : null;
-  const regression = baseline ? compareExports(baseline, merged, opts.regression) : null;
+  const regression = baseline ? await compareExports(baseline, mergedText, opts.regression) : null;
   const budgetFailures = assertions ? assertions.filter((a) => !a.pass) : [];
   const regressionFailures = regression ? regression.findings.filter((/** @type {any} */ f) => f.regression) : [];
   const pass = budgetFailures.length === 0 && regressionFailures.length === 0;

@@ -97,7 +97,7 @@ export async function runCompare(argv, io) {
     core = await MonitorCore.create();
     const base = await readExportFile(args.files[0], core);
     const cur = await readExportFile(args.files[1], core);
-    const result = compareExports(base.doc, cur.doc, args.options);
+    const result = await compareExports(base.text, cur.text, args.options);
     if (args.format === 'json') {
       stdout.write(`${JSON.stringify({ baseline: args.files[0], current: args.files[1], ...result }, null, 2)}\n`);
     } else if (args.format === 'md') {
