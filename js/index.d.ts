@@ -1,21 +1,32 @@
-// Declarations of the package root, 'webllm-monitor'. Hand-written; checked by tests/types/.
+// Declarations of the package root, 'webllm-monitor'. Hand-written but for the metrics types
+// (js/generated/metrics.d.ts, generated from schema/description.mjs); checked by tests/types/.
 /// <reference path="./webllm.d.ts" />
 /// <reference path="./webllm-fallback.d.ts" />
 import type { ChatOptions, MLCEngineConfig } from '@mlc-ai/web-llm';
-import type {
-  CacheLookupEvent,
-  ExportDocument,
-  GenerationEvent,
-  GenerationRecord,
-  MemorySnapshot,
-  Metrics,
-  ModelLoadEvent,
-  MonitorConfig,
-  OperationEvent,
-  Status,
-} from './core.js';
+import type { CacheLookupEvent, GenerationEvent, ModelLoadEvent, MonitorConfig, OperationEvent } from './core.js';
+import type { ExportDocument, GenerationRecord, MemorySnapshot, Metrics, Status } from './generated/metrics.js';
 
 export * from './core.js';
+// The metrics, status and export document: generated from schema/description.mjs. These names
+// take precedence over the same names from './core.js'.
+export type {
+  DeviceLostEntry,
+  ErrorEntry,
+  ExportDocument,
+  FinishReason,
+  GenerationMetrics,
+  GenerationRecord,
+  HealthLevel,
+  HealthReason,
+  HitMissMetrics,
+  MemorySnapshot,
+  Metrics,
+  OperationName,
+  SchemaVersion,
+  Stats,
+  Status,
+  WindowMetrics,
+} from './generated/metrics.js';
 
 /** Options of createMonitor. Every option is optional; unknown options are refused. */
 export interface MonitorOptions extends MonitorConfig {
