@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { schemaVersion } from '../js/version.js';
 import { startServer } from './static-server.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -92,7 +93,7 @@ async function check(url) {
     if (r.workload.done !== 12) problems.push(`workload ran ${r.workload.done} of 12`);
     if (r.generations !== 13) problems.push(`metrics count ${r.generations} generations (expected 12 + the injected one)`);
     if (r.injected !== 'DeviceLostError' || r.deviceLost !== 1) problems.push(`DeviceLostError: ${r.injected}, recorded ${r.deviceLost}`);
-    if (r.json !== 2) problems.push(`export schemaVersion ${r.json}`);
+    if (r.json !== schemaVersion) problems.push(`export schemaVersion ${r.json} (expected ${schemaVersion})`);
     if (r.panelSections === 0) problems.push('the monitor panel is not on the page');
     const line =
       `${r.generations} generations (${r.succeeded} ok, ${r.failed} failed, ${r.aborted} aborted), ` +
