@@ -1,7 +1,7 @@
 // The memory sampler: JS heap, user-agent memory, wasm heap, GPU buffers and storage, sampled
 // periodically and on demand.
 
-import { safeFault } from '../log.js';
+import { describeValue, safeFault } from '../log.js';
 import { guardedClock, size, unref } from './shared.js';
 
 /** measureUserAgentSpecificMemory() and navigator.storage.estimate(): at most once per this. */
@@ -46,9 +46,9 @@ export function createMemorySampler(options) {
   const { intervalMs = 5000, record, wasmHeapBytes, gpuBufferBytes, now = Date.now } = options ?? {};
   const fault = safeFault(options?.fault);
   const clock = guardedClock(now, fault, 'memory.now');
-  if (typeof record !== 'function') throw new TypeError(`record: expected a function, got ${typeof record}`);
+  if (typeof record !== 'function') throw new TypeError(`record: expected a function, got ${describeValue(record)}`);
   if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs <= 0)
-    throw new TypeError(`intervalMs: expected a positive number of milliseconds, got ${String(intervalMs)}`);
+    throw new TypeError(`intervalMs: expected a positive number of milliseconds, got ${describeValue(intervalMs)}`);
 
   /** @type {ReturnType<typeof setInterval> | null} */
   let timer = null;

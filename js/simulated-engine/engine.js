@@ -1,6 +1,7 @@
 // The simulated MLCEngine: its configuration and simulation controls, and WebLLM's methods, each
 // run by the module of its part (loading, responses, resume, worker) or here.
 
+import { describeValue } from '../log.js';
 import { makeRandom } from '../random.js';
 import { SimulatedErrors, simulatedError } from './errors.js';
 import { reloadModels, unloadModels } from './loading.js';
@@ -23,9 +24,9 @@ export class SimulatedMLCEngine {
     const c = engineConfig ?? {};
     const timeScale = c.timeScale ?? 1;
     if (typeof timeScale !== 'number' || !(timeScale >= 0) || !Number.isFinite(timeScale))
-      throw new TypeError(`SimulatedMLCEngine: timeScale: expected a finite number >= 0, got ${String(timeScale)}`);
+      throw new TypeError(`SimulatedMLCEngine: timeScale: expected a finite number >= 0, got ${describeValue(timeScale)}`);
     const seed = c.seed ?? 1;
-    if (!Number.isInteger(seed)) throw new TypeError(`SimulatedMLCEngine: seed: expected an integer, got ${String(seed)}`);
+    if (!Number.isInteger(seed)) throw new TypeError(`SimulatedMLCEngine: seed: expected an integer, got ${describeValue(seed)}`);
     /** @internal */ this._timeScale = timeScale;
     /** @internal */ this._seed = seed >>> 0;
     /** @internal */ this._worker = c.worker === true;
@@ -36,7 +37,7 @@ export class SimulatedMLCEngine {
     this._models = c.models ?? {};
     this._medianTokens = c.medianTokens ?? 60;
     if (c.reply !== undefined && typeof c.reply !== 'function')
-      throw new TypeError(`SimulatedMLCEngine: reply: expected a function (request) => string, got ${typeof c.reply}`);
+      throw new TypeError(`SimulatedMLCEngine: reply: expected a function (request) => string, got ${describeValue(c.reply)}`);
     /** @internal */ this._reply = c.reply;
     this._maxStorageBufferBindingSize = c.maxStorageBufferBindingSize ?? 2147483644;
     this._requests = 0;
@@ -87,7 +88,7 @@ export class SimulatedMLCEngine {
     const f = faults ?? {};
     for (const key of ['errorRate', 'abortRate']) {
       if (f[key] !== undefined && !(typeof f[key] === 'number' && f[key] >= 0 && f[key] <= 1))
-        throw new TypeError(`SimulatedMLCEngine: faults.${key}: expected a number in [0, 1], got ${String(f[key])}`);
+        throw new TypeError(`SimulatedMLCEngine: faults.${key}: expected a number in [0, 1], got ${describeValue(f[key])}`);
     }
     this._faults = { ...f };
   }

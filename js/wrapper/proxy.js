@@ -1,6 +1,7 @@
 // The wrapper itself: a Proxy of the engine whose methods are measured, wrappers of one engine
 // nested (each monitor its own), and createEngine(), which measures the first load too.
 
+import { describeValue } from '../log.js';
 import { Context, contexts } from './context.js';
 import { measure, measureResume } from './generation.js';
 import { Guard } from './hooks.js';
@@ -109,12 +110,12 @@ function createProxy(ctx, obj, operation) {
 
 function checkHooks(hooks, where) {
   if (hooks === null || typeof hooks !== 'object')
-    throw new TypeError(`${where}: hooks: expected the monitor's hooks object, got ${hooks === null ? 'null' : typeof hooks}`);
+    throw new TypeError(`${where}: hooks: expected the monitor's hooks object, got ${describeValue(hooks)}`);
 }
 
 function wrapInternal(engine, hooks, init) {
   if (engine === null || (typeof engine !== 'object' && typeof engine !== 'function'))
-    throw new TypeError(`wrapEngine: engine: expected a WebLLM engine (an object), got ${engine === null ? 'null' : typeof engine}`);
+    throw new TypeError(`wrapEngine: engine: expected a WebLLM engine (an object), got ${describeValue(engine)}`);
   checkHooks(hooks, 'wrapEngine');
   // Wrappers of one engine nest: a new monitor wraps the outermost wrapper, so that each
   // observer sees the next one as the app's callback and no two ever take each other for it.
@@ -165,7 +166,7 @@ export function wrapEngine(engine, hooks) {
  */
 export async function createEngine(factory, modelId, engineConfig, chatOpts, hooks) {
   if (typeof factory !== 'function')
-    throw new TypeError(`createEngine: factory: expected a function such as CreateMLCEngine, got ${factory === null ? 'null' : typeof factory}`);
+    throw new TypeError(`createEngine: factory: expected a function such as CreateMLCEngine, got ${describeValue(factory)}`);
   checkHooks(hooks, 'createEngine');
   const guard = new Guard(hooks);
   const userCallback = engineConfig ? engineConfig.initProgressCallback : undefined;
