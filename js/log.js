@@ -1,6 +1,8 @@
 // Structured logging for the monitor: entries { timestamp, level, service, message, ...fields }
 // written to a console. With `debug` every level is written; without it, warn and error only.
 
+import { classifyError } from './wrapper/errors.js';
+
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /**
@@ -43,7 +45,7 @@ export function safeFault(fault) {
   if (typeof report !== 'function') {
     const seen = new Set();
     report = (where, err) => {
-      const key = `${where}:${err && typeof err === 'object' && 'name' in err ? String(err.name) : 'Error'}`;
+      const key = `${where}:${classifyError(err).name}`;
       if (seen.has(key)) return;
       seen.add(key);
       globalThis.console?.warn(`webllm-monitor: ${where}:`, err);
@@ -59,14 +61,12 @@ export function safeFault(fault) {
 }
 
 /**
- * Name and message of anything thrown, for log fields.
+ * Name and message of anything thrown, for log fields and events (the wrapper's classifyError).
  * @param {unknown} err
  */
 export function errorFields(err) {
-  if (err && typeof err === 'object') {
-    return { errorName: String(/** @type {any} */ (err).name ?? 'Error'), errorMessage: String(/** @type {any} */ (err).message ?? '') };
-  }
-  return { errorName: 'Error', errorMessage: String(err) };
+  const { name, message } = classifyError(err);
+  return { errorName: name, errorMessage: message };
 }
 
 /**
