@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "json_io.hpp"
-#include "series.hpp"
+#include "aggregates/series.hpp"
 
 using wlm::ExpHistogram;
 using wlm::Series;
