@@ -1,0 +1,107 @@
+// The aggregates of a set of generations (the session, one model, one type, one time slice) and
+// of the OpenTelemetry GenAI attribute sets: add and merge here; JSON in codec/.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "aggregates/series.hpp"
+#include "events.hpp"
+#include "json_io.hpp"
+
+namespace wlm {
+
+/// min and max where NaN stands for "none yet".
+inline double nan_min(double a, double b) {
+  return std::isnan(a) ? b : (std::isnan(b) ? a : std::min(a, b));
+}
+inline double nan_max(double a, double b) {
+  return std::isnan(a) ? b : (std::isnan(b) ? a : std::max(a, b));
+}
+
+/// Per-generation values derived from an event (engine figures preferred where given).
+struct DerivedTimings {
+  double ttft_ms = NAN;
+  double decode_tokens_per_sec = NAN;
+  double prefill_tokens_per_sec = NAN;
+  double time_per_output_token_ms = NAN;
+  double decode_ms = NAN;  // time spent producing completion tokens
+};
+DerivedTimings derive(const GenerationEvent& e);
+
+/// Aggregate of a set of generations: the session, one model, one type, one time slice.
+struct GenerationStats {
+  std::uint64_t total = 0, succeeded = 0, failed = 0, aborted = 0;
+  std::uint64_t finish[5] = {0, 0, 0, 0, 0};  // by FinishReason
+  std::uint64_t prompt_tokens = 0, completion_tokens = 0;
+  std::uint64_t decode_tokens = 0;  // completion tokens of generations with a known decode time
+  double decode_ms = 0;
+  double first_start = NAN, last_end = NAN;
+  Series latency_ms{Unit::milliseconds}, ttft_ms{Unit::milliseconds};
+  Series decode_tps{Unit::tokens_per_second}, prefill_tps{Unit::tokens_per_second};
+  Series tpot_ms{Unit::milliseconds}, chunk_gap_ms{Unit::milliseconds};
+
+  void add(const GenerationEvent& e, const DerivedTimings& d);
+  void merge(const GenerationStats& o);
+  /// The series named as in the metrics ("ttftMs", "latencyMs", ...), or nullptr.
+  const Series* series(const std::string& key) const;
+  /// `wall_ms`: the span that wall-clock rates divide by; NaN -> last end - first start.
+  json metrics(double wall_ms = NAN) const;
+  json state() const;
+  Status read(const json& in, const std::string& path);
+};
+
+/// The aggregates behind the OpenTelemetry GenAI metrics for one attribute set: an operation,
+/// a model and, for generations that did not succeed, an error type (the error's name; aborted
+/// generations without one are "AbortError"). Entries with an error type hold durations only:
+/// the conventions put error.type on the duration metric alone, so token usage and stream
+/// timings of every generation go to the entry without one.
+struct GenAiKey {
+  Operation operation = Operation::chat;
+  std::string model;
+  std::string error_type;  // empty: succeeded
+  bool operator<(const GenAiKey& o) const {
+    if (operation != o.operation) return operation < o.operation;
+    if (model != o.model) return model < o.model;
+    return error_type < o.error_type;
+  }
+};
+struct GenAiStats {
+  Series duration_ms{Unit::milliseconds};  // gen_ai.client.operation.duration
+  Series input_tokens{Unit::tokens}, output_tokens{Unit::tokens};  // gen_ai.client.token.usage
+  Series server_ttft_ms{Unit::milliseconds};  // gen_ai.server.time_to_first_token
+  Series server_tpot_ms{Unit::milliseconds};  // gen_ai.server.time_per_output_token
+  Series first_chunk_ms{Unit::milliseconds};  // ...client.operation.time_to_first_chunk
+  Series chunk_gap_ms{Unit::milliseconds};    // ...client.operation.time_per_output_chunk
+  void merge(const GenAiStats& o);
+};
+
+/// A series of GenerationStats by its key in the metrics and the state.
+struct SeriesField {
+  const char* key;
+  Series GenerationStats::*member;
+};
+inline constexpr SeriesField kGenerationSeries[] = {
+    {"latencyMs", &GenerationStats::latency_ms},
+    {"ttftMs", &GenerationStats::ttft_ms},
+    {"decodeTokensPerSec", &GenerationStats::decode_tps},
+    {"prefillTokensPerSec", &GenerationStats::prefill_tps},
+    {"timePerOutputTokenMs", &GenerationStats::tpot_ms},
+    {"chunkGapMs", &GenerationStats::chunk_gap_ms},
+};
+
+/// A series of GenAiStats by its key in the state.
+struct GenAiField {
+  const char* key;
+  Series GenAiStats::*member;
+};
+inline constexpr GenAiField kGenAiSeries[] = {
+    {"durationMs", &GenAiStats::duration_ms},      {"inputTokens", &GenAiStats::input_tokens},
+    {"outputTokens", &GenAiStats::output_tokens},  {"serverTtftMs", &GenAiStats::server_ttft_ms},
+    {"serverTpotMs", &GenAiStats::server_tpot_ms}, {"firstChunkMs", &GenAiStats::first_chunk_ms},
+    {"chunkGapMs", &GenAiStats::chunk_gap_ms},
+};
+
+}  // namespace wlm
