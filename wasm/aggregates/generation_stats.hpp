@@ -8,6 +8,7 @@
 #include <string>
 
 #include "aggregates/series.hpp"
+#include "description.hpp"
 #include "events.hpp"
 #include "json_io.hpp"
 
@@ -103,5 +104,12 @@ inline constexpr GenAiField kGenAiSeries[] = {
     {"serverTpotMs", &GenAiStats::server_tpot_ms}, {"firstChunkMs", &GenAiStats::first_chunk_ms},
     {"chunkGapMs", &GenAiStats::chunk_gap_ms},
 };
+
+// The tables name the series of the description (schema/description.mjs), in its order: a series
+// added there fails here until its member is added.
+static_assert(description::same_series(kGenerationSeries, description::Where::generation),
+              "kGenerationSeries must list the description's generation series, in order");
+static_assert(description::same_series(kGenAiSeries, description::Where::gen_ai),
+              "kGenAiSeries must list the description's GenAI series, in order");
 
 }  // namespace wlm
