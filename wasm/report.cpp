@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "description.hpp"
+
 namespace wlm {
 namespace {
 
@@ -105,14 +107,15 @@ std::string text_report(const json& doc) {
 
   w("\n");
   stats_header(out, "metric");
-  stats_row(out, "latency ms", at(g, "latencyMs"));
-  stats_row(out, "time to first token ms", at(g, "ttftMs"));
-  stats_row(out, "decode tokens/s", at(g, "decodeTokensPerSec"));
-  stats_row(out, "prefill tokens/s", at(g, "prefillTokensPerSec"));
-  stats_row(out, "time per output token ms", at(g, "timePerOutputTokenMs"));
-  stats_row(out, "chunk gap ms", at(g, "chunkGapMs"));
   const json& init = at(m, "initialization");
-  stats_row(out, "model load ms", at(init, "loadMs"));
+  // The generation series, then the load series: "<label> <unit>" as the description gives them.
+  for (description::Where where : {description::Where::generation, description::Where::load}) {
+    const json& parent = where == description::Where::generation ? g : init;
+    for (const description::SeriesInfo& s : description::kSeries)
+      if (s.where == where)
+        stats_row(out, fmt::format("{} {}", s.label, s.unit),
+                  at(parent, std::string(s.name).c_str()));
+  }
 
   group_table(out, "By model", at(g, "byModel"));
   group_table(out, "By type", at(g, "byType"));
