@@ -3,11 +3,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <numeric>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "description.hpp"
 #include "monitor.hpp"
 
 namespace wlm {
@@ -263,30 +266,55 @@ const char* to_string(Verdict v) {
 
 namespace {
 
-/// The percentile series compared per generation group, in the findings' order.
-struct SeriesSpec {
-  const char* name;
-  bool higher_is_worse;
-  const char* unit;
-  bool clustered;  // many values per generation: the generations are the independent units
+using description::SeriesInfo;
+using description::Where;
+
+/// The generation series compared per group, in the findings' order (that of the recorded
+/// results, tests/cli/fixtures/regression-expected.json); the description gives each its unit,
+/// its worse direction and whether it is clustered (many values per generation).
+// clang-format off
+constexpr std::string_view kCompared[] = {
+    "latencyMs",
+    "ttftMs",
+    "timePerOutputTokenMs",
+    "chunkGapMs",
+    "decodeTokensPerSec",
+    "prefillTokensPerSec",
 };
-constexpr SeriesSpec kSeries[] = {
-    {"latencyMs", true, "ms", false},
-    {"ttftMs", true, "ms", false},
-    {"timePerOutputTokenMs", true, "ms", false},
-    {"chunkGapMs", true, "ms", true},
-    {"decodeTokensPerSec", false, "tokens/s", false},
-    {"prefillTokensPerSec", false, "tokens/s", false},
-};
+// clang-format on
+
+/// True when kCompared holds every generation series of the description, each once.
+constexpr bool compares_every_series() {
+  if (std::size(kCompared) != description::count(Where::generation)) return false;
+  for (std::size_t i = 0; i < std::size(kCompared); ++i) {
+    if (!description::find(Where::generation, kCompared[i])) return false;
+    for (std::size_t j = 0; j < i; ++j)
+      if (kCompared[j] == kCompared[i]) return false;
+  }
+  return true;
+}
+static_assert(compares_every_series(),
+              "kCompared must name every generation series of the description once");
+
+/// True when every unit of the description is a whole C string (Finding::unit keeps a pointer).
+constexpr bool units_are_c_strings() {
+  for (const SeriesInfo& s : description::kSeries)
+    if (s.unit.data()[s.unit.size()] != '\0') return false;
+  return true;
+}
+static_assert(units_are_c_strings(), "the description's units must be string literals");
+
+constexpr const SeriesInfo& kLoadMs = *description::find(Where::load, "loadMs");
 
 class Comparison {
  public:
   explicit Comparison(const Options& o) { result_.options = o; }
 
   /// Findings of one series at p50, p95 and (both counts >= 100) p99, or at p50 only.
-  void percentiles(const std::string& prefix, const Series& a, const Series& b, bool higher_is_worse,
-                   const char* unit, bool p50_only, std::uint64_t units_a = UINT64_MAX,
+  void percentiles(const std::string& prefix, const Series& a, const Series& b,
+                   const SeriesInfo& info, bool p50_only, std::uint64_t units_a = UINT64_MAX,
                    std::uint64_t units_b = UINT64_MAX) {
+    bool higher_is_worse = info.worse == description::Worse::higher;
     if (a.count() == 0 && b.count() == 0) return;
     const Options& o = result_.options;
     std::uint64_t na = std::min(a.count(), units_a), nb = std::min(b.count(), units_b);
@@ -306,7 +334,7 @@ class Comparison {
       Finding f;
       f.quantile = kQuantileKeys[qi];
       f.metric = prefix + "." + f.quantile;
-      f.unit = unit;
+      f.unit = info.unit.data();
       f.higher_is_worse = higher_is_worse;
       f.relative = true;
       f.baseline = a.count() ? a.quantile(kQuantiles[qi]) : NAN;
@@ -347,10 +375,12 @@ class Comparison {
 
   /// Every series and the error rate of a generation group.
   void group(const std::string& prefix, const GenerationStats& a, const GenerationStats& b) {
-    for (const SeriesSpec& s : kSeries) {
-      std::uint64_t ua = s.clustered ? a.total : UINT64_MAX, ub = s.clustered ? b.total : UINT64_MAX;
-      percentiles(prefix + "." + s.name, *a.series(s.name), *b.series(s.name), s.higher_is_worse, s.unit, false,
-                  ua, ub);
+    for (std::string_view name : kCompared) {
+      const SeriesInfo& s = *description::find(Where::generation, name);
+      std::string key(name);
+      std::uint64_t ua = s.clustered ? a.total : UINT64_MAX,
+                    ub = s.clustered ? b.total : UINT64_MAX;
+      percentiles(prefix + "." + key, *a.series(key), *b.series(key), s, false, ua, ub);
     }
     rate(prefix + ".errorRate", a.failed, a.total, b.failed, b.total, true,
          result_.options.error_rate_threshold);
@@ -418,7 +448,7 @@ Result compare(const SessionState& a, const SessionState& b, const Options& o) {
   HitMiss ca = all_caches(a), cb = all_caches(b);
   c.rate("cache.hitRate", ca.hits, ca.hits + ca.misses, cb.hits, cb.hits + cb.misses, false,
          o.hit_rate_threshold);
-  c.percentiles("initialization.loadMs", a.load_ms, b.load_ms, true, "ms", true);
+  c.percentiles("initialization." + std::string(kLoadMs.name), a.load_ms, b.load_ms, kLoadMs, true);
   return c.finish();
 }
 

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "aggregates/series.hpp"
+#include "aggregates/session_state.hpp"
 #include "json_io.hpp"
-#include "series.hpp"
-#include "state.hpp"
 
 namespace wlm {
 namespace regression {
