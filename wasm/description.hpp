@@ -31,6 +31,14 @@ constexpr const SeriesInfo* find(Where where, std::string_view name) {
   return nullptr;
 }
 
+/// Whether the description keeps a series `name` in `where`. (A bool, not find() != nullptr:
+/// g++ refuses that pointer comparison in a constant expression under -fsanitize=undefined.)
+constexpr bool has(Where where, std::string_view name) {
+  for (const SeriesInfo& s : kSeries)
+    if (s.where == where && s.name == name) return true;
+  return false;
+}
+
 /// True when the keys of `table` (entries with a `key`) are, in order, the series of `where`.
 template <class Field, std::size_t N>
 constexpr bool same_series(const Field (&table)[N], Where where) {

@@ -287,7 +287,7 @@ constexpr std::string_view kCompared[] = {
 constexpr bool compares_every_series() {
   if (std::size(kCompared) != description::count(Where::generation)) return false;
   for (std::size_t i = 0; i < std::size(kCompared); ++i) {
-    if (!description::find(Where::generation, kCompared[i])) return false;
+    if (!description::has(Where::generation, kCompared[i])) return false;
     for (std::size_t j = 0; j < i; ++j)
       if (kCompared[j] == kCompared[i]) return false;
   }
