@@ -6,6 +6,7 @@
 // Plain ES module, no transpile step. Types: js/core.d.ts.
 
 import createCoreModule from '../dist/webllm-monitor-core.mjs';
+import { describeValue as describe } from './describe.js';
 import { schemaVersion } from './version.js';
 
 /** Where the wasm binary lives; a literal `new URL(..., import.meta.url)` so bundlers find it. */
@@ -138,35 +139,6 @@ const MAX_DEPTH = 64;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/**
- * A short description of a JS value for error messages: `string "12"`, `null`, `an object`...
- * @param {unknown} v
- * @returns {string}
- */
-function describe(v) {
-  if (v === null) return 'null';
-  switch (typeof v) {
-    case 'string':
-      return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
-    case 'number':
-      return `number ${v}`;
-    case 'bigint':
-      return `bigint ${v}n`;
-    case 'boolean':
-      return `boolean ${v}`;
-    case 'undefined':
-      return 'undefined';
-    case 'symbol':
-      return 'a symbol';
-    case 'function':
-      return 'a function';
-    default:
-      if (Array.isArray(v)) return `an array of ${v.length}`;
-      if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-      if (v instanceof Date) return 'a Date';
-      return 'an object';
-  }
-}
 
 /** True for the typed arrays whose elements are JS numbers (not BigInt64Array, not DataView). */
 function isNumberArrayView(v) {

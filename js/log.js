@@ -3,6 +3,8 @@
 
 import { classifyError } from './wrapper/errors.js';
 
+export { describeValue } from './describe.js';
+
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /**
@@ -69,34 +71,3 @@ export function errorFields(err) {
   return { errorName: name, errorMessage: message };
 }
 
-/**
- * A short description of a value for "expected X, got Y" messages: `string "12"` (cut after 40
- * characters), `number 5`, `null`, `undefined`, `an array of 3`, `a Float64Array`, `a function`,
- * `an object`...
- * @param {unknown} v
- * @returns {string}
- */
-export function describeValue(v) {
-  if (v === null) return 'null';
-  switch (typeof v) {
-    case 'string':
-      return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
-    case 'number':
-      return `number ${v}`;
-    case 'bigint':
-      return `bigint ${v}n`;
-    case 'boolean':
-      return `boolean ${v}`;
-    case 'undefined':
-      return 'undefined';
-    case 'symbol':
-      return 'a symbol';
-    case 'function':
-      return 'a function';
-    default:
-      if (Array.isArray(v)) return `an array of ${v.length}`;
-      if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-      if (v instanceof Date) return 'a Date';
-      return 'an object';
-  }
-}
