@@ -119,6 +119,14 @@ export class Monitor {
   /** @type {ReturnType<typeof createOtlpPusher> | null} */ #otlp = null;
   #otlpStats = { pushes: 0, failures: 0, last: null };
   /** @type {Record<string, string | number | boolean> | null} */ #otlpResource = null;
+  /**
+   * The methods of the monitor's own events queued in the core's batch since the last drain, in
+   * order (a refusal's `record` indexes it); the batch goes to the core once per microtask, or
+   * at the next read, whichever comes first.
+   * @type {string[]}
+   */
+  #queued = [];
+  #drainScheduled = false;
 
   /** Use `await createMonitor(options)`. */
   constructor(module, core, options, token) {
@@ -473,6 +481,7 @@ export class Monitor {
     this.#notifyTimer = null;
     this.#listeners.clear();
     this.#uninstallConsole?.();
+    this.#drain();
     const core = this.#core;
     this.#core = null;
     core.dispose();
@@ -534,7 +543,7 @@ export class Monitor {
         // A getter or Proxy that throws: the core reads the event again, and refuses it naming the throw.
       }
     }
-    core.flush(); // start from a clean slate so the outcome below is this event's
+    this.#drain(); // the monitor's own queued events first, so that the outcome below is this event's
     core[method](e);
     const { rejected } = core.flush();
     this.#changed();
@@ -558,10 +567,34 @@ export class Monitor {
     if (core === null) return;
     try {
       core[method](event);
-      for (const r of core.flush().rejected) this.#log.warn('event refused', { method, field: r.field, message: r.message });
+      this.#queue(method);
       this.#changed();
     } catch (err) {
       this.#fault(method, err);
+    }
+  }
+
+  /** One event of the monitor's own is in the core's batch: hand the batch over in a microtask. */
+  #queue(method) {
+    this.#queued.push(method);
+    if (this.#drainScheduled) return;
+    this.#drainScheduled = true;
+    queueMicrotask(() => {
+      this.#drainScheduled = false;
+      this.#drain();
+    });
+  }
+
+  /** Ingests the queued events now and logs what the core refused of them. */
+  #drain() {
+    const methods = this.#queued;
+    const core = this.#core;
+    if (methods.length === 0 || core === null) return;
+    this.#queued = [];
+    try {
+      for (const r of core.flush().rejected) this.#log.warn('event refused', { method: methods[r.record] ?? 'event', field: r.field, message: r.message });
+    } catch (err) {
+      this.#fault('ingest', err);
     }
   }
 
@@ -578,7 +611,7 @@ export class Monitor {
     try {
       const { errorName, errorMessage } = errorFields(err);
       this.#core.recordOperation({ name: `webllm-monitor.${where}`.slice(0, 256), startedAt: Date.now(), durationMs: 0, success: false, errorName, errorMessage });
-      this.#core.flush();
+      this.#queue('recordOperation');
     } catch {
       // the core itself failed: the log entry above is all there is
     } finally {
@@ -604,7 +637,7 @@ export class Monitor {
       const e = { name: 'webllm-monitor.otlp', startedAt: Date.now() - result.durationMs, durationMs: result.durationMs, success: result.ok };
       if (!result.ok) Object.assign(e, { errorName: 'OtlpExportError', errorMessage: String(result.error ?? 'failed').slice(0, 2048) });
       this.#core.recordOperation(e);
-      this.#core.flush();
+      this.#queue('recordOperation');
       this.#changed();
     } catch (err) {
       this.#fault('otlp', err);
