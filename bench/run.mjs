@@ -123,6 +123,28 @@ function judge(env, r) {
     value: `${r.monitor.wrapper.overheadNsPerChunk.toFixed(0)} ns (recordGeneration ${r.monitor.recordGenerationUs.toFixed(2)} µs per generation)`,
     pass: r.monitor.wrapper.overheadNsPerChunk <= 1000,
   });
+  const rec = r.monitor.recording;
+  const times = (x) => `×${(x / rec.acceptNs).toFixed(1)}`;
+  rows.push({
+    env, what: 'recordOperation(object), queued and batched, per event', target: '<= 5× DDSketch accept()',
+    value: `${rec.recordOperationNs.toFixed(0)} ns vs accept() ${rec.acceptNs.toFixed(1)} ns (${times(rec.recordOperationNs)})`,
+    pass: rec.recordOperationNs <= 5 * rec.acceptNs,
+  });
+  rows.push({
+    env, what: 'recordGeneration with 8 chunk gaps, queued and batched, per event', target: '<= 30× DDSketch accept()',
+    value: `${rec.recordGenerationNs.toFixed(0)} ns (${times(rec.recordGenerationNs)})`,
+    pass: rec.recordGenerationNs <= 30 * rec.acceptNs,
+  });
+  rows.push({
+    env, what: 'manual recordOperation() with its synchronous outcome; track()', target: 'reported',
+    value: `${rec.manualOperationNs.toFixed(0)} ns (${times(rec.manualOperationNs)}); track() ${rec.trackNs.toFixed(0)} ns (${times(rec.trackNs)})`, pass: null,
+  });
+  const snap = r.monitor.snapshot;
+  rows.push({
+    env, what: `getMetrics() after a change, ${GENERATIONS / 1e6}M generations`, target: '<= JSON.parse(JSON.stringify()) of it',
+    value: `${snap.afterChangeMs.toFixed(2)} ms vs ${snap.roundTripMs.toFixed(2)} ms (${(snap.bytes / KB).toFixed(1)} KB); unchanged ${snap.unchangedUs.toFixed(2)} µs`,
+    pass: snap.afterChangeMs <= snap.roundTripMs,
+  });
   rows.push({
     env, what: `exportMetrics() after ${GENERATIONS / 1e6}M generations`, target: 'reported',
     value: `${r.monitor.exportMs.toFixed(1)} ms, ${(r.monitor.exportBytes / KB).toFixed(0)} KB`, pass: null,

@@ -161,10 +161,90 @@ export async function runMonitor({ generations = 1_000_000, log = () => {} } = {
   out.exportBytes = text.length;
   out.quantileUs = perCall(() => core.quantile('generations.ttftMs', 0.99)) * 1000;
   out.coreMemoryBytes = core.memoryBytes();
+  log('  getMetrics() snapshots of the same session');
+  out.snapshot = await snapshotCosts(text);
   core.dispose();
+  log('  recording costs per event, beside DDSketch accept()');
+  out.recording = await recordingCosts();
   log('  wrapper overhead per chunk');
   out.wrapper = await wrapperOverhead();
   return out;
+}
+
+/**
+ * getMetrics() of a monitor holding the session `exportText`: unchanged (the same snapshot), and
+ * after a change (a new frozen snapshot), beside JSON.parse(JSON.stringify()) of that snapshot.
+ */
+async function snapshotCosts(exportText) {
+  const monitor = await createMonitor({ memory: false, webgpu: false, sampleIntervalMs: 0 });
+  monitor.importMetrics(exportText);
+  const t = Date.now();
+  const change = () => monitor.recordCacheLookup({ cache: 'bench', hit: true, timestamp: t });
+  let snapshot = monitor.getMetrics();
+  const unchangedUs = perCall(() => monitor.getMetrics()) * 1000;
+  // A change and a read, minus the change alone: the build of one snapshot.
+  const changedMs = median(15, () => {
+    change();
+    snapshot = monitor.getMetrics();
+  });
+  const changeMs = median(15, change);
+  const roundTripMs = median(15, () => JSON.parse(JSON.stringify(snapshot)));
+  const bytes = JSON.stringify(snapshot).length;
+  await monitor.dispose();
+  return { unchangedUs, afterChangeMs: changedMs - changeMs, roundTripMs, bytes };
+}
+
+/**
+ * ns per event of what the monitor records itself (queued, handed to the core in one batch:
+ * MonitorCore#recordOperation / #recordGeneration and a flush per 1,000 events), of a manual
+ * Monitor#recordOperation (synchronous outcome) and of track(), beside DDSketch's accept() of
+ * one value in the same run. Best of 5 rounds of `n` events.
+ */
+async function recordingCosts({ n = 100_000 } = {}) {
+  const { DDSketch } = await import('@datadog/sketches-js');
+  const values = dataset('lognormal', n, 5);
+  const t = Date.now() - 60_000;
+  const operations = Array.from({ length: n }, (_, i) => ({ name: i % 5 === 0 ? 'embed' : 'retrieve', startedAt: t + i * 0.1, durationMs: values[i], success: i % 50 !== 0 }));
+  const gaps = Array.from({ length: 64 }, (_, k) => Float64Array.from({ length: 8 }, (_, j) => 15 + ((k * 8 + j) % 20)));
+  const generations = Array.from({ length: n }, (_, i) => ({
+    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', type: i % 2 ? 'chat' : 'summary', startedAt: t + i * 0.1,
+    durationMs: 300 + values[i], ttftMs: values[i], promptTokens: 50 + (i % 500), completionTokens: 9, chunkGapsMs: gaps[i % 64],
+  }));
+  const best = (fn) => {
+    let b = Infinity;
+    for (let r = 0; r < 5; r++) {
+      const t0 = now();
+      fn();
+      b = Math.min(b, now() - t0);
+    }
+    return (b * 1e6) / n;
+  };
+  const acceptNs = best(() => {
+    const sketch = new DDSketch({ relativeAccuracy: 0.01 });
+    for (let i = 0; i < n; i++) sketch.accept(values[i]);
+  });
+  const core = await MonitorCore.create();
+  const batched = (method, events) => () => {
+    for (let i = 0; i < n; i++) {
+      core[method](events[i]);
+      if (i % 1000 === 999) core.flush();
+    }
+    core.flush();
+  };
+  const recordOperationNs = best(batched('recordOperation', operations));
+  const recordGenerationNs = best(batched('recordGeneration', generations));
+  core.dispose();
+  const monitor = await createMonitor({ memory: false, webgpu: false, sampleIntervalMs: 0 });
+  const manualOperationNs = best(() => {
+    for (let i = 0; i < n; i++) monitor.recordOperation(operations[i]);
+  });
+  const work = () => 1;
+  const trackNs = best(() => {
+    for (let i = 0; i < n; i++) monitor.track('stage', work);
+    monitor.getMetrics(); // hands the queued batch over
+  });
+  await monitor.dispose();
+  return { acceptNs, recordOperationNs, recordGenerationNs, manualOperationNs, trackNs };
 }
 
 /** ns per chunk: a wrapped simulated engine's stream minus the bare engine's, same requests. */

@@ -450,6 +450,9 @@ export class MonitorCore {
 
   /** `now` (epoch ms, default Date.now()) is where the sliding windows end. */
   metrics(now?: number): Metrics;
+  /** While it stays the same, so do metrics() (but the windows' `spanMs`) and status(). */
+  metricsKey(now?: number): string;
+  /** Costs no metrics build when metrics() was built since the last change, in the same window step. */
   status(now?: number): Status;
   /** The export document as JSON text. */
   exportJson(now?: number): string;

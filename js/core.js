@@ -862,7 +862,23 @@ export class MonitorCore {
   }
 
   /**
-   * A small status summary: health, reasons, model, counts.
+   * The key of the metrics at `now`: while it stays the same, so do metrics() (apart from the
+   * windows' `spanMs`, which runs with the clock) and status(). It changes with every event
+   * ingested, import, merge, reset or configuration, and when the sliding windows move on to
+   * their next 10 s step. Flushes the pending batch first.
+   * @param {number} [now]
+   * @returns {string}
+   */
+  metricsKey(now = Date.now()) {
+    const core = this.#live();
+    checkNow(now);
+    this.#flushBatch();
+    return `${core.changes()}:${core.windowStep(now)}`;
+  }
+
+  /**
+   * A small status summary: health, reasons, model, counts. Costs no metrics build when
+   * metrics() was built since the last change, in the same window step.
    * @param {number} [now]
    * @returns {object}
    */

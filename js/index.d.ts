@@ -127,8 +127,17 @@ export interface MonitorStatus extends Status {
   otlp: { endpoint: string; pushes: number; failures: number; last: (OtlpPushResult & { at: number }) | null } | null;
 }
 
+/**
+ * What getMetrics() returns: the export's `metrics`, deep-frozen, the same object until something
+ * changes (an event, an import, a reset, the sliding windows' next 10 s step).
+ */
+export interface MetricsSnapshot extends Metrics {
+  /** Grows with each new snapshot. Not enumerable: the snapshot's JSON is the export's `metrics`. */
+  readonly seq: number;
+}
+
 export interface MonitorSnapshot {
-  metrics: Metrics;
+  metrics: MetricsSnapshot;
   status: MonitorStatus;
 }
 
@@ -137,7 +146,7 @@ export interface ConsoleCommands {
   monitor: Monitor;
   help(): string;
   printMetrics(): string;
-  getMetrics(): Metrics;
+  getMetrics(): MetricsSnapshot;
   getStatus(): MonitorStatus;
   getAllGenerations(): GenerationRecord[];
   getMemorySnapshots(): MemorySnapshot[];
@@ -186,7 +195,7 @@ export declare class Monitor {
   snapshotMemory(label: string): Promise<void>;
 
   getStatus(): MonitorStatus;
-  getMetrics(): Metrics;
+  getMetrics(): MetricsSnapshot;
   getAllGenerations(): GenerationRecord[];
   getMemorySnapshots(): MemorySnapshot[];
   /** The export document as JSON text. */

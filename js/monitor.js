@@ -93,6 +93,15 @@ export async function createMonitor(options = {}) {
 
 const TOKEN = Symbol('createMonitor');
 
+/** Freezes `value` and every object in it; returns it. */
+function deepFreeze(value) {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze(value[key]);
+  }
+  return value;
+}
+
 export class Monitor {
   #module;
   /** @type {MonitorCore | null} */ #core;
@@ -127,6 +136,10 @@ export class Monitor {
    */
   #queued = [];
   #drainScheduled = false;
+  /** getMetrics(): the last snapshot, the core's key it was built for, and its number. */
+  /** @type {object | null} */ #snapshot = null;
+  #snapshotKey = '';
+  #seq = 0;
 
   /** Use `await createMonitor(options)`. */
   constructor(module, core, options, token) {
@@ -341,9 +354,23 @@ export class Monitor {
     };
   }
 
-  /** The export's `metrics` object: every statistic, the windows, health. */
+  /**
+   * The export's `metrics` object: every statistic, the windows, health. A deep-frozen snapshot,
+   * the same object until something changes (an event, an import, a reset, the windows' next
+   * 10 s step); its non-enumerable `seq` grows with each new one.
+   */
   getMetrics() {
-    return this.#live().metrics();
+    const core = this.#live();
+    this.#drain();
+    const now = Date.now();
+    const key = core.metricsKey(now);
+    if (this.#snapshot === null || key !== this.#snapshotKey) {
+      const metrics = core.metrics(now);
+      Object.defineProperty(metrics, 'seq', { value: ++this.#seq, enumerable: false });
+      this.#snapshot = deepFreeze(metrics);
+      this.#snapshotKey = key;
+    }
+    return this.#snapshot;
   }
 
   /** The last `historySize` generations, oldest first. */
@@ -384,7 +411,7 @@ export class Monitor {
     const report = core.report();
     const out = this.#options.logger ?? globalThis.console;
     try {
-      if (typeof out.table === 'function') out.table(summaryRows(core.metrics()));
+      if (typeof out.table === 'function') out.table(summaryRows(this.getMetrics()));
       out.log(report);
     } catch (err) {
       this.#fault('printMetrics', err);
@@ -659,7 +686,7 @@ export class Monitor {
     this.#lastNotify = Date.now();
     let snapshot;
     try {
-      snapshot = { metrics: this.#core.metrics(), status: this.getStatus() };
+      snapshot = { metrics: this.getMetrics(), status: this.getStatus() };
     } catch (err) {
       this.#fault('subscribe', err);
       return;

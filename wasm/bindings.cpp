@@ -60,6 +60,9 @@ class Core {
   }
 
   std::string metrics(double now) const { return wlm::jsonio::dump(monitor_.metrics(now)); }
+  /// With windowStep(now), the key of the metrics: they are the same while both are.
+  double changes() const { return static_cast<double>(monitor_.changes()); }
+  double windowStep(double now) const { return static_cast<double>(monitor_.window_step(now)); }
   std::string status(double now) const { return wlm::jsonio::dump(monitor_.status(now)); }
   std::string exportJson(double now) const { return monitor_.export_json(now); }
   std::string report(double now) const { return monitor_.text_report(now); }
@@ -172,6 +175,8 @@ EMSCRIPTEN_BINDINGS(webllm_monitor_core) {
       .function("recordWebGpu", &Core::recordWebGpu)
       .function("metrics", &Core::metrics)
       .function("status", &Core::status)
+      .function("changes", &Core::changes)
+      .function("windowStep", &Core::windowStep)
       .function("exportJson", &Core::exportJson)
       .function("report", &Core::report)
       .function("generations", &Core::generations)

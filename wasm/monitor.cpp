@@ -277,6 +277,7 @@ Monitor::Monitor() = default;
 Monitor::Monitor(Config config) : config_(std::move(config)) {}
 
 void Monitor::configure(Config config) {
+  ++changes_;
   config_ = std::move(config);
   trim_histories();
 }
@@ -287,6 +288,7 @@ void Monitor::trim_histories() {
 }
 
 void Monitor::reset(double now_ms) {
+  ++changes_;
   ++epoch_;
   state_ = SessionState();
   state_.since = now_ms;
@@ -297,6 +299,7 @@ void Monitor::reset(double now_ms) {
 }
 
 Status Monitor::record(GenerationEvent e) {
+  ++changes_;
   if (Status s = validate(e); !s) {
     state_.reject(s);
     return s;
@@ -325,6 +328,7 @@ Status Monitor::record(GenerationEvent e) {
 }
 
 Status Monitor::record(ModelLoadEvent e) {
+  ++changes_;
   if (Status s = validate(e); !s) {
     state_.reject(s);
     return s;
@@ -342,6 +346,7 @@ Status Monitor::record(ModelLoadEvent e) {
 }
 
 Status Monitor::record(CacheLookupEvent e) {
+  ++changes_;
   if (Status s = validate(e); !s) {
     state_.reject(s);
     return s;
@@ -353,6 +358,7 @@ Status Monitor::record(CacheLookupEvent e) {
 }
 
 Status Monitor::record(OperationEvent e) {
+  ++changes_;
   if (Status s = validate(e); !s) {
     state_.reject(s);
     return s;
@@ -366,6 +372,7 @@ Status Monitor::record(OperationEvent e) {
 
 Status Monitor::record_durations(const std::string& name, bool success, double started_at,
                                  const double* values, std::size_t n) {
+  ++changes_;
   OperationEvent probe;
   probe.name = name;
   probe.started_at = started_at;
@@ -410,6 +417,7 @@ Status Monitor::record_durations(const std::string& name, bool success, double s
 }
 
 Status Monitor::record(MemorySample e) {
+  ++changes_;
   if (Status s = validate(e); !s) {
     state_.reject(s);
     return s;
@@ -421,6 +429,7 @@ Status Monitor::record(MemorySample e) {
 }
 
 Status Monitor::record(WebGpuInfo e) {
+  ++changes_;
   if (Status s = validate(e); !s) {
     state_.reject(s);
     return s;
@@ -430,6 +439,7 @@ Status Monitor::record(WebGpuInfo e) {
 }
 
 Status Monitor::record(DeviceLostEvent e) {
+  ++changes_;
   if (Status s = validate(e); !s) {
     state_.reject(s);
     return s;
@@ -637,10 +647,17 @@ json Monitor::metrics(double now_ms) const {
   for (const Window& w : kWindows) windows[w.name] = window_metrics(w.name, now_ms);
   out["windows"] = std::move(windows);
   out["health"] = health(now_ms, out);
+  // The status of these metrics, for status() until the data changes or the windows move on:
+  // within one window step, no part of it depends on the exact time.
+  status_cache_ = {true, changes_, window_step(now_ms), status_from(out)};
   return out;
 }
 
-json Monitor::status(double now_ms) const { return status_from(metrics(now_ms)); }
+json Monitor::status(double now_ms) const {
+  if (!status_cache_.valid || status_cache_.changes != changes_ || status_cache_.step != window_step(now_ms))
+    (void)metrics(now_ms);  // fills the cache
+  return status_cache_.status;
+}
 
 json Monitor::status_from(const json& metrics) const {
   const LastLoad& last = state_.last_load;
@@ -834,6 +851,7 @@ Status Monitor::parse_document(const std::string& text, Parsed& out) const {
 }
 
 Status Monitor::import_json(const std::string& text) {
+  ++changes_;
   Parsed p;
   WLM_TRY(parse_document(text, p));
   ++epoch_;
@@ -849,6 +867,7 @@ Status Monitor::import_json(const std::string& text) {
 Status Monitor::merge_json(const std::string& text) { return merge_json(std::vector<std::string>{text}); }
 
 Status Monitor::merge_json(const std::vector<std::string>& texts) {
+  ++changes_;
   std::vector<Parsed> docs(texts.size());
   for (std::size_t i = 0; i < texts.size(); ++i) {
     Status s = parse_document(texts[i], docs[i]);

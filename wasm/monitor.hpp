@@ -112,14 +112,25 @@ class Monitor {
                           const double* values, std::size_t n);
 
   /// Counts an event refused before it could be recorded (a decoding error at the bridge).
-  void reject(const Status& s) { state_.reject(s); }
+  void reject(const Status& s) {
+    ++changes_;
+    state_.reject(s);
+  }
   /// Forgets every event (the configuration stays). `now_ms` (epoch ms) becomes the start of
   /// the aggregation: the start time of cumulative OpenTelemetry points.
   void reset(double now_ms = NAN);
 
   /// The `metrics` object of the export.
   json metrics(double now_ms) const;
+  /// The status summary (health, model, counts). Built from the last metrics() when neither the
+  /// data nor the window step changed since: then it costs no metrics build.
   json status(double now_ms) const;
+  /// Counts the calls that may have changed the data (events, rejections, import, merge, reset,
+  /// configuration): metrics() and status() are the same while it and window_step() are.
+  std::uint64_t changes() const { return changes_; }
+  /// The sliding windows' step at `now_ms`: they move on only when it changes (every 10 s; the
+  /// 1 min slices of the 1 h window are six steps).
+  std::int64_t window_step(double now_ms) const { return fine_.id_of(now_ms); }
   json export_document(double now_ms) const;
   /// export_document() as text, the histories written record by record (no DOM of them).
   std::string export_json(double now_ms) const;
@@ -170,6 +181,14 @@ class Monitor {
 
   Config config_;
   std::uint64_t epoch_ = 0;
+  std::uint64_t changes_ = 0;
+  struct StatusCache {
+    bool valid = false;
+    std::uint64_t changes = 0;
+    std::int64_t step = 0;
+    json status;
+  };
+  mutable StatusCache status_cache_;
   SessionState state_;
   std::deque<GenerationRecord> generations_;
   std::deque<MemorySample> memory_;

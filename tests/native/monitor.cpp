@@ -485,3 +485,26 @@ TEST_CASE("ISO 8601 timestamps") {
   CHECK(iso8601(1795412197123.0) == "2026-11-23T05:36:37.123Z");
   CHECK(iso8601(951782400000.0) == "2000-02-29T00:00:00.000Z");
 }
+
+TEST_CASE("changes() counts what may change the data; status() follows it and the window step") {
+  Monitor m;
+  std::uint64_t c0 = m.changes();
+  REQUIRE(m.record(gen("M", "chat", kT0, 900, 100, 10, 40)));
+  CHECK(m.changes() > c0);
+  json first = m.status(kT0 + 1000);
+  CHECK(first["generations"] == 1);
+  // A refused event is counted: a change too.
+  std::uint64_t c1 = m.changes();
+  CHECK_FALSE(m.record(gen("M", "chat", kT0, -5, 100, 10, 40)));
+  CHECK(m.changes() > c1);
+  CHECK(m.status(kT0 + 1000)["rejected"] == 1);
+  // The same data in the same step: the same status as one built from fresh metrics.
+  (void)m.metrics(kT0 + 2000);
+  CHECK(m.status(kT0 + 3000) == m.status(kT0 + 3000));
+  CHECK(m.window_step(kT0 + 3000) == m.window_step(kT0 + 2000));
+  CHECK(m.window_step(kT0 + 20'000) != m.window_step(kT0));
+  std::uint64_t c2 = m.changes();
+  m.reset(kT0 + 4000);
+  CHECK(m.changes() > c2);
+  CHECK(m.status(kT0 + 4000)["generations"] == 0);
+}

@@ -82,6 +82,8 @@ async function main(): Promise<void> {
   void tagged;
 
   const metrics: Metrics = monitor.getMetrics();
+  const seq: number = monitor.getMetrics().seq;
+  void seq;
   const p95: number | null = metrics.generations.ttftMs.p95;
   void p95;
   const status = monitor.getStatus();

@@ -1,0 +1,118 @@
+// getMetrics() is one deep-frozen snapshot per change, numbered by a growing `seq`; getStatus()
+// does not build the metrics again. Builds are counted at the bridge (the wasm Core's metrics()).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMonitor, loadCore } from '../../js/index.js';
+
+/** Counts the calls of the given Core.prototype methods while `fn` runs. */
+async function counting(names, fn) {
+  const proto = (await loadCore()).Core.prototype;
+  const originals = Object.fromEntries(names.map((n) => [n, proto[n]]));
+  const counts = Object.fromEntries(names.map((n) => [n, 0]));
+  for (const n of names)
+    proto[n] = function counted(...args) {
+      counts[n]++;
+      return originals[n].apply(this, args);
+    };
+  try {
+    await fn(counts);
+  } finally {
+    Object.assign(proto, originals);
+  }
+}
+
+const options = () => ({ memory: false, webgpu: false, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+
+function assertDeepFrozen(value, path = 'metrics') {
+  if (value === null || typeof value !== 'object') return;
+  assert.ok(Object.isFrozen(value), `${path} is frozen`);
+  for (const [k, v] of Object.entries(value)) assertDeepFrozen(v, `${path}.${k}`);
+}
+
+test('getMetrics(): the same frozen object until something changes, then a new one with a higher seq', async () => {
+  const m = await createMonitor(options());
+  m.recordGeneration({ model: 'M', durationMs: 900, ttftMs: 100, promptTokens: 10, completionTokens: 40 });
+  const a = m.getMetrics();
+  assert.equal(m.getMetrics(), a, 'unchanged: the same object');
+  assertDeepFrozen(a);
+  assert.throws(() => {
+    a.generations.total = 99;
+  }, TypeError);
+  assert.equal(typeof a.seq, 'number');
+  assert.equal(Object.keys(a).includes('seq'), false, 'seq is not part of the document');
+  const exported = JSON.parse(m.exportMetrics()).metrics; // built later: the windows' spans differ
+  assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(a))), Object.keys(exported));
+  assert.deepEqual(JSON.parse(JSON.stringify(a.generations)), exported.generations);
+
+  m.recordGeneration({ model: 'M', durationMs: 800, ttftMs: 90, promptTokens: 10, completionTokens: 40 });
+  const b = m.getMetrics();
+  assert.notEqual(b, a);
+  assert.ok(b.seq > a.seq);
+  assert.equal(b.generations.total, 2);
+  assert.equal(a.generations.total, 1, 'an earlier snapshot keeps its numbers');
+
+  // A refused event changes the metrics too (it is counted).
+  m.recordGeneration({ model: 'M', durationMs: -1 });
+  const c = m.getMetrics();
+  assert.ok(c.seq > b.seq);
+  m.importMetrics(m.exportMetrics());
+  assert.ok(m.getMetrics().seq > c.seq, 'an import is a change');
+  const d = m.getMetrics();
+  m.resetMetrics();
+  assert.ok(m.getMetrics().seq > d.seq, 'a reset is a change');
+  await m.dispose();
+});
+
+test("track()'s queued events are a change: the next read sees them", async () => {
+  const m = await createMonitor(options());
+  const a = m.getMetrics();
+  m.track('stage', () => 1);
+  const b = m.getMetrics();
+  assert.notEqual(b, a);
+  assert.equal(b.operations.stage.count, 1);
+  await m.dispose();
+});
+
+test('the windows move on: a new snapshot once the 10 s window step has passed', async (t) => {
+  t.mock.timers.enable({ apis: ['Date'], now: 1_800_000_000_000 });
+  const m = await createMonitor(options());
+  m.recordGeneration({ model: 'M', durationMs: 900, ttftMs: 100, startedAt: Date.now() - 900 });
+  const a = m.getMetrics();
+  t.mock.timers.tick(5_000);
+  assert.equal(m.getMetrics(), a, 'within the step');
+  t.mock.timers.tick(10_000);
+  const b = m.getMetrics();
+  assert.notEqual(b, a);
+  assert.ok(b.seq > a.seq);
+  assert.ok(b.windows['1m'].spanMs > a.windows['1m'].spanMs);
+  await m.dispose();
+});
+
+test('one metrics build per change: getMetrics() and getStatus() share it, repeated reads build nothing', async () => {
+  const m = await createMonitor(options());
+  m.recordGeneration({ model: 'M', durationMs: 900, ttftMs: 100, promptTokens: 10, completionTokens: 40 });
+  await counting(['metrics', 'status'], async (counts) => {
+    m.getMetrics();
+    const status = m.getStatus();
+    for (let i = 0; i < 10; i++) {
+      m.getMetrics();
+      m.getStatus();
+    }
+    assert.equal(counts.metrics, 1, 'one build');
+    assert.equal(status.generations, 1);
+    assert.equal(status.health, 'healthy');
+  });
+  await m.dispose();
+});
+
+test('getStatus() alone follows every change, and its health equals the metrics built fresh', async () => {
+  const m = await createMonitor({ ...options(), thresholds: { ttftP95Ms: { warning: 500 } } });
+  m.recordGeneration({ model: 'M', durationMs: 900, ttftMs: 100 });
+  assert.equal(m.getStatus().health, 'healthy');
+  for (let i = 0; i < 5; i++) m.recordGeneration({ model: 'M', durationMs: 2000, ttftMs: 1500 });
+  const s = m.getStatus();
+  assert.equal(s.health, 'warning');
+  assert.equal(s.generations, 6);
+  assert.deepEqual(s.healthReasons, m.getMetrics().health.reasons);
+  await m.dispose();
+});
