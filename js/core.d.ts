@@ -2,114 +2,18 @@
 // Durations are milliseconds, timestamps epoch milliseconds, sizes bytes, rates fractions 0..1.
 
 // ---------------------------------------------------------------------------------------------
-// Events (what the record* methods take). `undefined` or `null` means "absent". A value of the
-// wrong JS type is never coerced: the event is refused and counted with the field named.
+// Events (what the record* methods take): generated from schema/description.mjs, with the
+// encoders that write them into the batch.
 
-/** An Error (its `name` and `message` are used), or a string such as
- * `"DeviceLostError: WebGPU device was lost"` (the leading name is parsed out). */
-export type ErrorLike = Error | { name?: string; message?: string } | string;
+import type {
+  CacheLookupEvent, DeviceLostEvent, ErrorLike, GenerationEvent, MemorySampleEvent, ModelLoadEvent, OperationEvent,
+} from './generated/events.js';
+import type { FinishReason, OperationName } from './generated/metrics.js';
 
-export type OperationName = 'chat' | 'completion' | 'embedding';
-export type FinishReason = 'stop' | 'length' | 'abort' | 'tool_calls' | 'error';
-
-/** One generation: a chat, completion or embedding request, streaming or not. */
-export interface GenerationEvent {
-  /** Model id, e.g. "Llama-3.2-1B-Instruct-q4f16_1-MLC". Required. */
-  model: string;
-  /** Application-level kind of request ("chat", "summary"...); default "default". */
-  type?: string | null;
-  /** Default "chat". */
-  operation?: OperationName | null;
-  /** When the request was made (epoch ms). Required. */
-  startedAt: number;
-  /** Request to last chunk (or to the error). Required. */
-  durationMs: number;
-  /** Client-side time to the first chunk; must not exceed durationMs. */
-  ttftMs?: number | null;
-  /** Gaps between consecutive chunks of a stream (chunks - 1 values). */
-  chunkGapsMs?: number[] | Float64Array | null;
-  promptTokens?: number | null;
-  completionTokens?: number | null;
-  /** usage.extra.time_to_first_token_s * 1000 (prefill only, lock wait excluded). */
-  engineTtftMs?: number | null;
-  /** usage.extra.prefill_tokens_per_s */
-  enginePrefillTokensPerSec?: number | null;
-  /** usage.extra.decode_tokens_per_s */
-  engineDecodeTokensPerSec?: number | null;
-  /** usage.extra.time_per_output_token_s * 1000 */
-  engineTimePerOutputTokenMs?: number | null;
-  /** Absent: "error" when an error is given, else "stop". */
-  finishReason?: FinishReason | null;
-  errorName?: string | null;
-  errorMessage?: string | null;
-  /** Fills errorName / errorMessage where those are not given. */
-  error?: ErrorLike | null;
-  promptChars?: number | null;
-  responseChars?: number | null;
-  temperature?: number | null;
-  maxTokens?: number | null;
-}
-
-/** One model load (`engine.reload()`). A load with an error name counts as failed. */
-export interface ModelLoadEvent {
-  model: string;
-  startedAt: number;
-  durationMs: number;
-  /** Whether the weights came from the browser cache; absent = "unknown". */
-  fromCache?: boolean | 'unknown' | null;
-  bytesFetched?: number | null;
-  errorName?: string | null;
-  errorMessage?: string | null;
-  error?: ErrorLike | null;
-}
-
-/** One lookup in a named cache. */
-export interface CacheLookupEvent {
-  cache: string;
-  hit: boolean;
-  timestamp: number;
-}
-
-/** One run of a named custom operation (retrieval, tokenization, a tool call...). */
-export interface OperationEvent {
-  name: string;
-  startedAt: number;
-  durationMs: number;
-  /** Default true, or false when `error` or `errorName` is given. */
-  success?: boolean | null;
-  errorName?: string | null;
-  errorMessage?: string | null;
-  error?: ErrorLike | null;
-}
-
-/** One memory sample; every size in bytes, each optional. */
-export interface MemorySampleEvent {
-  /** Default "periodic". */
-  label?: string | null;
-  timestamp: number;
-  /** performance.memory */
-  usedJSHeapSize?: number | null;
-  totalJSHeapSize?: number | null;
-  jsHeapSizeLimit?: number | null;
-  /** performance.measureUserAgentSpecificMemory().bytes */
-  userAgentBytes?: number | null;
-  /** WebAssembly.Memory buffer sizes */
-  wasmHeapBytes?: number | null;
-  /** Sum of live GPUBuffer sizes (createBuffer/destroy tracking) */
-  gpuBufferBytes?: number | null;
-  /** navigator.storage.estimate() */
-  storageUsage?: number | null;
-  storageQuota?: number | null;
-}
-
-/** `device.lost` resolved. */
-export interface DeviceLostEvent {
-  timestamp: number;
-  reason?: string | null;
-  message?: string | null;
-  /** The model whose device was lost; default: the last loaded model. */
-  model?: string | null;
-}
+export type {
+  CacheLookupEvent, DeviceLostEvent, ErrorLike, FinishReason, GenerationEvent, MemorySampleEvent, ModelLoadEvent,
+  OperationEvent, OperationName,
+};
 
 /** WebGPU adapter information (adapter.info, adapter.limits, adapter.features). */
 export interface WebGpuInfo {

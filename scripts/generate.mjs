@@ -1,4 +1,5 @@
-// Writes the files generated from schema/description.mjs (npm run generate):
+// Writes the files generated from schema/description.mjs (npm run generate; the events' files
+// come from scripts/generate-events.mjs):
 //   node scripts/generate.mjs                 writes them into the repository
 //   node scripts/generate.mjs --out DIR       writes them under DIR (same relative paths)
 //   node scripts/generate.mjs --check [DIR]   exits 1 naming each file under DIR (default: the
@@ -7,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as d from '../schema/description.mjs';
+import { eventsDts, eventsHpp, eventsJs } from './generate-events.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE = 'schema/description.mjs';
@@ -285,6 +287,9 @@ export function generate() {
     'js/generated/description.js': javascript(),
     'js/generated/metrics.d.ts': typescript(),
     'wasm/generated/description.hpp': cpp(),
+    'js/generated/events.js': eventsJs(d, { mark: MARK, fail }),
+    'js/generated/events.d.ts': eventsDts(d, { mark: MARK, fail }),
+    'wasm/generated/events.hpp': eventsHpp(d, { mark: MARK, fail }),
   };
 }
 

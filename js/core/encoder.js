@@ -5,31 +5,17 @@
 
 import { describeValue as describe } from '../describe.js';
 import {
-  MAX_CHUNK_GAPS, MAX_DURATIONS, MAX_NAME_BYTES, MAX_SMALL_JSON, MAX_TEXT_UNITS, PATH_PREFIX, coreFaults, errMessage, errName,
-  isNumberList, jsonIssue, plainObject, quoteShort, readError, thrownText, utf8Bytes,
+  FIELD_COUNT, KIND, MAX_LIST, encodeCacheLookup, encodeDeviceLost, encodeGeneration, encodeMemorySample, encodeModelLoad,
+  encodeOperation,
+} from '../generated/events.js';
+import {
+  MAX_NAME_BYTES, MAX_SMALL_JSON, MAX_TEXT_UNITS, PATH_PREFIX, coreFaults, errMessage, errName, isNumberList, jsonIssue,
+  plainObject, quoteShort, readError, thrownText, utf8Bytes,
 } from './inputs.js';
 
-// The batch layout (wasm/batch.hpp)
-
-const KIND_GENERATION = 1;
-const KIND_MODEL_LOAD = 2;
-const KIND_CACHE_LOOKUP = 3;
-const KIND_OPERATION = 4;
-const KIND_MEMORY = 5;
-const KIND_DEVICE_LOST = 6;
-const KIND_DURATIONS = 7;
-const KIND_REJECTED = 8;
-
+/** A record's header: kind, length in doubles, presence mask. */
 const HEADER = 3;
-const GENERATION_FIELDS = 20;
-const MODEL_LOAD_FIELDS = 7;
-const CACHE_LOOKUP_FIELDS = 3;
-const OPERATION_FIELDS = 6;
-const MEMORY_FIELDS = 10;
-const DEVICE_LOST_FIELDS = 4;
-const DURATIONS_FIELDS = 4;
-const REJECTED_FIELDS = 2;
-const REJECTED_SIZE = HEADER + REJECTED_FIELDS;
+const REJECTED_SIZE = HEADER + FIELD_COUNT.rejected;
 
 /** Rejections kept for the next explicit flush(); the oldest are dropped past this. */
 const MAX_KEPT_REJECTIONS = 1000;
@@ -92,163 +78,50 @@ export class BatchEncoder {
 
   recordGeneration(e) {
     try {
-      this.#generation(e);
+      encodeGeneration(this, e);
     } catch (err) {
       this.#abandon('generation', err);
     }
   }
 
-  #generation(e) {
-    if (!this.#isEvent(e, 'generation')) return;
-    const gaps = e.chunkGapsMs;
-    let ngaps = 0;
-    if (gaps !== undefined && gaps !== null) {
-      if (!isNumberList(gaps)) {
-        this.#rejectRecord(
-          'generation.chunkGapsMs',
-          `generation.chunkGapsMs: expected an array or a Float64Array of numbers, got ${describe(gaps)}`,
-        );
-        return;
-      }
-      ngaps = gaps.length;
-      if (ngaps > MAX_CHUNK_GAPS) {
-        // Refused before the copy: the gaps would grow the batch (and wasm memory) for nothing.
-        this.#rejectRecord('generation.chunkGapsMs', `generation.chunkGapsMs: ${ngaps} gaps, more than the limit ${MAX_CHUNK_GAPS}`);
-        return;
-      }
-    }
-    const o = this.#begin(KIND_GENERATION, GENERATION_FIELDS, ngaps);
-    this.#str(0, e.model, 'generation.model');
-    this.#str(1, e.type, 'generation.type');
-    this.#str(2, e.operation, 'generation.operation');
-    this.#num(3, e.startedAt, 'generation.startedAt');
-    this.#num(4, e.durationMs, 'generation.durationMs');
-    this.#num(5, e.ttftMs, 'generation.ttftMs');
-    this.#num(6, e.promptTokens, 'generation.promptTokens');
-    this.#num(7, e.completionTokens, 'generation.completionTokens');
-    this.#num(8, e.engineTtftMs, 'generation.engineTtftMs');
-    this.#num(9, e.enginePrefillTokensPerSec, 'generation.enginePrefillTokensPerSec');
-    this.#num(10, e.engineDecodeTokensPerSec, 'generation.engineDecodeTokensPerSec');
-    this.#num(11, e.engineTimePerOutputTokenMs, 'generation.engineTimePerOutputTokenMs');
-    this.#str(12, e.finishReason, 'generation.finishReason');
-    this.#errorFields(13, 14, e, 'generation');
-    this.#num(15, e.promptChars, 'generation.promptChars');
-    this.#num(16, e.responseChars, 'generation.responseChars');
-    this.#num(17, e.temperature, 'generation.temperature');
-    this.#num(18, e.maxTokens, 'generation.maxTokens');
-    if (ngaps > 0) {
-      this.#view[o + 19] = ngaps;
-      this.#mask += 1 << 19;
-      this.#numbers(o + GENERATION_FIELDS, gaps, ngaps, 'generation.chunkGapsMs');
-    }
-    this.#end();
-  }
-
   recordModelLoad(e) {
     try {
-      this.#modelLoad(e);
+      encodeModelLoad(this, e);
     } catch (err) {
       this.#abandon('load', err);
     }
   }
 
-  #modelLoad(e) {
-    if (!this.#isEvent(e, 'load')) return;
-    this.#begin(KIND_MODEL_LOAD, MODEL_LOAD_FIELDS, 0);
-    this.#str(0, e.model, 'load.model');
-    this.#num(1, e.startedAt, 'load.startedAt');
-    this.#num(2, e.durationMs, 'load.durationMs');
-    const fc = e.fromCache;
-    if (fc === true) this.#setString(3, 'true');
-    else if (fc === false) this.#setString(3, 'false');
-    else this.#str(3, fc, 'load.fromCache', 'true, false or "unknown"');
-    this.#num(4, e.bytesFetched, 'load.bytesFetched');
-    this.#errorFields(5, 6, e, 'load');
-    this.#end();
-  }
-
   recordCacheLookup(e) {
     try {
-      this.#cacheLookup(e);
+      encodeCacheLookup(this, e);
     } catch (err) {
       this.#abandon('cache', err);
     }
   }
 
-  #cacheLookup(e) {
-    if (!this.#isEvent(e, 'cache')) return;
-    this.#begin(KIND_CACHE_LOOKUP, CACHE_LOOKUP_FIELDS, 0);
-    this.#str(0, e.cache, 'cache.cache');
-    this.#bool(1, e.hit, 'cache.hit');
-    this.#num(2, e.timestamp, 'cache.timestamp');
-    this.#end();
-  }
-
   recordOperation(e) {
     try {
-      this.#operation(e);
+      encodeOperation(this, e);
     } catch (err) {
       this.#abandon('operation', err);
     }
   }
 
-  #operation(e) {
-    if (!this.#isEvent(e, 'operation')) return;
-    this.#begin(KIND_OPERATION, OPERATION_FIELDS, 0);
-    this.#str(0, e.name, 'operation.name');
-    this.#num(1, e.startedAt, 'operation.startedAt');
-    this.#num(2, e.durationMs, 'operation.durationMs');
-    const success = e.success;
-    if (success === undefined || success === null) {
-      if ((e.error !== undefined && e.error !== null) || (e.errorName !== undefined && e.errorName !== null))
-        this.#setNumber(3, 0);
-    } else {
-      this.#bool(3, success, 'operation.success');
-    }
-    this.#errorFields(4, 5, e, 'operation');
-    this.#end();
-  }
-
   recordMemorySample(e) {
     try {
-      this.#memorySample(e);
+      encodeMemorySample(this, e);
     } catch (err) {
       this.#abandon('memory', err);
     }
   }
 
-  #memorySample(e) {
-    if (!this.#isEvent(e, 'memory')) return;
-    this.#begin(KIND_MEMORY, MEMORY_FIELDS, 0);
-    this.#str(0, e.label, 'memory.label');
-    this.#num(1, e.timestamp, 'memory.timestamp');
-    this.#num(2, e.usedJSHeapSize, 'memory.usedJSHeapSize');
-    this.#num(3, e.totalJSHeapSize, 'memory.totalJSHeapSize');
-    this.#num(4, e.jsHeapSizeLimit, 'memory.jsHeapSizeLimit');
-    this.#num(5, e.userAgentBytes, 'memory.userAgentBytes');
-    this.#num(6, e.wasmHeapBytes, 'memory.wasmHeapBytes');
-    this.#num(7, e.gpuBufferBytes, 'memory.gpuBufferBytes');
-    this.#num(8, e.storageUsage, 'memory.storageUsage');
-    this.#num(9, e.storageQuota, 'memory.storageQuota');
-    this.#end();
-  }
-
   recordDeviceLost(e) {
     try {
-      this.#deviceLost(e);
+      encodeDeviceLost(this, e);
     } catch (err) {
       this.#abandon('deviceLost', err);
     }
-  }
-
-  #deviceLost(e) {
-    if (!this.#isEvent(e, 'deviceLost')) return;
-    this.#begin(KIND_DEVICE_LOST, DEVICE_LOST_FIELDS, 0);
-    this.#num(0, e.timestamp, 'deviceLost.timestamp');
-    this.#text(1, e.reason, 'deviceLost.reason');
-    this.#text(2, e.message, 'deviceLost.message');
-    this.#str(3, e.model, 'deviceLost.model');
-    this.#end();
   }
 
   recordDurations(name, values, options) {
@@ -279,27 +152,25 @@ export class BatchEncoder {
       return;
     }
     const n = values.length;
-    if (n > MAX_DURATIONS) {
+    if (n > MAX_LIST.durations) {
       this.#rejectRecord(
         'operation.durations',
-        `operation.durations: ${n} values, more than the limit ${MAX_DURATIONS} per call (split them)`,
+        `operation.durations: ${n} values, more than the limit ${MAX_LIST.durations} per call (split them)`,
       );
       return;
     }
-    const o = this.#begin(KIND_DURATIONS, DURATIONS_FIELDS, n);
-    this.#str(0, name, 'operation.name');
-    this.#bool(1, success, 'operation.success');
-    this.#num(2, startedAt, 'operation.startedAt');
-    this.#view[o + 3] = n;
-    this.#mask += 1 << 3;
-    this.#numbers(o + DURATIONS_FIELDS, values, n, 'operation.durations');
-    this.#end();
+    const o = this.begin(KIND.durations, FIELD_COUNT.durations, n);
+    this.str(0, name, 'operation.name');
+    this.bool(1, success, 'operation.success');
+    this.num(2, startedAt, 'operation.startedAt');
+    this.numbers(o, 3, FIELD_COUNT.durations, values, n, 'operation.durations');
+    this.end();
   }
 
   /** Rare, so it goes to the core as JSON right away (after the pending batch). */
   recordWebGpu(info) {
     const core = this.#core;
-    if (!this.#isEvent(info, 'webgpu')) return;
+    if (!this.isEvent(info, 'webgpu')) return;
     let text;
     try {
       const limits = info.limits;
@@ -391,11 +262,15 @@ export class BatchEncoder {
     if (this.#view.buffer !== this.#module.HEAPF64.buffer) this.#view = this.#module.HEAPF64;
   }
 
+  // -------------------------------------------------------------------------------------------
+  // The writer the generated encoders (js/generated/events.js) call: a record is begun, its
+  // fields written by index (a field of a wrong JS type marks it bad), and ended.
+
   /**
    * Starts a record at the end of the batch. Returns the index in the view of its field 0.
    * Records are never smaller than a kind-8 record, so one can always replace them.
    */
-  #begin(kind, nfields, extra) {
+  begin(kind, nfields, extra) {
     const size = HEADER + nfields + extra;
     this.#ensure(size);
     const rec = this.#base + this.#pos;
@@ -409,7 +284,7 @@ export class BatchEncoder {
   }
 
   /** Ends the record begun last: writes its mask, or replaces it with a kind-8 record. */
-  #end() {
+  end() {
     const rec = this.#rec;
     const view = this.#view;
     if (this.#badField !== null) {
@@ -425,7 +300,7 @@ export class BatchEncoder {
 
   #writeRejected(rec, field, message) {
     const view = this.#view;
-    view[rec] = KIND_REJECTED;
+    view[rec] = KIND.rejected;
     view[rec + 1] = REJECTED_SIZE;
     view[rec + 2] = 3;
     view[rec + 3] = this.#intern(field);
@@ -450,7 +325,8 @@ export class BatchEncoder {
     this.#rejectRecord(name, `${name}: reading the event threw ${thrownText(err)}`);
   }
 
-  #isEvent(e, name) {
+  /** True for an event object; anything else is refused with a record naming `name`. */
+  isEvent(e, name) {
     if (e !== null && typeof e === 'object' && !Array.isArray(e)) return true;
     this.#rejectRecord(name, `${name}: expected an object, got ${describe(e)}`);
     return false;
@@ -484,13 +360,13 @@ export class BatchEncoder {
   }
 
   /** A number field; undefined/null = absent; NaN and Infinity go to the core, which refuses them. */
-  #num(i, v, field) {
+  num(i, v, field) {
     if (typeof v === 'number') this.#setNumber(i, v);
     else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a number, got ${describe(v)}`);
   }
 
   /** A name: a string of 1 to 256 bytes in the core; one longer is refused here, uncopied. */
-  #str(i, v, field, expected = 'a string') {
+  str(i, v, field, expected = 'a string') {
     if (typeof v === 'string') {
       if (v.length > MAX_NAME_BYTES) this.#bad(field, `${field}: ${quoteShort(v)} is ${utf8Bytes(v)} bytes, longer than ${MAX_NAME_BYTES}`);
       else this.#setString(i, v);
@@ -498,19 +374,19 @@ export class BatchEncoder {
   }
 
   /** Free text, which the core cuts to its limit: cut here first when far longer. */
-  #text(i, v, field) {
+  text(i, v, field) {
     if (typeof v === 'string') this.#setString(i, v.length > MAX_TEXT_UNITS ? v.slice(0, MAX_TEXT_UNITS) : v);
     else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a string, got ${describe(v)}`);
   }
 
-  #bool(i, v, field) {
+  bool(i, v, field) {
     if (v === true) this.#setNumber(i, 1);
     else if (v === false) this.#setNumber(i, 0);
     else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected true or false, got ${describe(v)}`);
   }
 
   /** errorName/errorMessage fields, filled from `error` where not given. */
-  #errorFields(nameIndex, messageIndex, e, prefix) {
+  errorFields(nameIndex, messageIndex, e, prefix) {
     let name = e.errorName;
     let message = e.errorMessage;
     const error = e.error;
@@ -522,14 +398,22 @@ export class BatchEncoder {
         this.#bad(`${prefix}.error`, `${prefix}.error: expected an Error or a string, got ${describe(error)}`);
       }
     }
-    this.#str(nameIndex, name, `${prefix}.errorName`);
+    this.str(nameIndex, name, `${prefix}.errorName`);
     if (typeof message === 'string' && message === '') return; // an empty message is no message
-    this.#text(messageIndex, message, `${prefix}.errorMessage`);
+    this.text(messageIndex, message, `${prefix}.errorMessage`);
   }
 
-  /** Copies `n` numbers into the view at `at`; an element of another type marks the record bad. */
-  #numbers(at, values, n, field) {
+  /**
+   * The list of a record's last field `i` (its count), copied after its `nfields` fields: `o` is
+   * what begin() returned, `n` what listLength() did. An element of another type marks the
+   * record bad.
+   */
+  numbers(o, i, nfields, values, n, field) {
+    if (n === 0) return;
     const view = this.#view;
+    view[o + i] = n;
+    this.#mask += 1 << i;
+    const at = o + nfields;
     if (Array.isArray(values)) {
       for (let j = 0; j < n; j++) {
         const v = values[j];
@@ -542,6 +426,37 @@ export class BatchEncoder {
     } else {
       view.set(values, at);
     }
+  }
+
+  /**
+   * The length of an event's list of numbers (0 when absent); -1 when it is refused, not being
+   * one or longer than `limit` (refused before the copy: it would grow wasm memory for nothing).
+   */
+  listLength(values, field, limit) {
+    if (values === undefined || values === null) return 0;
+    if (!isNumberList(values)) {
+      this.#rejectRecord(field, `${field}: expected an array or a Float64Array of numbers, got ${describe(values)}`);
+      return -1;
+    }
+    if (values.length > limit) {
+      this.#rejectRecord(field, `${field}: ${values.length} gaps, more than the limit ${limit}`);
+      return -1;
+    }
+    return values.length;
+  }
+
+  /** true, false or "unknown" (or absent), written as a name. */
+  fromCache(i, v, field) {
+    if (v === true) this.#setString(i, 'true');
+    else if (v === false) this.#setString(i, 'false');
+    else this.str(i, v, field, 'true, false or "unknown"');
+  }
+
+  /** `success`, absent: false when the event has an error (`error` or `errorName`), else absent (true). */
+  success(i, e, field) {
+    const v = e.success;
+    if (v !== undefined && v !== null) this.bool(i, v, field);
+    else if ((e.error !== undefined && e.error !== null) || (e.errorName !== undefined && e.errorName !== null)) this.#setNumber(i, 0);
   }
 
   #keepRejection(record, field, message) {

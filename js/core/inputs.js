@@ -3,6 +3,7 @@
 // small JSON inputs as text, and the Errors made of the core's messages.
 
 import { describeValue as describe } from '../describe.js';
+import { MAX_LIST } from '../generated/events.js';
 
 // Limits checked here before anything is copied into wasm memory (which grows and never shrinks).
 /** The largest export document importJson() and mergeJson() read: 128 MiB (the core's limit, in UTF-8 bytes). */
@@ -15,10 +16,8 @@ export const MAX_SMALL_JSON = 2 ** 20;
 export const MAX_NAME_BYTES = 256;
 /** Free text (error messages) is cut to 2048 bytes by the core; longer text is cut here first. */
 export const MAX_TEXT_UNITS = 4096;
-/** The core's limit on the chunk gaps of one generation. */
-export const MAX_CHUNK_GAPS = 2 ** 20;
 /** The most values one recordDurations() call takes: 32 MiB in the batch. */
-export const MAX_DURATIONS = 2 ** 22;
+export const MAX_DURATIONS = MAX_LIST.durations;
 /** Deepest nesting a configuration or WebGPU record may have (the core's JSON limit). */
 export const MAX_DEPTH = 64;
 

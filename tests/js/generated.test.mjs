@@ -23,12 +23,15 @@ function scratch(t) {
   return dir;
 }
 
-test('the generator writes the schema, the JS module, the declarations and the C++ header', () => {
+test('the generator writes the schema, the JS modules, the declarations and the C++ headers', () => {
   assert.deepEqual(files.sort(), [
     'js/generated/description.js',
+    'js/generated/events.d.ts',
+    'js/generated/events.js',
     'js/generated/metrics.d.ts',
     'schema/export.schema.json',
     'wasm/generated/description.hpp',
+    'wasm/generated/events.hpp',
   ]);
 });
 
@@ -105,4 +108,35 @@ test('the C++ header compiles (C++17, -Wall -Wextra -Werror) and holds the descr
   const r = spawnSync(cxx, ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', tu], { encoding: 'utf8' });
   assert.equal(r.error, undefined, `${cxx}: ${r.error?.message}`);
   assert.equal(r.status, 0, r.stderr);
+});
+
+test('the events: every field of every event is written where the description puts it, named as it names it', async () => {
+  const { MonitorCore } = await import('../../js/core.js');
+  const core = await MonitorCore.create();
+  const wrong = { number: 'x', name: 7, text: 7, bool: 'yes', success: 'yes', fromCache: 7, errorName: 7, gaps: 'x' };
+  const complete = {
+    generation: { model: 'M', startedAt: 1.7e12, durationMs: 10 },
+    load: { model: 'M', startedAt: 1.7e12, durationMs: 10 },
+    cache: { cache: 'c', hit: true, timestamp: 1.7e12 },
+    operation: { name: 'op', startedAt: 1.7e12, durationMs: 10 },
+    memory: { timestamp: 1.7e12 },
+    deviceLost: { timestamp: 1.7e12 },
+  };
+  let checked = 0;
+  for (const [key, e] of Object.entries(description.events)) {
+    if (!e.ts) continue;
+    core[e.method](complete[key]);
+    assert.deepEqual(core.flush().rejected, [], `${key}: a complete event is accepted`);
+    for (const f of e.fields) {
+      const type = f.type.startsWith('enum:') ? 'name' : f.type;
+      if (f.name === 'errorMessage') continue; // written with errorName
+      core[e.method]({ ...complete[key], [f.name]: wrong[type] });
+      const { rejected } = core.flush();
+      assert.equal(rejected.length, 1, `${key}.${f.name}: a value of a wrong type is refused`);
+      assert.equal(rejected[0].field, `${e.prefix ?? key}.${f.name}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 40, `${checked} fields`);
+  core.dispose();
 });

@@ -1,0 +1,210 @@
+// The files generated from the `events` section of schema/description.mjs (scripts/generate.mjs
+// writes them): the JS encoders of the batch records, their declarations, and the core's field
+// tables. One description, so the three sides of the batch layout cannot drift apart.
+
+const pascal = (s) => s[0].toUpperCase() + s.slice(1);
+const str = (s) => JSON.stringify(s);
+/** A JS string literal in single quotes, as the project's JS writes them. */
+const sq = (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** Every event kind, in kind order, with its field prefix ("generation.model"). */
+function kinds(d, fail) {
+  const list = Object.entries(d.events).map(([key, e]) => ({ key, prefix: e.prefix ?? key, ...e }));
+  list.sort((a, b) => a.kind - b.kind);
+  list.forEach((e, i) => {
+    if (e.kind !== i + 1) fail(`events: kinds must be 1, 2, 3... in order (${e.key} is ${e.kind})`);
+    if (e.fields.length > 52) fail(`events.${e.key}: more fields than the presence mask holds`);
+    e.fields.forEach((f, j) => {
+      const known = ['name', 'text', 'number', 'bool', 'fromCache', 'success', 'errorName', 'gaps'];
+      if (!known.includes(f.type) && !f.type.startsWith('enum:')) fail(`events.${e.key}.${f.name}: unknown type "${f.type}"`);
+      if (f.type.startsWith('enum:') && !d.enums[f.type.slice(5)]) fail(`events.${e.key}.${f.name}: no enum "${f.type.slice(5)}"`);
+      if (f.type === 'errorName' && e.fields[j + 1]?.name !== 'errorMessage')
+        fail(`events.${e.key}.${f.name}: errorMessage must follow errorName`);
+      if (f.type === 'gaps' && j !== e.fields.length - 1) fail(`events.${e.key}.${f.name}: the gaps count must be the last field`);
+    });
+  });
+  return list;
+}
+
+/** The name of an event kind in C++ and in the JS encoders: GenerationEvent -> Generation. */
+const kindName = (e) => (e.ts ? e.ts.replace(/Event$/, '') : pascal(e.key));
+
+// ---------------------------------------------------------------------------------------------
+// JS: the encoders
+
+/** The statement that writes field `i` of event `e` (its value read from `ev`). */
+function encodeField(e, f, i) {
+  const field = sq(`${e.prefix}.${f.name}`);
+  const v = `ev.${f.name}`;
+  switch (f.type) {
+    case 'number':
+      return `w.num(${i}, ${v}, ${field});`;
+    case 'name':
+      return `w.str(${i}, ${v}, ${field});`;
+    case 'text':
+      return f.name === 'errorMessage' ? null : `w.text(${i}, ${v}, ${field});`; // errorMessage: with errorName
+    case 'bool':
+      return `w.bool(${i}, ${v}, ${field});`;
+    case 'fromCache':
+      return `w.fromCache(${i}, ${v}, ${field});`;
+    case 'success':
+      return `w.success(${i}, ev, ${field});`;
+    case 'errorName':
+      return `w.errorFields(${i}, ${i + 1}, ev, ${sq(e.prefix)});`;
+    case 'gaps':
+      return `w.numbers(o, ${i}, ${e.fields.length}, ${v}, n, ${field});`;
+    default:
+      return `w.str(${i}, ${v}, ${field});`; // enum:<name>: a name the core checks
+  }
+}
+
+export function eventsJs(d, { mark, fail }) {
+  const list = kinds(d, fail);
+  const out = [
+    `// ${mark}`,
+    '// The batch records of the events (wasm/batch.hpp): their kinds, field counts and limits, and',
+    "// one encoder per event that writes it through the batch's writer (js/core/encoder.js).",
+    '',
+    '/** The kind of each record (its first double). */',
+    `export const KIND = Object.freeze({ ${list.map((e) => `${e.key}: ${e.kind}`).join(', ')} });`,
+    '',
+    '/** The fields of each record (after its header of 3: kind, length, presence mask). */',
+    `export const FIELD_COUNT = Object.freeze({ ${list.map((e) => `${e.key}: ${e.fields.length}`).join(', ')} });`,
+    '',
+    '/** The most numbers a record carries after its fields, per kind that has them. */',
+    `export const MAX_LIST = Object.freeze({ ${list
+      .filter((e) => e.fields.some((f) => f.type === 'gaps'))
+      .map((e) => `${e.key}: ${e.fields.find((f) => f.type === 'gaps').limit}`)
+      .join(', ')} });`,
+  ];
+  for (const e of list) {
+    if (!e.ts) continue; // written by hand in js/core/encoder.js (recordDurations) or internal
+    const gaps = e.fields.find((f) => f.type === 'gaps');
+    const body = [];
+    body.push(`  if (!w.isEvent(ev, ${sq(e.prefix)})) return;`);
+    if (gaps) {
+      body.push(`  const n = w.listLength(ev.${gaps.name}, ${sq(`${e.prefix}.${gaps.name}`)}, ${gaps.limit});`);
+      body.push('  if (n < 0) return;');
+      body.push(`  const o = w.begin(${e.kind}, ${e.fields.length}, n);`);
+    } else {
+      body.push(`  w.begin(${e.kind}, ${e.fields.length}, 0);`);
+    }
+    e.fields.forEach((f, i) => {
+      const line = encodeField(e, f, i);
+      if (line !== null) body.push(`  ${line}`);
+    });
+    body.push('  w.end();');
+    out.push('', `/** Writes a ${e.ts} (kind ${e.kind}) into the batch. */`, `export function encode${kindName(e)}(w, ev) {`, ...body, '}');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TypeScript: the event types
+
+function tsType(d, f) {
+  switch (f.type) {
+    case 'number':
+      return 'number';
+    case 'name':
+    case 'text':
+    case 'errorName':
+      return 'string';
+    case 'bool':
+    case 'success':
+      return 'boolean';
+    case 'fromCache':
+      return "boolean | 'unknown'";
+    case 'gaps':
+      return 'number[] | Float64Array';
+    default:
+      return d.enums[f.type.slice(5)].ts;
+  }
+}
+
+export function eventsDts(d, { mark, fail }) {
+  const list = kinds(d, fail).filter((e) => e.ts);
+  const enumTypes = [...new Set(list.flatMap((e) => e.fields.filter((f) => f.type.startsWith('enum:')).map((f) => tsType(d, f))))];
+  const out = [
+    `// ${mark}`,
+    '// The events the record*() methods take. `undefined` or `null` means "absent". A value of the',
+    '// wrong JS type is never coerced: the event is refused and counted with the field named.',
+    '',
+    `import type { ${enumTypes.sort().join(', ')} } from './metrics.js';`,
+    '',
+    '/** An Error (its `name` and `message` are used), or a string such as',
+    ' * `"DeviceLostError: WebGPU device was lost"` (the leading name is parsed out). */',
+    'export type ErrorLike = Error | { name?: string; message?: string } | string;',
+  ];
+  for (const e of list) {
+    out.push('', `/** ${e.doc} */`, `export interface ${e.ts} {`);
+    for (const f of e.fields) {
+      let text = f.doc ?? '';
+      if (f.unit) text = text === '' ? `In ${f.unit}.` : text.endsWith('.') ? `${text.slice(0, -1)} (${f.unit}).` : `${text} (${f.unit})`;
+      const notes = [text, f.required ? 'Required.' : null].filter(Boolean);
+      if (notes.length > 0) out.push(`  /** ${notes.join(' ')} */`);
+      out.push(f.required ? `  ${f.name}: ${tsType(d, f)};` : `  ${f.name}?: ${tsType(d, f)} | null;`);
+      if (f.name === 'errorMessage') {
+        out.push('  /** Fills errorName / errorMessage where those are not given. */', '  error?: ErrorLike | null;');
+      }
+    }
+    out.push('}');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// C++: the field tables
+
+export function eventsHpp(d, { mark, fail }) {
+  const list = kinds(d, fail);
+  const fieldEnums = list.map(
+    (e) =>
+      `/// Fields of a ${e.key} record.\nnamespace ${e.key}_field {\nenum : int {\n${e.fields
+        .map((f) => `  k${pascal(f.name)},`)
+        .join('\n')}\n  kCount\n};\n}  // namespace ${e.key}_field`,
+  );
+  const tables = list.map(
+    (e) =>
+      `inline constexpr FieldInfo k${kindName(e)}Fields[] = {\n${e.fields
+        .map((f) => `    {${str(`${e.prefix}.${f.name}`)}, ${f.type === 'number'}},`)
+        .join('\n')}\n};`,
+  );
+  const limits = list
+    .filter((e) => e.fields.some((f) => f.type === 'gaps'))
+    .map((e) => `inline constexpr std::size_t kMax${kindName(e)}List = ${e.fields.find((f) => f.type === 'gaps').limit};`);
+  return `// ${mark}
+// The batch records of the events (wasm/batch.hpp): kinds, fields and their wire names.
+#pragma once
+
+#include <cstddef>
+
+namespace wlm::events {
+
+/// The kind of a record (its first double).
+enum Kind : int {
+${list.map((e) => `  k${kindName(e)} = ${e.kind},`).join('\n')}
+};
+inline constexpr int kKindCount = ${list.length + 1};  ///< kinds are 1..${list.length}
+
+${fieldEnums.join('\n\n')}
+
+/// A field's wire name ("generation.model"), and whether it is a plain number: a number marked
+/// present must not be NaN (in the C++ event types NaN means "absent").
+struct FieldInfo {
+  const char* name;
+  bool number;
+};
+
+${tables.join('\n')}
+
+/// Per kind (index = kind): its fields, and how many there are.
+inline constexpr const FieldInfo* kFields[] = {nullptr, ${list.map((e) => `k${kindName(e)}Fields`).join(', ')}};
+inline constexpr int kFieldCount[] = {0, ${list.map((e) => e.fields.length).join(', ')}};
+
+/// The most numbers a record carries after its fields.
+${limits.join('\n')}
+
+}  // namespace wlm::events
+`;
+}
