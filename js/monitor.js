@@ -5,72 +5,17 @@
 
 import { MonitorCore, loadCore } from './core.js';
 import { createLogger, describeValue as describe, errorFields } from './log.js';
+import { installCommands } from './monitor/console.js';
+import { OwnEvents } from './monitor/own-events.js';
+import { Subscribers } from './monitor/subscribers.js';
+import { createEngineHooks } from './monitor/engine-hooks.js';
+import { checkOptions, otlpInstanceId } from './monitor/options.js';
 import { CSV_COLUMNS, defaultFilename, downloadText, summaryRows, toCSV } from './output.js';
 import { createPersistence } from './persist.js';
-import { checkAttributes, checkResource, createOtlpPusher, normalizeOtlpOptions } from './otlp.js';
+import { checkAttributes, checkResource, createOtlpPusher } from './otlp.js';
 import { createMemorySampler, createWebGpuSampler } from './samplers.js';
 import { VERSION } from './version.js';
 import { classifyError, createEngine as createWrappedEngine, wrapEngine } from './wrapper.js';
-
-const OPTION_NAMES = [
-  'historySize', 'prices', 'currency', 'thresholds', 'debug', 'persist', 'persistKey', 'persistIntervalMs',
-  'sampleIntervalMs', 'memory', 'webgpu', 'gpuBuffers', 'defaultType', 'hasModelInCache', 'throttleMs',
-  'strict', 'logger', 'otlp', 'errorMessages',
-];
-
-const CONSOLE_COMMANDS = [
-  'printMetrics', 'getMetrics', 'getStatus', 'getAllGenerations', 'getMemorySnapshots', 'exportMetrics',
-  'exportCSV', 'downloadMetrics', 'downloadCSV', 'importMetrics', 'mergeMetrics', 'resetMetrics',
-];
-
-function fail(field, expected, value) {
-  throw new TypeError(`createMonitor: options.${field}: expected ${expected}, got ${describe(value)}`);
-}
-
-/** Checks the options that are the JS layer's own (the core checks its own on configure). */
-function checkOptions(options) {
-  if (options === null || typeof options !== 'object' || Array.isArray(options))
-    throw new TypeError(`createMonitor: options: expected an object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key))
-      throw new TypeError(`createMonitor: options.${key}: unknown option (known: ${OPTION_NAMES.join(', ')})`);
-  }
-  const o = options;
-  for (const key of ['debug', 'memory', 'webgpu', 'gpuBuffers', 'strict', 'errorMessages'])
-    if (o[key] !== undefined && typeof o[key] !== 'boolean') fail(key, 'true or false', o[key]);
-  for (const key of ['sampleIntervalMs', 'throttleMs'])
-    if (o[key] !== undefined && !(typeof o[key] === 'number' && Number.isFinite(o[key]) && o[key] >= 0))
-      fail(key, 'a number of milliseconds >= 0', o[key]);
-  if (o.persistIntervalMs !== undefined && !(typeof o.persistIntervalMs === 'number' && Number.isFinite(o.persistIntervalMs) && o.persistIntervalMs > 0))
-    fail('persistIntervalMs', 'a number of milliseconds > 0', o.persistIntervalMs);
-  if (o.persist !== undefined && o.persist !== false && o.persist !== 'localStorage' && o.persist !== 'indexedDB')
-    fail('persist', "false, 'localStorage' or 'indexedDB'", o.persist);
-  for (const key of ['persistKey', 'defaultType'])
-    if (o[key] !== undefined && (typeof o[key] !== 'string' || o[key] === '')) fail(key, 'a non-empty string', o[key]);
-  if (o.hasModelInCache !== undefined && typeof o.hasModelInCache !== 'function')
-    fail('hasModelInCache', 'a function (modelId, appConfig) => Promise<boolean>', o.hasModelInCache);
-  if (o.logger !== undefined && (o.logger === null || typeof o.logger !== 'object')) fail('logger', 'a console-like object', o.logger);
-  return o.otlp === undefined ? null : normalizeOtlpOptions(o.otlp, 'createMonitor: options.otlp');
-}
-
-/**
- * The OTLP service.instance.id: one per persisted session, kept next to it in localStorage so
- * that a restored session continues the same cumulative streams; otherwise one per monitor.
- */
-function otlpInstanceId(options) {
-  const fresh = checkResource(undefined)['service.instance.id'];
-  if (!options.persist) return fresh;
-  const key = `${options.persistKey ?? 'webllm-monitor'}:otlp-instance-id`;
-  try {
-    const storage = globalThis.localStorage;
-    const saved = storage?.getItem(key);
-    if (saved) return saved;
-    storage?.setItem(key, fresh);
-  } catch {
-    // storage unavailable (a worker, privacy mode): a fresh id
-  }
-  return fresh;
-}
 
 /**
  * Creates a monitor. Loads the WebAssembly core once per page (later calls reuse it), restores
@@ -111,31 +56,20 @@ export class Monitor {
   #defaultType;
   /** The type set by withType() for calls made while its function runs synchronously. */
   /** @type {string | undefined} */ #currentType = undefined;
-  /** Live status the core does not know: loading progress and the model in use. */
-  #loading = null;
-  #loadedModels = new Set();
+  /** Live status the core does not know: loading progress and the models in use (engine-hooks.js). */
+  #engines;
   #faults = 0;
   #inFault = false;
   #memorySampler = null;
   #webgpuSampler = null;
   #persistence = null;
-  /** @type {Set<(snapshot: object) => void>} */ #listeners = new Set();
-  #throttleMs;
-  #notifyTimer = null;
-  #lastNotify = 0;
+  /** @type {Subscribers} */ #subscribers;
   /** @type {(() => void) | null} */ #uninstallConsole = null;
   #hooks;
   /** @type {ReturnType<typeof createOtlpPusher> | null} */ #otlp = null;
   #otlpStats = { pushes: 0, failures: 0, last: null };
   /** @type {Record<string, string | number | boolean> | null} */ #otlpResource = null;
-  /**
-   * The methods of the monitor's own events queued in the core's batch since the last drain, in
-   * order (a refusal's `record` indexes it); the batch goes to the core once per microtask, or
-   * at the next read, whichever comes first.
-   * @type {string[]}
-   */
-  #queued = [];
-  #drainScheduled = false;
+  /** @type {OwnEvents} */ #own;
   /** getMetrics(): the last snapshot, the core's key it was built for, and its number. */
   /** @type {object | null} */ #snapshot = null;
   #snapshotKey = '';
@@ -149,9 +83,29 @@ export class Monitor {
     this.#options = options;
     this.#strict = options.strict === true;
     this.#defaultType = options.defaultType ?? 'default';
-    this.#throttleMs = options.throttleMs ?? 250;
+    this.#subscribers = new Subscribers({
+      throttleMs: options.throttleMs ?? 250,
+      read: () => ({ metrics: this.getMetrics(), status: this.getStatus() }),
+      fault: (where, err) => this.#fault(where, err),
+      alive: () => this.#core !== null,
+    });
     this.#log = createLogger({ debug: options.debug === true, sink: options.logger ?? globalThis.console });
-    this.#hooks = this.#makeHooks();
+    this.#own = new OwnEvents(core, this.#log, (where, err) => this.#fault(where, err));
+    const { hooks, engines } = createEngineHooks({
+      record: (method, event) => this.#recordQuietly(method, event),
+      log: this.#log,
+      changed: () => this.#changed(),
+      snapshotMemory: (label) => this.snapshotMemory(label),
+      expectDestroy: () => this.#webgpuSampler?.expectDestroy(),
+      fault: (where, err) => this.#fault(where, err),
+      typeFor: (request) => {
+        const tagged = request && typeof request === 'object' ? request.monitorType : undefined;
+        return typeof tagged === 'string' && tagged !== '' ? tagged : (this.#currentType ?? this.#defaultType);
+      },
+      options: this.#options,
+    });
+    this.#hooks = hooks;
+    this.#engines = engines;
   }
 
   /** @internal Restores persisted data and starts samplers; called once by createMonitor. */
@@ -344,9 +298,9 @@ export class Monitor {
     const s = core.status();
     return {
       ...s,
-      ready: this.#loading === null && this.#loadedModels.size > 0,
-      loading: this.#loading ? { ...this.#loading } : null,
-      loadedModels: [...this.#loadedModels],
+      ready: this.#engines.loading === null && this.#engines.loadedModels.size > 0,
+      loading: this.#engines.loading ? { ...this.#engines.loading } : null,
+      loadedModels: [...this.#engines.loadedModels],
       debug: this.#options.debug === true,
       persist: this.#options.persist ?? false,
       faults: this.#faults,
@@ -361,7 +315,7 @@ export class Monitor {
    */
   getMetrics() {
     const core = this.#live();
-    this.#drain();
+    this.#own.drain();
     const now = Date.now();
     const key = core.metricsKey(now);
     if (this.#snapshot === null || key !== this.#snapshotKey) {
@@ -466,13 +420,7 @@ export class Monitor {
   subscribe(listener) {
     if (typeof listener !== 'function') throw new TypeError(`subscribe: listener: expected a function, got ${describe(listener)}`);
     this.#live();
-    this.#listeners.add(listener);
-    queueMicrotask(() => {
-      if (this.#listeners.has(listener) && this.#core) this.#deliver([listener]);
-    });
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#subscribers.add(listener);
   }
 
   /**
@@ -482,12 +430,10 @@ export class Monitor {
   installConsole(name = 'webllmMonitor') {
     this.#live();
     if (typeof name !== 'string' || name === '') throw new TypeError(`installConsole: name: expected a non-empty string, got ${describe(name)}`);
-    const commands = { monitor: this, help: () => this.#help(name) };
-    for (const c of CONSOLE_COMMANDS) commands[c] = (...args) => this[c](...args);
     this.#uninstallConsole?.();
-    globalThis[name] = commands;
+    const uninstall = installCommands(this, name, this.#options.logger ?? globalThis.console);
     this.#uninstallConsole = () => {
-      if (globalThis[name] === commands) delete globalThis[name];
+      uninstall();
       this.#uninstallConsole = null;
     };
     this.#log.debug('console commands installed', { name });
@@ -504,11 +450,9 @@ export class Monitor {
       await this.#persistence.saveNow();
       this.#persistence.stop();
     }
-    if (this.#notifyTimer !== null) clearTimeout(this.#notifyTimer);
-    this.#notifyTimer = null;
-    this.#listeners.clear();
+    this.#subscribers.clear();
     this.#uninstallConsole?.();
-    this.#drain();
+    this.#own.close();
     const core = this.#core;
     this.#core = null;
     core.dispose();
@@ -530,22 +474,6 @@ export class Monitor {
   #live() {
     if (this.#core === null) throw new Error('webllm-monitor: this monitor was disposed');
     return this.#core;
-  }
-
-  #help(name) {
-    const lines = [
-      `${name}.printMetrics()       tables and the text report`,
-      `${name}.getMetrics()         every statistic as an object`,
-      `${name}.getStatus()          health, model, loading progress`,
-      `${name}.getAllGenerations()  the recent generations`,
-      `${name}.downloadMetrics()    the export as a JSON file`,
-      `${name}.downloadCSV()        the generations as a CSV file`,
-      `${name}.exportMetrics()      the export as JSON text`,
-      `${name}.resetMetrics()       forget everything`,
-    ];
-    const text = lines.join('\n');
-    (this.#options.logger ?? globalThis.console).log(text);
-    return text;
   }
 
   #download(text, filename, mime) {
@@ -570,7 +498,7 @@ export class Monitor {
         // A getter or Proxy that throws: the core reads the event again, and refuses it naming the throw.
       }
     }
-    this.#drain(); // the monitor's own queued events first, so that the outcome below is this event's
+    this.#own.drain(); // the monitor's own queued events first, so that the outcome below is this event's
     core[method](e);
     const { rejected } = core.flush();
     this.#changed();
@@ -593,35 +521,10 @@ export class Monitor {
     const core = this.#core;
     if (core === null) return;
     try {
-      core[method](event);
-      this.#queue(method);
+      this.#own.record(method, event);
       this.#changed();
     } catch (err) {
       this.#fault(method, err);
-    }
-  }
-
-  /** One event of the monitor's own is in the core's batch: hand the batch over in a microtask. */
-  #queue(method) {
-    this.#queued.push(method);
-    if (this.#drainScheduled) return;
-    this.#drainScheduled = true;
-    queueMicrotask(() => {
-      this.#drainScheduled = false;
-      this.#drain();
-    });
-  }
-
-  /** Ingests the queued events now and logs what the core refused of them. */
-  #drain() {
-    const methods = this.#queued;
-    const core = this.#core;
-    if (methods.length === 0 || core === null) return;
-    this.#queued = [];
-    try {
-      for (const r of core.flush().rejected) this.#log.warn('event refused', { method: methods[r.record] ?? 'event', field: r.field, message: r.message });
-    } catch (err) {
-      this.#fault('ingest', err);
     }
   }
 
@@ -637,8 +540,7 @@ export class Monitor {
     this.#inFault = true;
     try {
       const { errorName, errorMessage } = errorFields(err);
-      this.#core.recordOperation({ name: `webllm-monitor.${where}`.slice(0, 256), startedAt: Date.now(), durationMs: 0, success: false, errorName, errorMessage });
-      this.#queue('recordOperation');
+      this.#own.record('recordOperation', { name: `webllm-monitor.${where}`.slice(0, 256), startedAt: Date.now(), durationMs: 0, success: false, errorName, errorMessage });
     } catch {
       // the core itself failed: the log entry above is all there is
     } finally {
@@ -663,8 +565,7 @@ export class Monitor {
     try {
       const e = { name: 'webllm-monitor.otlp', startedAt: Date.now() - result.durationMs, durationMs: result.durationMs, success: result.ok };
       if (!result.ok) Object.assign(e, { errorName: 'OtlpExportError', errorMessage: String(result.error ?? 'failed').slice(0, 2048) });
-      this.#core.recordOperation(e);
-      this.#queue('recordOperation');
+      this.#own.record('recordOperation', e);
       this.#changed();
     } catch (err) {
       this.#fault('otlp', err);
@@ -673,99 +574,9 @@ export class Monitor {
 
   /** Something changed: notify subscribers, throttled. */
   #changed() {
-    if (this.#listeners.size === 0 || this.#notifyTimer !== null || this.#core === null) return;
-    const wait = Math.max(0, this.#lastNotify + this.#throttleMs - Date.now());
-    this.#notifyTimer = setTimeout(() => {
-      this.#notifyTimer = null;
-      if (this.#core !== null) this.#deliver([...this.#listeners]);
-    }, wait);
-    /** @type {any} */ (this.#notifyTimer).unref?.();
+    this.#subscribers.changed();
   }
 
-  #deliver(listeners) {
-    this.#lastNotify = Date.now();
-    let snapshot;
-    try {
-      snapshot = { metrics: this.getMetrics(), status: this.getStatus() };
-    } catch (err) {
-      this.#fault('subscribe', err);
-      return;
-    }
-    for (const l of listeners) {
-      try {
-        l(snapshot);
-      } catch (err) {
-        this.#fault('subscriber', err);
-      }
-    }
-  }
-
-  /** The contract between the engine wrapper and this monitor (see js/wrapper.js). */
-  #makeHooks() {
-    const quiet = (method) => (event) => this.#recordQuietly(method, event);
-    return {
-      now: () => Date.now(),
-      clock: () => performance.now(),
-      typeFor: (request) => {
-        const tagged = request && typeof request === 'object' ? request.monitorType : undefined;
-        return typeof tagged === 'string' && tagged !== '' ? tagged : (this.#currentType ?? this.#defaultType);
-      },
-      recordGeneration: (event) => {
-        quiet('recordGeneration')(event);
-        if (event.errorName) {
-          this.#log.warn('generation failed', { model: event.model, type: event.type, errorName: event.errorName, errorMessage: event.errorMessage });
-        } else {
-          this.#log.debug('generation', {
-            model: event.model, type: event.type, durationMs: event.durationMs, ttftMs: event.ttftMs,
-            completionTokens: event.completionTokens, finishReason: event.finishReason,
-          });
-        }
-      },
-      recordModelLoad: (event) => {
-        quiet('recordModelLoad')(event);
-        if (event.errorName) {
-          this.#log.error('model load failed', { model: event.model, errorName: event.errorName, errorMessage: event.errorMessage });
-        } else {
-          this.#log.info('model loaded', { model: event.model, durationMs: event.durationMs, fromCache: event.fromCache, bytesFetched: event.bytesFetched });
-        }
-      },
-      loadStarted: ({ model }) => {
-        this.#loading = { model, progress: 0, timeElapsed: 0, text: '' };
-        void this.snapshotMemory('before-init');
-        this.#changed();
-      },
-      loadProgress: ({ model, progress, timeElapsed, text }) => {
-        this.#loading = { model, progress, timeElapsed, text };
-        this.#log.debug('load progress', { model, progress, text });
-        this.#changed();
-      },
-      loadFinished: ({ model, ok }) => {
-        this.#loading = null;
-        if (ok) for (const m of String(model).split('+')) this.#loadedModels.add(m);
-        void this.snapshotMemory('after-init');
-        this.#changed();
-      },
-      // An engine starts to unload (unload(), or reload() which unloads first): MLCEngine
-      // destroys its GPU device, which is then lost with reason "destroyed", as expected.
-      unloading: () => {
-        this.#webgpuSampler?.expectDestroy();
-      },
-      unloaded: ({ model }) => {
-        if (model === undefined || model === null) this.#loadedModels.clear();
-        else for (const m of String(model).split('+')) this.#loadedModels.delete(m);
-        this.#changed();
-      },
-      generationStarted: () => {
-        void this.snapshotMemory('before-generation');
-      },
-      generationFinished: () => {
-        void this.snapshotMemory('after-generation');
-      },
-      hasModelInCache: this.#options.hasModelInCache,
-      errorMessages: this.#options.errorMessages === true,
-      fault: (where, err) => this.#fault(where, err),
-    };
-  }
 }
 
 export { CSV_COLUMNS };
