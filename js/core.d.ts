@@ -38,6 +38,14 @@ export interface RecordDurationsOptions {
   startedAt?: number;
 }
 
+/** A series' histogram as bars (MonitorCore#histogram, Monitor#getHistogram). */
+export interface Histogram {
+  /** The values the bars hold (the series' count). */
+  count: number;
+  /** In ascending order; the zero bucket, when it holds values, is a bar with lo = hi = 0. */
+  bins: { lo: number; hi: number; count: number }[];
+}
+
 /** An event the core (or the JS encoder) refused. */
 export interface Rejection {
   /** Index of the event among those recorded since the previous explicit flush(). */
@@ -380,6 +388,11 @@ export class MonitorCore {
    * "operations.<name>.durationMs", "initialization.loadMs"). null without data.
    */
   quantile(path: string, q: number): number | null;
+  /**
+   * One series' histogram as chart bars, computed by the core (2^k neighbouring buckets merged,
+   * never re-estimated): at most `maxBins` (2 to 1000, default 40), edges in the series' unit.
+   */
+  histogram(path: string, maxBins?: number): Histogram;
   /** The session as an OTLP/JSON ExportMetricsServiceRequest (JSON text); `now` is the points' time. */
   otlpJson(options?: OtlpRequestOptions, now?: number): string;
   /** Bytes of wasm memory held by this monitor (data structures and batch buffer). */

@@ -339,6 +339,27 @@ export class MonitorCore {
   }
 
   /**
+   * The histogram of one series as chart bars, computed by the core from the series' own
+   * buckets: at most `maxBins` bars (2^k neighbours merged at a time, never re-estimated), the
+   * zero bucket a bar of its own, edges in the series' unit (ms for durations). `path` as in
+   * quantile().
+   * @param {string} path
+   * @param {number} [maxBins] 2 to 1000, default 40
+   * @returns {{ count: number, bins: { lo: number, hi: number, count: number }[] }}
+   */
+  histogram(path, maxBins = 40) {
+    const core = this.#live();
+    if (typeof path !== 'string') throw new TypeError(`histogram: path: expected a string, got ${describe(path)}`);
+    if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 1000)
+      throw new TypeError(`histogram: maxBins: expected a whole number from 2 to 1000, got ${describe(maxBins)}`);
+    this.#batch.ingest();
+    const text = path.length > 2 * MAX_NAME_BYTES ? '' : core.histogram(path, maxBins);
+    if (text === '')
+      throw new TypeError(`histogram: ${quoteShort(path, 80)} names no series (generations[.byModel|byType|byOperation.<key>].<series>, operations.<name>.durationMs, initialization.loadMs)`);
+    return JSON.parse(text);
+  }
+
+  /**
    * The session as an OTLP/JSON ExportMetricsServiceRequest (see js/otlp.js for the metrics).
    * @param {{resource?: Record<string, string|number|boolean>, scopeVersion?: string}} [options]
    * @param {number} [now] epoch milliseconds: the points' time

@@ -3,7 +3,7 @@
 /// <reference path="./webllm.d.ts" />
 /// <reference path="./webllm-fallback.d.ts" />
 import type { ChatOptions, MLCEngineConfig } from '@mlc-ai/web-llm';
-import type { CacheLookupEvent, GenerationEvent, ModelLoadEvent, MonitorConfig, OperationEvent } from './core.js';
+import type { CacheLookupEvent, GenerationEvent, Histogram, ModelLoadEvent, MonitorConfig, OperationEvent } from './core.js';
 import type { ExportDocument, GenerationRecord, MemorySnapshot, Metrics, Status } from './generated/metrics.js';
 
 export * from './core.js';
@@ -195,6 +195,8 @@ export declare class Monitor {
   snapshotMemory(label: string): Promise<void>;
 
   getStatus(): MonitorStatus;
+  /** One series' histogram as chart bars, from the core ("generations.latencyMs", "operations.<name>.durationMs"...). */
+  getHistogram(path: string, options?: { maxBins?: number }): Histogram;
   getMetrics(): MetricsSnapshot;
   getAllGenerations(): GenerationRecord[];
   getMemorySnapshots(): MemorySnapshot[];

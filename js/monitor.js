@@ -327,6 +327,16 @@ export class Monitor {
     return this.#snapshot;
   }
 
+  /**
+   * The histogram of one series as chart bars, from the core: `path` as in
+   * MonitorCore#quantile ("generations.latencyMs", "operations.<name>.durationMs"...).
+   */
+  getHistogram(path, { maxBins = 40 } = {}) {
+    const core = this.#live();
+    this.#own.drain();
+    return core.histogram(path, maxBins);
+  }
+
   /** The last `historySize` generations, oldest first. */
   getAllGenerations() {
     return this.#live().generations();

@@ -12,6 +12,7 @@
 #include "monitor.hpp"
 #include "regression.hpp"
 #include "report.hpp"
+#include "views/histogram.hpp"
 
 namespace {
 
@@ -104,6 +105,15 @@ class Core {
     }
     return h.series == nullptr ? NAN : h.series->quantile(q);
   }
+  /// The chart bars of the series a metrics path names (views/histogram.hpp) as JSON text:
+  /// {"count", "bins": [{lo, hi, count}]}, no bins when it has no data; "" when the path names
+  /// no series.
+  std::string histogram(const std::string& path, int max_bins) const {
+    bool known = false;
+    const wlm::Series* s = monitor_.find_series(path, known);
+    if (!known) return "";
+    return wlm::jsonio::dump(wlm::histogram_json(s, max_bins));
+  }
   /// This object's address, for the raw exports.
   std::uintptr_t address() const { return reinterpret_cast<std::uintptr_t>(this); }
   /// The OTLP/JSON request, or a message starting with "error: ".
@@ -188,6 +198,7 @@ EMSCRIPTEN_BINDINGS(webllm_monitor_core) {
       .function("otlp", &Core::otlp)
       .function("quantile", &Core::quantile)
       .function("seriesHandle", &Core::seriesHandle)
+      .function("histogram", &Core::histogram)
       .function("address", &Core::address)
       .function("memoryBytes", &Core::memoryBytes);
   emscripten::function("reportFromExport", &reportFromExport);

@@ -21,7 +21,7 @@ export function PanelBody({ monitor, defaultWindow, title, titleId, palette, onC
 
   const metrics = snap?.metrics ?? null;
   const status = snap?.status ?? null;
-  const { history, memory, latency: latencySketch } = useHistories(monitor, metrics);
+  const { history, memory, latency } = useHistories(monitor, metrics);
 
   // A failing action (a disposed monitor, a blocked download) is reported in the panel, never thrown.
   const guard = (fn) => () => {
@@ -105,7 +105,7 @@ export function PanelBody({ monitor, defaultWindow, title, titleId, palette, onC
         h(InitSection, { metrics }),
       ),
       h(GenerationsSection, { metrics, win }),
-      h(ChartsSection, { palette, history, memory, latencySketch, metrics, win, at: snap.at }),
+      h(ChartsSection, { palette, history, memory, latency, metrics, win, at: snap.at }),
       h(RecentSection, { history }),
       h(
         'div',

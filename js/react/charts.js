@@ -1,7 +1,7 @@
 // The panel's charts: uPlot instances created once per chart (and again only when the theme's
 // colours change), fed with setData() on updates, resized with a ResizeObserver, destroyed on
 // unmount. The data come from the core: the generation and memory histories, and the latency
-// sketch's exponential histogram buckets (regrouped, never re-estimated).
+// histogram's bars (monitor.getHistogram(), regrouped by the core from the sketch's buckets).
 
 import * as React from 'react';
 import uPlot from 'uplot';
@@ -11,45 +11,6 @@ const h = React.createElement;
 const { useEffect, useRef } = React;
 
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-
-/**
- * Regroups an OpenTelemetry-layout exponential histogram ({ scale, offset, counts }: bucket i
- * covers (2^((offset+i)/2^scale), 2^((offset+i+1)/2^scale)]) into at most `maxBins` bars by
- * merging 2^k neighbours (the same exact downscaling the core does); the zero bucket becomes a
- * bar of its own. The bars' counts sum to the histogram's count. Edges are in the series' own
- * unit: a duration series' buckets are in seconds (`unit: "s"`), so its edges are scaled to ms.
- * @param {{ scale: number, offset: number, counts: number[], zeroCount?: number, unit?: string } | null | undefined} hist
- * @param {number} [maxBins]
- * @returns {{ lo: number, hi: number, count: number }[]}
- */
-export function histogramBins(hist, maxBins = 40) {
-  if (!hist || !Array.isArray(hist.counts)) return [];
-  const { scale, offset, counts } = hist;
-  const bins = [];
-  if (hist.zeroCount > 0) bins.push({ lo: 0, hi: 0, count: hist.zeroCount });
-  let first = -1;
-  let last = -1;
-  for (let i = 0; i < counts.length; i++) {
-    if (counts[i] > 0) {
-      if (first < 0) first = i;
-      last = i;
-    }
-  }
-  if (first < 0) return bins;
-  const a = offset + first;
-  const b = offset + last;
-  let f = 1;
-  while (Math.floor(b / f) - Math.floor(a / f) + 1 > maxBins) f *= 2;
-  const j0 = Math.floor(a / f);
-  const merged = new Array(Math.floor(b / f) - j0 + 1).fill(0);
-  for (let i = first; i <= last; i++) merged[Math.floor((offset + i) / f) - j0] += counts[i];
-  const perOctave = 2 ** scale / f; // buckets per power of two after merging
-  const k = hist.unit === 's' ? 1000 : 1; // seconds -> milliseconds
-  for (let j = 0; j < merged.length; j++) {
-    bins.push({ lo: k * 2 ** ((j0 + j) / perOctave), hi: k * 2 ** ((j0 + j + 1) / perOctave), count: merged[j] });
-  }
-  return bins;
-}
 
 /**
  * A uPlot chart. `build(width, height)` returns the options; it is called again (a new instance)

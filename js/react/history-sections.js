@@ -2,7 +2,7 @@
 // memory, the latency distribution) and the table of recent generations.
 
 import * as React from 'react';
-import { Chart, histogramBins, histogramOptions, timeChartOptions } from './charts.js';
+import { Chart, histogramOptions, timeChartOptions } from './charts.js';
 import { fmtBytes, fmtInt, fmtMs, fmtNum, fmtTime, fmtTps, rawOf } from './format.js';
 import { Empty, ScrollBox, Section, windowOf } from './parts.js';
 
@@ -12,7 +12,7 @@ const { useMemo, useRef } = React;
 /** Rows of the recent generations table. */
 const RECENT_ROWS = 50;
 
-export function ChartsSection({ palette, history, memory, latencySketch, metrics, win, at }) {
+export function ChartsSection({ palette, history, memory, latency, metrics, win, at }) {
   const w = windowOf(win);
   const since = w.ms === null ? -Infinity : at - w.ms;
   // [x (epoch s), decode tok/s, TTFT ms]: one point per generation that ended in the window.
@@ -37,7 +37,7 @@ export function ChartsSection({ palette, history, memory, latencySketch, metrics
     };
   }, [memory, since]);
   const binsRef = useRef([]);
-  const bins = useMemo(() => (latencySketch ? histogramBins(latencySketch.histogram) : null), [latencySketch]);
+  const bins = latency ? latency.bins : null; // the core's bars (MonitorCore#histogram)
   const histData = useMemo(() => {
     const b = bins ?? [];
     binsRef.current = b;

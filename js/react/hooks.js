@@ -100,8 +100,11 @@ export function useHistories(monitor, metrics) {
 
 function readHistories(monitor, previous) {
   try {
-    const doc = JSON.parse(monitor.exportMetrics());
-    return { history: doc.generations, memory: doc.memorySnapshots, latency: doc.sketches.generations.series.latencyMs };
+    return {
+      history: monitor.getAllGenerations(),
+      memory: monitor.getMemorySnapshots(),
+      latency: monitor.getHistogram('generations.latencyMs', { maxBins: 40 }),
+    };
   } catch {
     return previous; // a disposed monitor: the error shows through the subscription
   }

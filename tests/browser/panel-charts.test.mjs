@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { RESULTS_DIR } from './harness.mjs';
 import { ROOT, inSync, pageWarnings, sleep, usePanelPage, waitForRaw } from './panel-harness.mjs';
-import { histogramBins } from '../../js/react/charts.js';
 
 const { b } = await usePanelPage();
 
@@ -123,10 +122,10 @@ test("a user's view after 10 generations at 800 and 1280 px: current charts, two
   assert.equal(await page.evaluate(() => window.api.run(9)), 10);
   await waitForRaw(page, 'generations.total', '10');
 
-  await t.test('charts off screen show the current data: the histogram\'s bars are the sketch\'s buckets', async () => {
+  await t.test('charts off screen show the current data: the histogram\'s bars are the core\'s (getHistogram)', async () => {
     const expected = async () => {
-      const { sketch, gens, mem } = await page.evaluate(() => ({ sketch: window.api.latencySketch(), gens: window.api.generations(), mem: window.api.memorySnapshots() }));
-      return { bars: histogramBins(sketch.histogram).map((x) => x.count), points: gens.length, samples: mem.filter((m) => typeof m.timestamp === 'number').length };
+      const { histogram, gens, mem } = await page.evaluate(() => ({ histogram: window.api.histogram(), gens: window.api.generations(), mem: window.api.memorySnapshots() }));
+      return { bars: histogram.bins.map((x) => x.count), points: gens.length, samples: mem.filter((m) => typeof m.timestamp === 'number').length };
     };
     const seen = async () => {
       const c = await page.evaluate(chartState);

@@ -13,7 +13,6 @@ import { REPO_ROOT } from './harness.mjs';
 import { ROOT, contrastRatios, inSync, pageWarnings, raw, sleep, usePanelPage } from './panel-harness.mjs';
 import { UPLOT_CSS } from '../../js/react/uplot-css.js';
 import { PANEL_STYLES, scopeCss } from '../../js/react/styles.js';
-import { histogramBins } from '../../js/react/charts.js';
 import { fmtBytes, fmtInt, fmtMs, fmtNum, fmtPct, fmtTps } from '../../js/react/format.js';
 import { schemaVersion } from '../../js/core.js';
 
@@ -24,13 +23,6 @@ test('the panel embeds uPlot CSS verbatim and scopes every selector under .wlm-p
   assert.equal(UPLOT_CSS, installed, 'js/react/uplot-css.js is a copy of the installed uPlot CSS: regenerate it after a uPlot upgrade');
   assert.ok(PANEL_STYLES.startsWith(scopeCss(UPLOT_CSS, '.wlm-panel')));
   assert.equal(scopeCss('a, .b > c{x:1}@media (x){d{y:2}}', '.s'), '.s a, .s .b > c{x:1}@media (x){.s d{y:2}}');
-  // The chart's bars are the sketch's buckets merged 2^k at a time: counts are kept.
-  const bins = histogramBins({ scale: 7, offset: 850, counts: [3, ...new Array(383).fill(0), 2, 0, 5], zeroCount: 1 }, 40);
-  assert.equal(bins.reduce((s, x) => s + x.count, 0), 11);
-  assert.ok(bins.length <= 40);
-  assert.deepEqual([bins[0].lo, bins[0].hi, bins[0].count], [0, 0, 1]);
-  assert.ok(bins[1].lo <= 2 ** (850 / 128) && bins[1].hi > 2 ** (851 / 128) && bins[1].count === 3);
-  assert.deepEqual(histogramBins({ scale: 7, offset: 0, counts: [], zeroCount: 0 }), []);
   // Display rounding: awkward floats come out with a few decimals at most (the data keep them).
   const shown = [
     fmtMs(14.900000000139698), fmtMs(0.30000000000000004), fmtMs(1234.5678901), fmtMs(65432.1), fmtTps(240.00000000001), fmtTps(11.333333333),
@@ -38,9 +30,6 @@ test('the panel embeds uPlot CSS verbatim and scopes every selector under .wlm-p
   ];
   assert.deepEqual(shown.filter((x) => /\d[.,]\d{3,}/.test(x)), [], shown.join(' | '));
   assert.equal(fmtMs(14.900000000139698), `${(14.9).toLocaleString()} ms`);
-  // Duration buckets are in seconds: the bars' edges come out in milliseconds.
-  const ms = histogramBins({ scale: 7, offset: -1, counts: [4], zeroCount: 0, unit: 's' });
-  assert.deepEqual([ms[0].lo, ms[0].hi, ms[0].count], [1000 * 2 ** (-1 / 128), 1000, 4]);
 });
 
 test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard, downloads, pause, reset, scoping', async (t) => {

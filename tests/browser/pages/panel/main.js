@@ -137,6 +137,7 @@ window.api = {
   status: () => monitor.getStatus(),
   generations: () => monitor.getAllGenerations(),
   latencySketch: () => JSON.parse(monitor.exportMetrics()).sketches.generations.series.latencyMs,
+  histogram: () => monitor.getHistogram('generations.latencyMs'),
   record: () => monitor.recordGeneration({ model: MODEL, type: 'chat', durationMs: 250, ttftMs: 30, promptTokens: 10, completionTokens: 12 }),
   open: () => setOpenExternal(true),
   dispose: () => monitor.dispose(),
