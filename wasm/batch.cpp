@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "ingest/recorder.hpp"
+
 namespace wlm::batch {
 namespace {
 
@@ -95,15 +97,7 @@ Status decode_generation(const Fields& r, const double* extra, std::size_t extra
       return Status::error("generation.operation",
                            fmt::format("generation.operation: \"{}\" is not chat, completion or embedding", op));
   }
-  e.started_at = r.number(kStartedAt);
-  e.duration_ms = r.number(kDurationMs);
-  e.ttft_ms = r.number(kTtftMs);
-  e.prompt_tokens = r.number(kPromptTokens);
-  e.completion_tokens = r.number(kCompletionTokens);
-  e.engine_ttft_ms = r.number(kEngineTtftMs);
-  e.engine_prefill_tokens_per_sec = r.number(kEnginePrefillTps);
-  e.engine_decode_tokens_per_sec = r.number(kEngineDecodeTps);
-  e.engine_time_per_output_token_ms = r.number(kEngineTpotMs);
+  for (const GenerationNumber& n : kGenerationNumbers) e.*n.member = r.number(n.field);
   if (r.has(kFinishReason)) {
     std::string fr = r.text(kFinishReason, ok);
     if (ok && !parse_finish_reason(fr, e.finish_reason))
@@ -115,19 +109,15 @@ Status decode_generation(const Fields& r, const double* extra, std::size_t extra
   }
   e.error_name = r.text(kErrorName, ok);
   e.error_message = r.text(kErrorMessage, ok);
-  e.prompt_chars = r.number(kPromptChars);
-  e.response_chars = r.number(kResponseChars);
-  e.temperature = r.number(kTemperature);
-  e.max_tokens = r.number(kMaxTokens);
   e.chunk_gaps_ms.assign(extra, extra + extra_n);
   return Status::success();
 }
 
-}  // namespace
-
-Result ingest(Monitor& monitor, const double* data, std::size_t size, std::size_t records,
-              const std::vector<std::string>& strings) {
+/// ingest(), with the fast path or without it.
+Result ingest_records(Monitor& monitor, const double* data, std::size_t size, std::size_t records,
+                      const std::vector<std::string>& strings, bool fast) {
   Result result;
+  ingest::Recorder recorder(monitor, strings);
   std::size_t pos = 0;
   for (std::size_t index = 0; index < records; ++index) {
     auto malformed = [&](const std::string& why) {
@@ -150,7 +140,14 @@ Result ingest(Monitor& monitor, const double* data, std::size_t size, std::size_
     const double* f = data + pos + kHeader;
     const double* extra = f + nfields;
     std::size_t extra_n = length - kHeader - static_cast<std::size_t>(nfields);
-    Fields r(f, static_cast<std::uint64_t>(mask_d), strings);
+    auto mask = static_cast<std::uint64_t>(mask_d);
+    if (fast && recorder.record(kind, f, mask, extra, extra_n)) {
+      ++result.accepted;
+      ++result.fast;
+      pos += length;
+      continue;
+    }
+    Fields r(f, mask, strings);
     bool ok = true;
     bool recorded = false;  // record() counts its own rejections
     Status status;
@@ -264,6 +261,18 @@ Result ingest(Monitor& monitor, const double* data, std::size_t size, std::size_
     pos += length;
   }
   return result;
+}
+
+}  // namespace
+
+Result ingest(Monitor& monitor, const double* data, std::size_t size, std::size_t records,
+              const std::vector<std::string>& strings) {
+  return ingest_records(monitor, data, size, records, strings, true);
+}
+
+Result ingest_reference(Monitor& monitor, const double* data, std::size_t size, std::size_t records,
+                        const std::vector<std::string>& strings) {
+  return ingest_records(monitor, data, size, records, strings, false);
 }
 
 Status record_webgpu(Monitor& monitor, const std::string& json_text) {

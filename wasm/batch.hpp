@@ -36,6 +36,28 @@ enum GenerationField : int {
   kMaxTokens, kChunkGapCount, kGenerationFieldCount
 };
 
+/// The generation fields that are plain numbers, and the member of the event each goes to
+/// (NaN when absent).
+struct GenerationNumber {
+  GenerationField field;
+  double GenerationEvent::*member;
+};
+inline constexpr GenerationNumber kGenerationNumbers[] = {
+    {kStartedAt, &GenerationEvent::started_at},
+    {kDurationMs, &GenerationEvent::duration_ms},
+    {kTtftMs, &GenerationEvent::ttft_ms},
+    {kPromptTokens, &GenerationEvent::prompt_tokens},
+    {kCompletionTokens, &GenerationEvent::completion_tokens},
+    {kEngineTtftMs, &GenerationEvent::engine_ttft_ms},
+    {kEnginePrefillTps, &GenerationEvent::engine_prefill_tokens_per_sec},
+    {kEngineDecodeTps, &GenerationEvent::engine_decode_tokens_per_sec},
+    {kEngineTpotMs, &GenerationEvent::engine_time_per_output_token_ms},
+    {kPromptChars, &GenerationEvent::prompt_chars},
+    {kResponseChars, &GenerationEvent::response_chars},
+    {kTemperature, &GenerationEvent::temperature},
+    {kMaxTokens, &GenerationEvent::max_tokens},
+};
+
 /// Fields per kind (index = kind), the header excluded.
 inline constexpr int kFieldCount[] = {0, kGenerationFieldCount, 7, 3, 6, 10, 4, 4, 2};
 inline constexpr int kHeader = 3;
@@ -48,15 +70,24 @@ struct Rejection {
 
 struct Result {
   std::size_t accepted = 0;
+  /// Of the accepted records, those the fast path took (ingest/recorder.hpp).
+  std::size_t fast = 0;
   std::vector<Rejection> rejected;
   /// Set when the batch itself is malformed (a bug in the writer): records from the bad one on
   /// were not read.
   std::string malformed;
 };
 
-/// Ingests `records` records from `data` (holding `size` doubles).
+/// Ingests `records` records from `data` (holding `size` doubles). Successful operations and
+/// generations that pass every check take a fast path (ingest/recorder.hpp); every other record
+/// is decoded into its event and given to Monitor::record.
 Result ingest(Monitor& monitor, const double* data, std::size_t size, std::size_t records,
               const std::vector<std::string>& strings);
+
+/// ingest() without the fast path: every record decoded and given to Monitor::record. The
+/// reference the tests hold ingest() to (the same result and the same monitor afterwards).
+Result ingest_reference(Monitor& monitor, const double* data, std::size_t size, std::size_t records,
+                        const std::vector<std::string>& strings);
 
 /// Records WebGPU adapter information given as JSON ({timestamp, available, vendor, architecture,
 /// device, description, isFallbackAdapter, limits, features}); rare, so JSON is fine here.

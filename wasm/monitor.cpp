@@ -306,6 +306,11 @@ Status Monitor::record(GenerationEvent e) {
   }
   state_.add(e);
   DerivedTimings d = derive(e);
+  place(e, d);
+  return Status::success();
+}
+
+void Monitor::place(GenerationEvent& e, const DerivedTimings& d) {
   for (SliceRing* ring : {&fine_, &coarse_}) {
     if (Slice* slice = ring->at(e.ended_at())) {
       slice->generations.add(e, d);
@@ -314,8 +319,10 @@ Status Monitor::record(GenerationEvent e) {
   }
   GenerationRecord r;
   r.chunks = e.chunk_gaps_ms.empty() ? 0 : e.chunk_gaps_ms.size() + 1;
-  e.chunk_gaps_ms.clear();
-  e.chunk_gaps_ms.shrink_to_fit();
+  // The history keeps no gaps (an empty vector that holds no memory); the caller gets the
+  // vector back, emptied, to reuse its capacity.
+  std::vector<double> gaps;
+  gaps.swap(e.chunk_gaps_ms);
   if (!e.has_finish_reason) {
     e.finish_reason = e.outcome();
     e.has_finish_reason = true;
@@ -324,7 +331,8 @@ Status Monitor::record(GenerationEvent e) {
   r.derived = d;
   generations_.push_back(std::move(r));
   trim_histories();
-  return Status::success();
+  gaps.clear();
+  e.chunk_gaps_ms = std::move(gaps);
 }
 
 Status Monitor::record(ModelLoadEvent e) {

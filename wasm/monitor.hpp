@@ -13,6 +13,10 @@
 
 namespace wlm {
 
+namespace ingest {
+class Recorder;
+}
+
 /// 2: duration buckets in seconds ("unit" on every histogram), "since", "genAi", "loads.byKey".
 inline constexpr int kSchemaVersion = 2;
 
@@ -169,6 +173,13 @@ class Monitor {
   std::size_t memory_bytes() const;
 
  private:
+  /// The batch's fast path (ingest/recorder.hpp) adds valid events to the aggregates itself.
+  friend class ingest::Recorder;
+  /// What record() does with a valid generation besides state_.add(): the windows' slices and
+  /// the history, which takes the event (`d` is derive(e)). `e` is left moved from, but for its
+  /// chunk_gaps_ms: emptied, with their capacity kept for the next event.
+  void place(GenerationEvent& e, const DerivedTimings& d);
+
   struct Parsed;
   Status parse_document(const std::string& text, Parsed& out) const;
   json window_metrics(const char* name, double now_ms) const;

@@ -1,0 +1,205 @@
+#include "ingest/recorder.hpp"
+
+#include <cmath>
+
+#include "batch.hpp"
+
+namespace wlm::ingest {
+namespace {
+
+bool has(std::uint64_t mask, int i) { return (mask >> i) & 1u; }
+
+/// What validation's range check accepts of a present number: within [lo, hi] (so neither NaN
+/// nor infinite), and whole when `whole`.
+bool within(double v, double lo, double hi, bool whole = false) {
+  return v >= lo && v <= hi && (!whole || v == std::floor(v));
+}
+
+/// What validate(GenerationEvent) accepts of each number field, when present.
+struct Range {
+  int field;
+  double lo, hi;
+  bool whole;
+};
+constexpr Range kGenerationRanges[] = {
+    {batch::kStartedAt, 0, Limits::kMaxTimestamp, false},
+    {batch::kDurationMs, 0, Limits::kMaxDurationMs, false},
+    {batch::kTtftMs, 0, Limits::kMaxDurationMs, false},
+    {batch::kPromptTokens, 0, Limits::kMaxTokens, true},
+    {batch::kCompletionTokens, 0, Limits::kMaxTokens, true},
+    {batch::kEngineTtftMs, 0, Limits::kMaxDurationMs, false},
+    {batch::kEnginePrefillTps, 0, Limits::kMaxRate, false},
+    {batch::kEngineDecodeTps, 0, Limits::kMaxRate, false},
+    {batch::kEngineTpotMs, 0, Limits::kMaxDurationMs, false},
+    {batch::kPromptChars, 0, Limits::kMaxChars, true},
+    {batch::kResponseChars, 0, Limits::kMaxChars, true},
+    {batch::kTemperature, 0, Limits::kMaxTemperature, false},
+    {batch::kMaxTokens, 1, Limits::kMaxTokens, true},
+};
+
+/// The value of an enum that string `s` names (parse_operation, parse_finish_reason), parsed
+/// once into `memo` (-1: not yet, kNone: it names none); false when it names none.
+constexpr std::int8_t kNone = 127;
+template <class Enum>
+bool parse_once(std::int8_t& memo, const std::string& s, bool (*parse)(const std::string&, Enum&),
+                Enum& out) {
+  if (memo < 0) {
+    Enum e{};
+    memo = parse(s, e) ? static_cast<std::int8_t>(e) : kNone;
+  }
+  if (memo == kNone) return false;
+  out = static_cast<Enum>(memo);
+  return true;
+}
+
+}  // namespace
+
+Recorder::Recorder(Monitor& monitor, const std::vector<std::string>& strings)
+    : monitor_(monitor), state_(monitor.state_), strings_(strings), texts_(strings.size()) {}
+
+bool Recorder::index(const double* f, std::uint64_t mask, int i, std::size_t& id) const {
+  if (!has(mask, i)) return false;
+  double v = f[i];
+  if (!(v >= 0) || v != std::floor(v) || v >= static_cast<double>(strings_.size())) return false;
+  id = static_cast<std::size_t>(v);
+  return true;
+}
+
+bool Recorder::valid_name(std::size_t id) {
+  Text& t = texts_[id];
+  if (t.name < 0) {
+    // validate()'s name check: 1 to kMaxNameBytes bytes, no control character.
+    const std::string& s = strings_[id];
+    bool ok = !s.empty() && s.size() <= Limits::kMaxNameBytes;
+    for (std::size_t i = 0; ok && i < s.size(); ++i) {
+      auto c = static_cast<unsigned char>(s[i]);
+      ok = c >= 0x20 && c != 0x7f;
+    }
+    t.name = ok ? 1 : 0;
+  }
+  return t.name == 1;
+}
+
+bool Recorder::record(int kind, const double* f, std::uint64_t mask, const double* extra,
+                      std::size_t extra_n) {
+  switch (kind) {
+    case batch::kOperation:
+      return operation(f, mask);
+    case batch::kGeneration:
+      return generation(f, mask, extra, extra_n);
+    default:
+      return false;
+  }
+}
+
+// Fields: name, startedAt, durationMs, success, errorName, errorMessage. Taken: a successful
+// operation without an error name or message.
+bool Recorder::operation(const double* f, std::uint64_t mask) {
+  if (!has(mask, 1) || !has(mask, 2) || has(mask, 4) || has(mask, 5)) return false;
+  if (has(mask, 3) && f[3] != 1) return false;  // failed, or not a flag
+  std::size_t name = 0;
+  if (!index(f, mask, 0, name) || !valid_name(name)) return false;
+  double started_at = f[1], duration_ms = f[2];
+  if (!within(started_at, 0, Limits::kMaxTimestamp) ||
+      !within(duration_ms, 0, Limits::kMaxDurationMs))
+    return false;
+
+  // SessionState::add(OperationEvent) of a successful operation; no slice counts it.
+  Text& t = texts_[name];
+  if (t.operation_entry == nullptr) t.operation_entry = &state_.operations.at(strings_[name]);
+  OperationStats& op = *t.operation_entry;
+  ++monitor_.changes_;
+  ++op.succeeded;
+  op.duration_ms.add(duration_ms);
+  state_.touch(started_at);
+  state_.touch(started_at + duration_ms);
+  return true;
+}
+
+// Taken: a generation whose outcome is not an error or an abort, without an error name or
+// message, every field valid.
+bool Recorder::generation(const double* f, std::uint64_t mask, const double* gaps, std::size_t n) {
+  using namespace batch;
+  if (has(mask, kErrorName) || has(mask, kErrorMessage)) return false;
+  double declared = has(mask, kChunkGapCount) ? f[kChunkGapCount] : 0;
+  if (declared != static_cast<double>(n) || n > Limits::kMaxChunkGaps)
+    return false;  // the decoder's
+  if (!has(mask, kStartedAt) || !has(mask, kDurationMs)) return false;
+
+  std::size_t model = 0, type = 0, id = 0;
+  if (!index(f, mask, kModel, model) || !valid_name(model)) return false;
+  const bool has_type = has(mask, kType);
+  if (has_type && (!index(f, mask, kType, type) || !valid_name(type))) return false;
+  Operation op = Operation::chat;
+  if (has(mask, kOperationName) &&
+      (!index(f, mask, kOperationName, id) ||
+       !parse_once(texts_[id].operation, strings_[id], parse_operation, op)))
+    return false;
+  const bool has_finish_reason = has(mask, kFinishReason);
+  FinishReason finish = FinishReason::stop;
+  if (has_finish_reason &&
+      (!index(f, mask, kFinishReason, id) ||
+       !parse_once(texts_[id].finish, strings_[id], parse_finish_reason, finish) ||
+       finish == FinishReason::error || finish == FinishReason::abort))
+    return false;
+
+  // validate(GenerationEvent)'s checks of the numbers (startedAt and durationMs are required).
+  for (const Range& r : kGenerationRanges)
+    if (has(mask, r.field) && !within(f[r.field], r.lo, r.hi, r.whole)) return false;
+  if (has(mask, kTtftMs) && f[kTtftMs] > f[kDurationMs]) return false;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!within(gaps[i], 0, Limits::kMaxDurationMs)) return false;
+
+  // The event as the decoder builds it (its strings copies, as the history holds them).
+  GenerationEvent e;
+  e.model = std::string(strings_[model]);
+  if (has_type) e.type = std::string(strings_[type]);
+  e.operation = op;
+  for (const GenerationNumber& k : kGenerationNumbers)
+    e.*k.member = has(mask, k.field) ? f[k.field] : NAN;
+  e.has_finish_reason = has_finish_reason;
+  e.finish_reason = finish;
+  e.chunk_gaps_ms.swap(gaps_);
+  e.chunk_gaps_ms.assign(gaps, gaps + n);
+  const DerivedTimings d = derive(e);
+
+  // SessionState::add(GenerationEvent) of a generation that did not fail, the entries of the
+  // breakdowns looked up once per string of the batch.
+  Text& m = texts_[model];
+  if (m.model_entry == nullptr) m.model_entry = &state_.by_model.at(e.model);
+  GenerationStats*& type_entry = has_type ? texts_[type].type_entry : default_type_entry_;
+  if (type_entry == nullptr) type_entry = &state_.by_type.at(e.type);
+  GenerationStats*& operation_entry = operation_entry_[static_cast<int>(op)];
+  if (operation_entry == nullptr) operation_entry = &state_.by_operation.at(to_string(op));
+  GenAiStats*& genai_entry = m.genai_entry[static_cast<int>(op)];
+  if (genai_entry == nullptr) {
+    // Without an error type, a new key past the cap folds into the model "(other)".
+    auto fold = [](GenAiKey k) {
+      k.model = kOtherKey;
+      return k;
+    };
+    genai_entry = &state_.genai.at(GenAiKey{op, e.model, ""}, fold);
+  }
+  state_.generations.add(e, d);
+  m.model_entry->add(e, d);
+  type_entry->add(e, d);
+  operation_entry->add(e, d);
+  GenAiStats& g = *genai_entry;
+  g.duration_ms.add(e.duration_ms);
+  if (present(e.prompt_tokens)) g.input_tokens.add(e.prompt_tokens);
+  if (present(e.completion_tokens)) g.output_tokens.add(e.completion_tokens);
+  if (present(e.ttft_ms)) g.first_chunk_ms.add(e.ttft_ms);
+  if (n != 0) g.chunk_gap_ms.add_many(gaps, n);
+  if (present(e.engine_ttft_ms)) g.server_ttft_ms.add(e.engine_ttft_ms);
+  if (present(e.engine_time_per_output_token_ms))
+    g.server_tpot_ms.add(e.engine_time_per_output_token_ms);
+  state_.touch(e.started_at);
+  state_.touch(e.ended_at());
+
+  ++monitor_.changes_;
+  monitor_.place(e, d);
+  gaps_.swap(e.chunk_gaps_ms);
+  return true;
+}
+
+}  // namespace wlm::ingest
