@@ -54,17 +54,6 @@ function storageBackend(getStorage) {
 }
 
 /**
- * Resolves with a request's result, rejects with its error.
- * @param {any} request an IDBRequest
- */
-function requestPromise(request) {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-/**
  * An IndexedDB record as text. This module only writes strings, but the store may hold any
  * structured-cloneable value (written by other code, or another version): such a value is handed
  * on as its JSON, for the monitor to import (an export document stored as an object) or to

@@ -59,7 +59,7 @@ export function PanelBody({ monitor, defaultWindow, title, titleId, palette, onC
         setPaused(!paused);
       },
     }).map(([k, fn]) => [k, guard(fn)])),
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- guard only uses setNotice (stable)
+    // Not in the deps: guard, which only uses setNotice (stable).
     [monitor, refresh, paused],
   );
 

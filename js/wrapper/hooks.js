@@ -48,6 +48,7 @@ export function finite(x) {
   return typeof x === 'number' && Number.isFinite(x);
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: names with them are refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
 let encoder;
 

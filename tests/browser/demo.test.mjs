@@ -73,7 +73,7 @@ test('the page loads with no errors, the panel beside the chat, and without the 
   assert.ok(b.server.requests.some((r) => r.endsWith('.wasm')), 'the core was fetched');
 });
 
-test('loading shows the progress texts, then ready; the second load comes from the cache', async (t) => {
+test('loading shows the progress texts, then ready; the second load comes from the cache', async () => {
   await watchTexts('[data-demo=load-text]');
   await page.click('[data-demo=load]');
   await page.waitForSelector('[data-demo=load-status][data-phase=ready]');

@@ -59,7 +59,7 @@ test('compare: a slowdown → exit 1, regressions listed; md and json formats', 
   const r = await run(runCompare, [file('base.json'), file('slow.json')]);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /REGRESSION/);
-  assert.match(r.stdout, /\d+ regressions:\n  .*: regression/);
+  assert.match(r.stdout, /\d+ regressions:\n {2}.*: regression/);
   const md = await run(runCompare, [file('base.json'), file('slow.json'), '--format', 'md']);
   assert.equal(md.code, 1);
   assert.match(md.stdout, /^## WebLLM monitor: \d+ regressions/);

@@ -304,7 +304,7 @@ test('configure: non-finite numbers, BigInt, cycles, deep nesting and 10 MB valu
   core.configure({ prices: JSON.parse('{"__proto__": {"input": 1, "output": 2}, "constructor": {"input": 3, "output": 4}}') });
   const got = core.config().prices;
   assert.ok(Object.hasOwn(got, '__proto__') && Object.hasOwn(got, 'constructor'));
-  assert.deepEqual(got.__proto__, { input: 1, output: 2 }); // eslint-disable-line no-proto
+  assert.deepEqual(got.__proto__, { input: 1, output: 2 });
   assert.equal(Object.getPrototypeOf(got), Object.prototype);
   assertPrototypeClean();
   core.dispose();

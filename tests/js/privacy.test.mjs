@@ -10,7 +10,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { createMonitor, reportFromExport } from '../../js/index.js';
-import { CreateSimulatedMLCEngine, SimulatedMLCEngine } from '../../js/simulated-engine.js';
+import { CreateSimulatedMLCEngine } from '../../js/simulated-engine.js';
 import { MAX_MESSAGE_CHARS } from '../../js/wrapper.js';
 import { patchedMLCEngine } from './webllm-fakes.mjs';
 
@@ -67,7 +67,7 @@ async function runSession(monitor) {
 
   // An engine error whose message quotes the prompt (as WebLLM's UnsupportedImageURLError quotes
   // the message's image URL).
-  const sim = /** @type {SimulatedMLCEngine} */ (/** @type {unknown} */ (engine));
+  const sim = /** @type {import('../../js/simulated-engine.js').SimulatedMLCEngine} */ (/** @type {unknown} */ (engine));
   sim.setFaults({ throwMidStreamAt: 4, throwName: 'InternalError', throwMessage: `cannot continue after "${PROMPT}"` });
   try {
     for await (const c of await engine.chat.completions.create(ask(PROMPT, { stream: true }))) assert.ok(c);

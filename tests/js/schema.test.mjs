@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { MonitorCore } from '../../js/core.js';
-import { T0, LATER, schemaPath, exportValidator, assertValidExport, feedSession } from './helpers.mjs';
+import { T0, schemaPath, exportValidator, assertValidExport, feedSession } from './helpers.mjs';
 
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
 

@@ -16,6 +16,7 @@ let kind = null;
 let key = null;
 let count = 0;
 /** A stream the page started and stopped reading: in flight when the page goes. */
+// eslint-disable-next-line no-unused-vars -- never read: it keeps the stream and its reader reachable until the page goes
 let pending = null;
 
 /**
