@@ -317,7 +317,7 @@ void Monitor::place(GenerationEvent& e, const DerivedTimings& d) {
       if (e.outcome() == FinishReason::error) ++slice->errors;
     }
   }
-  GenerationRecord r;
+  GenerationRecord& r = generations_.emplace_back();
   r.chunks = e.chunk_gaps_ms.empty() ? 0 : e.chunk_gaps_ms.size() + 1;
   // The history keeps no gaps (an empty vector that holds no memory); the caller gets the
   // vector back, emptied, to reuse its capacity.
@@ -329,7 +329,6 @@ void Monitor::place(GenerationEvent& e, const DerivedTimings& d) {
   }
   r.event = std::move(e);
   r.derived = d;
-  generations_.push_back(std::move(r));
   trim_histories();
   gaps.clear();
   e.chunk_gaps_ms = std::move(gaps);

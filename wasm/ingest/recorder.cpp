@@ -80,6 +80,11 @@ bool Recorder::valid_name(std::size_t id) {
   return t.name == 1;
 }
 
+void Recorder::touch(double t) {
+  state_.first_event_at = nan_min(state_.first_event_at, t);
+  state_.last_event_at = nan_max(state_.last_event_at, t);
+}
+
 bool Recorder::record(int kind, const double* f, std::uint64_t mask, const double* extra,
                       std::size_t extra_n) {
   switch (kind) {
@@ -111,8 +116,8 @@ bool Recorder::operation(const double* f, std::uint64_t mask) {
   ++monitor_.changes_;
   ++op.succeeded;
   op.duration_ms.add(duration_ms);
-  state_.touch(started_at);
-  state_.touch(started_at + duration_ms);
+  touch(started_at);
+  touch(started_at + duration_ms);
   return true;
 }
 
@@ -193,8 +198,8 @@ bool Recorder::generation(const double* f, std::uint64_t mask, const double* gap
   if (present(e.engine_ttft_ms)) g.server_ttft_ms.add(e.engine_ttft_ms);
   if (present(e.engine_time_per_output_token_ms))
     g.server_tpot_ms.add(e.engine_time_per_output_token_ms);
-  state_.touch(e.started_at);
-  state_.touch(e.ended_at());
+  touch(e.started_at);
+  touch(e.ended_at());
 
   ++monitor_.changes_;
   monitor_.place(e, d);

@@ -44,6 +44,8 @@ class Recorder {
   bool index(const double* f, std::uint64_t mask, int i, std::size_t& id) const;
   /// Whether string `id` is a valid name, checked once.
   bool valid_name(std::size_t id);
+  /// SessionState::touch(t), here where it can be inlined (session_state.cpp is built for size).
+  void touch(double t);
 
   Monitor& monitor_;
   SessionState& state_;
