@@ -24,7 +24,21 @@ const jsxUsesVars = {
 
 export default [
   // As .gitignore: built, generated or written by runs.
-  { ignores: ['dist/', 'build/', 'node_modules/', 'test-results/', 'playwright-report/', 'coverage/', 'bench-results/', 'bench/.build/', 'demo/dist/', 'fuzz/corpus/', '.cache/'] },
+  {
+    ignores: [
+      'dist/',
+      'build/',
+      'node_modules/',
+      'test-results/',
+      'playwright-report/',
+      'coverage/',
+      'bench-results/',
+      'bench/.build/',
+      'demo/dist/',
+      'fuzz/corpus/',
+      '.cache/',
+    ],
+  },
   js.configs.recommended,
   prettier,
   {

@@ -76,10 +76,7 @@ export async function runBrowser({ log = () => {}, n = 1_000_000, generations = 
     const { userAgent, isolated } = await page.evaluate(() => ({ userAgent: navigator.userAgent, isolated: crossOriginIsolated }));
     if (!isolated) log('browser: warning: the page is not cross-origin isolated (coarse timers)');
     // page.evaluate has no timeout of its own: it waits for the promise however long it takes.
-    const { sketches, monitor } = await page.evaluate(
-      (options) => /** @type {any} */ (window).runBench(options),
-      { n, generations },
-    );
+    const { sketches, monitor } = await page.evaluate((options) => /** @type {any} */ (window).runBench(options), { n, generations });
     if (errors.length > 0) throw new Error(`the bench page raised: ${errors.map((e) => e.message).join('; ')}`);
     await context.close();
 
@@ -96,7 +93,11 @@ export async function runBrowser({ log = () => {}, n = 1_000_000, generations = 
         await p.goto(server.url(readyPath));
         await p.waitForFunction(() => 'readyMs' in window || 'readyError' in window, undefined, { timeout: 30_000 });
         await p.waitForFunction(() => 'warmMs' in window || 'readyError' in window, undefined, { timeout: 30_000 });
-        const r = await p.evaluate(() => ({ ms: /** @type {any} */ (window).readyMs, warm: /** @type {any} */ (window).warmMs, error: /** @type {any} */ (window).readyError }));
+        const r = await p.evaluate(() => ({
+          ms: /** @type {any} */ (window).readyMs,
+          warm: /** @type {any} */ (window).warmMs,
+          error: /** @type {any} */ (window).readyError,
+        }));
         if (r.error !== undefined) throw new Error(`bench/ready.js: ${r.error}`);
         createMonitorReadyMs.push(r.ms);
         createMonitorWarmMs.push(r.warm);

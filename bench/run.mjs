@@ -51,7 +51,9 @@ async function bundleSizes() {
     await writeFile(path.join(dir, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>\n');
     await writeFile(path.join(dir, 'main.js'), `import * as entry from '${rel}';\nglobalThis.entry = entry;\n`);
     await build({
-      root: dir, configFile: false, logLevel: 'silent',
+      root: dir,
+      configFile: false,
+      logLevel: 'silent',
       build: { outDir: path.join(dir, 'dist'), emptyOutDir: true, minify: true, rollupOptions: { external } },
     });
     const out = { js: { raw: 0, gzip: 0 }, wasm: { raw: 0, gzip: 0 } };
@@ -93,61 +95,88 @@ function judge(env, r) {
   const fastest = (key) => peers.reduce((best, p) => (p[key] < best[key] ? p : best));
   const fi = fastest('ingestNsPerValue');
   rows.push({
-    env, what: 'ingest, ns per value into one series', target: `<= half the fastest peer (${fi.id})`,
+    env,
+    what: 'ingest, ns per value into one series',
+    target: `<= half the fastest peer (${fi.id})`,
     value: `${ours.ingestNsPerValue.toFixed(2)} ns vs ${fi.ingestNsPerValue.toFixed(2)} ns (×${(fi.ingestNsPerValue / ours.ingestNsPerValue).toFixed(2)})`,
     pass: ours.ingestNsPerValue * 2 <= fi.ingestNsPerValue,
   });
   const fq = fastest('p99QueryUs');
   rows.push({
-    env, what: `p99 query on a ${(N / 1e6).toFixed(1)}M-value series`, target: `<= 1/20 of the fastest peer (${fq.id})`,
+    env,
+    what: `p99 query on a ${(N / 1e6).toFixed(1)}M-value series`,
+    target: `<= 1/20 of the fastest peer (${fq.id})`,
     value: `${(ours.p99QueryUs * 1000).toFixed(0)} ns vs ${(fq.p99QueryUs * 1000).toFixed(0)} ns (×${(fq.p99QueryUs / ours.p99QueryUs).toFixed(1)})`,
     pass: ours.p99QueryUs * 20 <= fq.p99QueryUs,
   });
   const worst = Math.max(...Object.values(ours.worstRelativeError));
   rows.push({
-    env, what: 'worst relative error, p50..p999, lognormal/Pareto/bimodal', target: '<= 0.5%',
-    value: Object.entries(ours.worstRelativeError).map(([k, v]) => `${k} ${(v * 100).toFixed(3)}%`).join(', '),
+    env,
+    what: 'worst relative error, p50..p999, lognormal/Pareto/bimodal',
+    target: '<= 0.5%',
+    value: Object.entries(ours.worstRelativeError)
+      .map(([k, v]) => `${k} ${(v * 100).toFixed(3)}%`)
+      .join(', '),
     pass: worst <= 0.005,
   });
   rows.push({
-    env, what: `memory per series after ${N / 1e6}M and ${(10 * N) / 1e6}M values`, target: '<= 16 KB',
+    env,
+    what: `memory per series after ${N / 1e6}M and ${(10 * N) / 1e6}M values`,
+    target: '<= 16 KB',
     value: `${ours.bytesAfter1M} B and ${ours.bytesAfter10M} B`,
     pass: ours.bytesAfter1M <= 16 * KB && ours.bytesAfter10M <= 16 * KB,
   });
   rows.push({
-    env, what: `getMetrics() after ${GENERATIONS / 1e6}M generations`, target: '<= 2 ms',
-    value: `${r.monitor.metricsMs.toFixed(2)} ms`, pass: r.monitor.metricsMs <= 2,
+    env,
+    what: `getMetrics() after ${GENERATIONS / 1e6}M generations`,
+    target: '<= 2 ms',
+    value: `${r.monitor.metricsMs.toFixed(2)} ms`,
+    pass: r.monitor.metricsMs <= 2,
   });
   rows.push({
-    env, what: 'wrapper overhead per chunk (simulated stream vs bare engine)', target: '<= 1 µs',
+    env,
+    what: 'wrapper overhead per chunk (simulated stream vs bare engine)',
+    target: '<= 1 µs',
     value: `${r.monitor.wrapper.overheadNsPerChunk.toFixed(0)} ns (recordGeneration ${r.monitor.recordGenerationUs.toFixed(2)} µs per generation)`,
     pass: r.monitor.wrapper.overheadNsPerChunk <= 1000,
   });
   const rec = r.monitor.recording;
   const times = (x) => `×${(x / rec.acceptNs).toFixed(1)}`;
   rows.push({
-    env, what: 'recordOperation(object), queued and batched, per event', target: '<= 5× DDSketch accept()',
+    env,
+    what: 'recordOperation(object), queued and batched, per event',
+    target: '<= 5× DDSketch accept()',
     value: `${rec.recordOperationNs.toFixed(0)} ns vs accept() ${rec.acceptNs.toFixed(1)} ns (${times(rec.recordOperationNs)})`,
     pass: rec.recordOperationNs <= 5 * rec.acceptNs,
   });
   rows.push({
-    env, what: 'recordGeneration with 8 chunk gaps, queued and batched, per event', target: '<= 30× DDSketch accept()',
+    env,
+    what: 'recordGeneration with 8 chunk gaps, queued and batched, per event',
+    target: '<= 30× DDSketch accept()',
     value: `${rec.recordGenerationNs.toFixed(0)} ns (${times(rec.recordGenerationNs)})`,
     pass: rec.recordGenerationNs <= 30 * rec.acceptNs,
   });
   rows.push({
-    env, what: 'manual recordOperation() with its synchronous outcome; track()', target: 'reported',
-    value: `${rec.manualOperationNs.toFixed(0)} ns (${times(rec.manualOperationNs)}); track() ${rec.trackNs.toFixed(0)} ns (${times(rec.trackNs)})`, pass: null,
+    env,
+    what: 'manual recordOperation() with its synchronous outcome; track()',
+    target: 'reported',
+    value: `${rec.manualOperationNs.toFixed(0)} ns (${times(rec.manualOperationNs)}); track() ${rec.trackNs.toFixed(0)} ns (${times(rec.trackNs)})`,
+    pass: null,
   });
   const snap = r.monitor.snapshot;
   rows.push({
-    env, what: `getMetrics() after a change, ${GENERATIONS / 1e6}M generations`, target: '<= JSON.parse(JSON.stringify()) of it',
+    env,
+    what: `getMetrics() after a change, ${GENERATIONS / 1e6}M generations`,
+    target: '<= JSON.parse(JSON.stringify()) of it',
     value: `${snap.afterChangeMs.toFixed(2)} ms vs ${snap.roundTripMs.toFixed(2)} ms (${(snap.bytes / KB).toFixed(1)} KB); unchanged ${snap.unchangedUs.toFixed(2)} µs`,
     pass: snap.afterChangeMs <= snap.roundTripMs,
   });
   rows.push({
-    env, what: `exportMetrics() after ${GENERATIONS / 1e6}M generations`, target: 'reported',
-    value: `${r.monitor.exportMs.toFixed(1)} ms, ${(r.monitor.exportBytes / KB).toFixed(0)} KB`, pass: null,
+    env,
+    what: `exportMetrics() after ${GENERATIONS / 1e6}M generations`,
+    target: 'reported',
+    value: `${r.monitor.exportMs.toFixed(1)} ms, ${(r.monitor.exportBytes / KB).toFixed(0)} KB`,
+    pass: null,
   });
   return rows;
 }
@@ -158,11 +187,20 @@ function printTable(rows, sketchesByEnv) {
     console.log(['contender', 'ingest ns/value', 'p99 query', 'bytes 1M', 'bytes 10M', 'worst error'].join(' | '));
     for (const s of sketches) {
       const worst = Math.max(...Object.values(s.worstRelativeError));
-      console.log([
-        s.name, s.ingestNsPerValue.toFixed(2),
-        s.p99QueryUs >= 1000 ? `${(s.p99QueryUs / 1000).toFixed(1)} ms` : s.p99QueryUs >= 1 ? `${s.p99QueryUs.toFixed(2)} µs` : `${(s.p99QueryUs * 1000).toFixed(0)} ns`,
-        s.bytesAfter1M, s.bytesAfter10M ?? '–', `${(worst * 100).toFixed(3)}%`,
-      ].join(' | '));
+      console.log(
+        [
+          s.name,
+          s.ingestNsPerValue.toFixed(2),
+          s.p99QueryUs >= 1000
+            ? `${(s.p99QueryUs / 1000).toFixed(1)} ms`
+            : s.p99QueryUs >= 1
+              ? `${s.p99QueryUs.toFixed(2)} µs`
+              : `${(s.p99QueryUs * 1000).toFixed(0)} ns`,
+          s.bytesAfter1M,
+          s.bytesAfter10M ?? '–',
+          `${(worst * 100).toFixed(3)}%`,
+        ].join(' | '),
+      );
     }
   }
   console.log('\ntargets');
@@ -178,7 +216,9 @@ async function main() {
   const results = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: process.platform },
-    n: N, generations: GENERATIONS, environments: {},
+    n: N,
+    generations: GENERATIONS,
+    environments: {},
   };
   log(`node: sketches (${N} values)`);
   const sketches = await runSketches({ n: N, log });
@@ -201,30 +241,52 @@ async function main() {
   for (const [env, r] of Object.entries(results.environments)) rows.push(...judge(env, r));
   const s = results.sizes;
   rows.push({
-    env: 'bundle', what: 'gzip size of the core package (wasm + glue + JS, no React entry)', target: '<= 50 KB',
+    env: 'bundle',
+    what: 'gzip size of the core package (wasm + glue + JS, no React entry)',
+    target: '<= 50 KB',
     value: `${(s.corePackageGzip / KB).toFixed(1)} KB (wasm ${(s.wasm.gzip / KB).toFixed(1)}, JS with the glue ${(s.core.gzip / KB).toFixed(1)})`,
     pass: s.corePackageGzip <= 50 * KB,
   });
   if (results.createMonitorReadyMs) {
     const m = median(results.createMonitorReadyMs);
     rows.push({
-      env: 'chromium', what: 'createMonitor() ready (cold cache, median)', target: '<= 20 ms',
-      value: `${m.toFixed(1)} ms (runs: ${results.createMonitorReadyMs.map((x) => x.toFixed(0)).join(', ')})`, pass: m <= 20,
+      env: 'chromium',
+      what: 'createMonitor() ready (cold cache, median)',
+      target: '<= 20 ms',
+      value: `${m.toFixed(1)} ms (runs: ${results.createMonitorReadyMs.map((x) => x.toFixed(0)).join(', ')})`,
+      pass: m <= 20,
     });
     rows.push({
-      env: 'chromium', what: 'createMonitor() again on the same page (module loaded), median', target: 'reported',
-      value: `${median(results.createMonitorWarmMs).toFixed(1)} ms`, pass: null,
+      env: 'chromium',
+      what: 'createMonitor() again on the same page (module loaded), median',
+      target: 'reported',
+      value: `${median(results.createMonitorWarmMs).toFixed(1)} ms`,
+      pass: null,
     });
   }
-  rows.push({ env: 'bundle', what: 'React entry, minified (react, react-dom and the core external)', target: 'reported', value: `${(s.react.gzip / KB).toFixed(1)} KB gzip, ${(s.react.raw / KB).toFixed(1)} KB raw (uPlot included)`, pass: null });
-  rows.push({ env: 'node', what: 'CLI startup (webllm-monitor --help, median of 7)', target: 'reported', value: `${results.cliStartupMs.toFixed(0)} ms`, pass: null });
+  rows.push({
+    env: 'bundle',
+    what: 'React entry, minified (react, react-dom and the core external)',
+    target: 'reported',
+    value: `${(s.react.gzip / KB).toFixed(1)} KB gzip, ${(s.react.raw / KB).toFixed(1)} KB raw (uPlot included)`,
+    pass: null,
+  });
+  rows.push({
+    env: 'node',
+    what: 'CLI startup (webllm-monitor --help, median of 7)',
+    target: 'reported',
+    value: `${results.cliStartupMs.toFixed(0)} ms`,
+    pass: null,
+  });
   results.targets = rows;
   results.durationS = (Date.now() - started) / 1000;
 
   printTable(rows, Object.fromEntries(Object.entries(results.environments).map(([k, v]) => [k, v.sketches])));
   await mkdir(path.dirname(args.out), { recursive: true });
   await writeFile(args.out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\n${rows.filter((r) => r.pass === true).length} PASS, ${rows.filter((r) => r.pass === false).length} MISS; ${results.durationS.toFixed(0)} s; written to ${path.relative(process.cwd(), args.out)}`);
+  console.log(
+    `\n${rows.filter((r) => r.pass === true).length} PASS, ${rows.filter((r) => r.pass === false).length} MISS; ${results.durationS.toFixed(0)} s; written to ${path.relative(process.cwd(), args.out)}`,
+  );
 }
 
 main().catch((err) => {

@@ -17,7 +17,8 @@ export function dataset(kind, n, seed = 7) {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     if (kind === 'lognormal') out[i] = Math.exp(Math.log(300) + 0.8 * normal());
-    else if (kind === 'pareto') out[i] = 10 / Math.pow(1 - rand(), 1 / 1.5); // alpha 1.5, x_m 10
+    else if (kind === 'pareto')
+      out[i] = 10 / Math.pow(1 - rand(), 1 / 1.5); // alpha 1.5, x_m 10
     else out[i] = rand() < 0.7 ? Math.exp(Math.log(40) + 0.2 * normal()) : Math.exp(Math.log(2000) + 0.3 * normal());
   }
   return out;
@@ -133,8 +134,14 @@ function feedGenerations(core, n, seed = 3) {
     for (let k = 0; k < gaps.length; k++) gaps[k] = 15 + rand() * 20;
     const ttftMs = 100 + rand() * 400;
     core.recordGeneration({
-      model: models[i % 3], type: types[i % 4], startedAt: t, durationMs: ttftMs + 200, ttftMs,
-      chunkGapsMs: gaps, promptTokens: 50 + (i % 500), completionTokens: 9,
+      model: models[i % 3],
+      type: types[i % 4],
+      startedAt: t,
+      durationMs: ttftMs + 200,
+      ttftMs,
+      chunkGapsMs: gaps,
+      promptTokens: 50 + (i % 500),
+      completionTokens: 9,
       ...(i % 97 === 0 ? { errorName: 'TypeError', errorMessage: 'x' } : {}),
     });
     t += 50;
@@ -204,11 +211,22 @@ async function recordingCosts({ n = 100_000 } = {}) {
   const { DDSketch } = await import('@datadog/sketches-js');
   const values = dataset('lognormal', n, 5);
   const t = Date.now() - 60_000;
-  const operations = Array.from({ length: n }, (_, i) => ({ name: i % 5 === 0 ? 'embed' : 'retrieve', startedAt: t + i * 0.1, durationMs: values[i], success: i % 50 !== 0 }));
+  const operations = Array.from({ length: n }, (_, i) => ({
+    name: i % 5 === 0 ? 'embed' : 'retrieve',
+    startedAt: t + i * 0.1,
+    durationMs: values[i],
+    success: i % 50 !== 0,
+  }));
   const gaps = Array.from({ length: 64 }, (_, k) => Float64Array.from({ length: 8 }, (_, j) => 15 + ((k * 8 + j) % 20)));
   const generations = Array.from({ length: n }, (_, i) => ({
-    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', type: i % 2 ? 'chat' : 'summary', startedAt: t + i * 0.1,
-    durationMs: 300 + values[i], ttftMs: values[i], promptTokens: 50 + (i % 500), completionTokens: 9, chunkGapsMs: gaps[i % 64],
+    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
+    type: i % 2 ? 'chat' : 'summary',
+    startedAt: t + i * 0.1,
+    durationMs: 300 + values[i],
+    ttftMs: values[i],
+    promptTokens: 50 + (i % 500),
+    completionTokens: 9,
+    chunkGapsMs: gaps[i % 64],
   }));
   const best = (fn) => {
     let b = Infinity;

@@ -122,8 +122,7 @@ function simulate(rand) {
   const load = (model, startedAt) => {
     const m = MODELS[model];
     const cached = downloaded.has(model);
-    for (const cache of ['webllm/config', 'webllm/wasm', 'webllm/model'])
-      at(startedAt, 'recordCacheLookup', { cache, hit: cached, timestamp: startedAt });
+    for (const cache of ['webllm/config', 'webllm/wasm', 'webllm/model']) at(startedAt, 'recordCacheLookup', { cache, hit: cached, timestamp: startedAt });
     const durationMs = Math.round(rand.lognormal(cached ? m.cacheLoadMs : m.downloadMs, 0.12));
     at(startedAt, 'recordModelLoad', {
       model,
@@ -215,9 +214,7 @@ function simulate(rand) {
     const engineTtftMs = (promptTokens / prefillTps) * 1000;
     const ttftMs = engineTtftMs + rand.lognormal(35, 0.4) + (rand.chance(0.1) ? rand.exponential(250) : 0);
     let completionTokens =
-      type === 'translate'
-        ? Math.round(promptTokens * rand.lognormal(1.1, 0.15))
-        : Math.max(1, Math.round(rand.lognormal(spec.completion, 0.6)));
+      type === 'translate' ? Math.round(promptTokens * rand.lognormal(1.1, 0.15)) : Math.max(1, Math.round(rand.lognormal(spec.completion, 0.6)));
     let finishReason = 'stop';
     if (completionTokens >= spec.maxTokens) {
       completionTokens = spec.maxTokens;

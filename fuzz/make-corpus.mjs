@@ -56,33 +56,45 @@ function session(core, n) {
     if (i % 4 === 3) core.flush();
   }
   core.recordGeneration(generation(n, { finishReason: 'abort', completionTokens: 2 }));
-  core.recordGeneration(generation(n + 1, {
-    finishReason: undefined, errorName: 'ContextWindowSizeExceededError',
-    errorMessage: 'prompt tokens exceed context window size', completionTokens: 0, ttftMs: undefined,
-    chunkGapsMs: [],
-  }));
+  core.recordGeneration(
+    generation(n + 1, {
+      finishReason: undefined,
+      errorName: 'ContextWindowSizeExceededError',
+      errorMessage: 'prompt tokens exceed context window size',
+      completionTokens: 0,
+      ttftMs: undefined,
+      chunkGapsMs: [],
+    }),
+  );
   core.flush();
-  core.recordModelLoad({ model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', startedAt: T0 - 9000, durationMs: 8000,
-    fromCache: false, bytesFetched: 879e6 });
-  core.recordModelLoad({ model: 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC', startedAt: T0 - 2000, durationMs: 1500,
-    fromCache: true });
-  core.recordModelLoad({ model: 'Phi-3.5-mini-instruct-q4f16_1-MLC', startedAt: T0 - 500, durationMs: 20,
-    errorName: 'DeviceLostError', errorMessage: 'the GPU device was lost' });
+  core.recordModelLoad({ model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', startedAt: T0 - 9000, durationMs: 8000, fromCache: false, bytesFetched: 879e6 });
+  core.recordModelLoad({ model: 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC', startedAt: T0 - 2000, durationMs: 1500, fromCache: true });
+  core.recordModelLoad({
+    model: 'Phi-3.5-mini-instruct-q4f16_1-MLC',
+    startedAt: T0 - 500,
+    durationMs: 20,
+    errorName: 'DeviceLostError',
+    errorMessage: 'the GPU device was lost',
+  });
   core.flush();
   core.recordCacheLookup({ cache: 'webllm/model', hit: true, timestamp: T0 + 10 });
   core.recordCacheLookup({ cache: 'webllm/wasm', hit: false, timestamp: T0 + 20 });
   core.recordOperation({ name: 'retrieval', startedAt: T0 + 30, durationMs: 45, success: true });
-  core.recordOperation({ name: 'retrieval', startedAt: T0 + 90, durationMs: 5, success: false,
-    errorName: 'TypeError', errorMessage: 'bad index' });
+  core.recordOperation({ name: 'retrieval', startedAt: T0 + 90, durationMs: 5, success: false, errorName: 'TypeError', errorMessage: 'bad index' });
   core.flush();
   for (let s = 0; s < 6; s++) {
-    core.recordMemorySample({ label: s % 2 ? 'page' : 'worker', timestamp: T0 + s * 5000,
-      usedJSHeapSize: 30e6 + s * 1e5, totalJSHeapSize: 40e6, jsHeapSizeLimit: 4e9,
-      wasmHeapBytes: 16e6, gpuBufferBytes: 9e8 + s });
+    core.recordMemorySample({
+      label: s % 2 ? 'page' : 'worker',
+      timestamp: T0 + s * 5000,
+      usedJSHeapSize: 30e6 + s * 1e5,
+      totalJSHeapSize: 40e6,
+      jsHeapSizeLimit: 4e9,
+      wasmHeapBytes: 16e6,
+      gpuBufferBytes: 9e8 + s,
+    });
   }
   core.flush();
-  core.recordDeviceLost({ timestamp: T0 + 40_000, reason: 'unknown', message: 'device lost',
-    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC' });
+  core.recordDeviceLost({ timestamp: T0 + 40_000, reason: 'unknown', message: 'device lost', model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC' });
   core.recordDurations('embedding', [3.5, 4, 4.25, 90], { success: true, startedAt: T0 + 50 });
   core.recordDurations('embedding', new Float64Array([7, 8]), { success: false, startedAt: T0 + 60 });
   core.flush();
@@ -99,14 +111,23 @@ for (const n of [3, 40]) {
   const core = await MonitorCore.create();
   core.reset(T0 - 10_000);
   session(core, n);
-  core.recordWebGpu({ timestamp: T0, available: true, vendor: 'google', architecture: 'swiftshader',
-    device: 'subzero', description: 'SwiftShader', isFallbackAdapter: true });
+  core.recordWebGpu({
+    timestamp: T0,
+    available: true,
+    vendor: 'google',
+    architecture: 'swiftshader',
+    device: 'subzero',
+    description: 'SwiftShader',
+    isFallbackAdapter: true,
+  });
   documents[`session-${n}`] = core.exportJson(T0 + 60_000);
   core.dispose();
 }
 {
   const core = await MonitorCore.create({
-    historySize: 5, currency: 'EUR', prices: { '*': { input: 0.01, output: 0.03 } },
+    historySize: 5,
+    currency: 'EUR',
+    prices: { '*': { input: 0.01, output: 0.03 } },
     thresholds: { ttftP95Ms: { warning: 100, critical: 400 }, errorRate: { warning: 0.05, critical: null } },
   });
   core.reset(T0);
@@ -152,7 +173,20 @@ function encodeBatch({ records, doubles, strings }) {
   return Buffer.concat(parts);
 }
 
-await writeCorpus('import_fuzzer', Object.entries(documents).map(([k, v]) => [`${k}.json`, Buffer.from(v)]));
-const encoded = [...new Map(batches.map(encodeBatch).filter(Boolean).map((b) => [b.toString('hex'), b])).values()];
+await writeCorpus(
+  'import_fuzzer',
+  Object.entries(documents).map(([k, v]) => [`${k}.json`, Buffer.from(v)]),
+);
+const encoded = [
+  ...new Map(
+    batches
+      .map(encodeBatch)
+      .filter(Boolean)
+      .map((b) => [b.toString('hex'), b]),
+  ).values(),
+];
 if (encoded.length < batches.length / 2) throw new Error(`only ${encoded.length} of ${batches.length} batches fit the fuzzer's format`);
-await writeCorpus('ingest_fuzzer', encoded.map((b, i) => [`${String(i).padStart(2, '0')}.bin`, b]));
+await writeCorpus(
+  'ingest_fuzzer',
+  encoded.map((b, i) => [`${String(i).padStart(2, '0')}.bin`, b]),
+);

@@ -9,9 +9,7 @@ import { describeValue as describe } from './describe.js';
 import { schemaVersion } from './version.js';
 import { loadCore } from './core/loader.js';
 import { BatchEncoder } from './core/encoder.js';
-import {
-  MAX_MERGE_BYTES, MAX_NAME_BYTES, checkNow, coreError, documentText, quoteShort, smallJsonText,
-} from './core/inputs.js';
+import { MAX_MERGE_BYTES, MAX_NAME_BYTES, checkNow, coreError, documentText, quoteShort, smallJsonText } from './core/inputs.js';
 
 export { loadCore };
 export { MAX_DOCUMENT_BYTES, MAX_DURATIONS, MAX_MERGE_BYTES } from './core/inputs.js';
@@ -93,7 +91,10 @@ export class MonitorCore {
    */
   static async compareExports(baseline, current, options = {}) {
     const module = await loadCore();
-    const texts = [['baseline', baseline], ['current', current]].map(([document, doc]) => {
+    const texts = [
+      ['baseline', baseline],
+      ['current', current],
+    ].map(([document, doc]) => {
       try {
         return documentText(doc, 'compareExports');
       } catch (err) {
@@ -148,8 +149,7 @@ export class MonitorCore {
    */
   configure(config) {
     const core = this.#live();
-    if (config === null || typeof config !== 'object' || Array.isArray(config))
-      throw new TypeError(`config: expected an object, got ${describe(config)}`);
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new TypeError(`config: expected an object, got ${describe(config)}`);
     const message = core.configure(smallJsonText(config, 'config'));
     if (message) throw coreError(message);
   }
@@ -329,7 +329,9 @@ export class MonitorCore {
       // No series path is longer than a prefix, a 256-byte name and a series name.
       handle = path.length > 2 * MAX_NAME_BYTES ? -1 : core.seriesHandle(path);
       if (handle === -1)
-        throw new TypeError(`quantile: ${quoteShort(path, 80)} names no series (generations[.byModel|byType|byOperation.<key>].<series>, operations.<name>.durationMs, initialization.loadMs)`);
+        throw new TypeError(
+          `quantile: ${quoteShort(path, 80)} names no series (generations[.byModel|byType|byOperation.<key>].<series>, operations.<name>.durationMs, initialization.loadMs)`,
+        );
       if (handle >= 0) this.#handles.set(path, handle);
     }
     this.#batch.ingest();
@@ -355,7 +357,9 @@ export class MonitorCore {
     this.#batch.ingest();
     const text = path.length > 2 * MAX_NAME_BYTES ? '' : core.histogram(path, maxBins);
     if (text === '')
-      throw new TypeError(`histogram: ${quoteShort(path, 80)} names no series (generations[.byModel|byType|byOperation.<key>].<series>, operations.<name>.durationMs, initialization.loadMs)`);
+      throw new TypeError(
+        `histogram: ${quoteShort(path, 80)} names no series (generations[.byModel|byType|byOperation.<key>].<series>, operations.<name>.durationMs, initialization.loadMs)`,
+      );
     return JSON.parse(text);
   }
 
@@ -459,7 +463,9 @@ export class MonitorCore {
       }
     });
     if (total > MAX_MERGE_BYTES)
-      throw new Error(`mergeAll: the documents hold ${total} characters together, more than the limit of ${MAX_MERGE_BYTES} bytes (${MAX_MERGE_BYTES / 2 ** 20} MiB) per call`);
+      throw new Error(
+        `mergeAll: the documents hold ${total} characters together, more than the limit of ${MAX_MERGE_BYTES} bytes (${MAX_MERGE_BYTES / 2 ** 20} MiB) per call`,
+      );
     this.#batch.ingest();
     const message = core.mergeAll(jsons);
     if (message) {

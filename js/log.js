@@ -70,4 +70,3 @@ export function errorFields(err) {
   const { name, message } = classifyError(err);
   return { errorName: name, errorMessage: message };
 }
-

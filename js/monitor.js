@@ -26,11 +26,9 @@ import { classifyError, createEngine as createWrappedEngine, wrapEngine } from '
 export async function createMonitor(options = {}) {
   const otlp = checkOptions(options);
   const coreConfig = {};
-  for (const key of ['historySize', 'prices', 'currency', 'thresholds'])
-    if (options[key] !== undefined) coreConfig[key] = options[key];
+  for (const key of ['historySize', 'prices', 'currency', 'thresholds']) if (options[key] !== undefined) coreConfig[key] = options[key];
   const [module, core] = await Promise.all([loadCore(), MonitorCore.create(coreConfig)]);
-  if (otlp && options.otlp.resource?.['service.instance.id'] === undefined)
-    otlp.resource['service.instance.id'] = otlpInstanceId(options);
+  if (otlp && options.otlp.resource?.['service.instance.id'] === undefined) otlp.resource['service.instance.id'] = otlpInstanceId(options);
   const monitor = new Monitor(module, core, { ...options, otlp: otlp ?? undefined }, TOKEN);
   await monitor._start();
   return monitor;
@@ -146,7 +144,10 @@ export class Monitor {
         fault: (where, err) => this.#fault(where, err),
       });
       // Not awaited: requesting an adapter takes a while and must not delay the app.
-      this.#webgpuSampler.start().then(() => this.#changed(), (err) => this.#fault('webgpu.start', err));
+      this.#webgpuSampler.start().then(
+        () => this.#changed(),
+        (err) => this.#fault('webgpu.start', err),
+      );
     }
     if (o.memory !== false && o.sampleIntervalMs !== 0) {
       this.#memorySampler = createMemorySampler({
@@ -487,8 +488,7 @@ export class Monitor {
   }
 
   #download(text, filename, mime) {
-    if (typeof filename !== 'string' || filename === '')
-      throw new TypeError(`download: filename: expected a non-empty string, got ${describe(filename)}`);
+    if (typeof filename !== 'string' || filename === '') throw new TypeError(`download: filename: expected a non-empty string, got ${describe(filename)}`);
     if (downloadText(text, filename, mime)) {
       this.#log.debug('download started', { filename, bytes: text.length });
       return filename;
@@ -550,7 +550,14 @@ export class Monitor {
     this.#inFault = true;
     try {
       const { errorName, errorMessage } = errorFields(err);
-      this.#own.record('recordOperation', { name: `webllm-monitor.${where}`.slice(0, 256), startedAt: Date.now(), durationMs: 0, success: false, errorName, errorMessage });
+      this.#own.record('recordOperation', {
+        name: `webllm-monitor.${where}`.slice(0, 256),
+        startedAt: Date.now(),
+        durationMs: 0,
+        success: false,
+        errorName,
+        errorMessage,
+      });
     } catch {
       // the core itself failed: the log entry above is all there is
     } finally {
@@ -586,7 +593,6 @@ export class Monitor {
   #changed() {
     this.#subscribers.changed();
   }
-
 }
 
 export { CSV_COLUMNS };

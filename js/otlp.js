@@ -25,10 +25,8 @@ export function normalizeOtlpOptions(o, where = 'options.otlp') {
   const fail = (field, expected, value) => {
     throw new TypeError(`${where}.${field}: expected ${expected}, got ${describe(value)}`);
   };
-  if (o === null || typeof o !== 'object' || Array.isArray(o))
-    throw new TypeError(`${where}: expected an object with an endpoint, got ${describe(o)}`);
-  for (const key of Object.keys(o))
-    if (!OPTION_NAMES.includes(key)) throw new TypeError(`${where}.${key}: unknown option (known: ${OPTION_NAMES.join(', ')})`);
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new TypeError(`${where}: expected an object with an endpoint, got ${describe(o)}`);
+  for (const key of Object.keys(o)) if (!OPTION_NAMES.includes(key)) throw new TypeError(`${where}.${key}: unknown option (known: ${OPTION_NAMES.join(', ')})`);
   if (typeof o.endpoint !== 'string' || o.endpoint === '') fail('endpoint', 'a URL such as "http://localhost:4318"', o.endpoint);
   let url;
   try {
@@ -251,7 +249,12 @@ export function createOtlpPusher({ options, body, onResult, fetch: fetchImpl = g
     }
     if (typeof fetchImpl !== 'function') return;
     try {
-      fetchImpl(options.url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...options.headers }, body: text, keepalive: text.length <= KEEPALIVE_LIMIT }).catch(() => {});
+      fetchImpl(options.url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...options.headers },
+        body: text,
+        keepalive: text.length <= KEEPALIVE_LIMIT,
+      }).catch(() => {});
     } catch {
       // the page is unloading: nothing more can be done
     }

@@ -20,9 +20,7 @@ function csvCell(v) {
 export function toCSV(generations) {
   const lines = [CSV_COLUMNS.join(',')];
   for (const g of generations) {
-    lines.push(
-      CSV_COLUMNS.map((c) => csvCell(c === 'startedAt' ? new Date(g.startedAt).toISOString() : g[c])).join(','),
-    );
+    lines.push(CSV_COLUMNS.map((c) => csvCell(c === 'startedAt' ? new Date(g.startedAt).toISOString() : g[c])).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

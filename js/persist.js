@@ -173,7 +173,11 @@ function indexedDbBackend(getFactory) {
     close() {
       const p = dbPromise;
       dbPromise = null;
-      if (p) p.then((db) => db.close(), () => {});
+      if (p)
+        p.then(
+          (db) => db.close(),
+          () => {},
+        );
     },
   };
 }
@@ -194,8 +198,7 @@ function indexedDbBackend(getFactory) {
  */
 export function createPersistence(options) {
   const { kind, key = 'webllm-monitor', intervalMs = 30000, save } = options ?? {};
-  if (kind !== 'localStorage' && kind !== 'indexedDB')
-    throw new TypeError(`kind: expected "localStorage" or "indexedDB", got ${JSON.stringify(kind)}`);
+  if (kind !== 'localStorage' && kind !== 'indexedDB') throw new TypeError(`kind: expected "localStorage" or "indexedDB", got ${JSON.stringify(kind)}`);
   if (typeof key !== 'string' || key === '') throw new TypeError(`key: expected a non-empty string, got ${JSON.stringify(key)}`);
   if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs <= 0)
     throw new TypeError(`intervalMs: expected a positive number of milliseconds, got ${String(intervalMs)}`);

@@ -18,7 +18,11 @@ export const schemaVersion = 2;
 // OpenTelemetry/UCUM unit). Durations are kept in ms but bucketed in seconds.
 
 export const units = {
-  ms: { bucketUnit: 's', seriesDef: 'durationSeries', seriesDoc: 'A series of durations: values, sum, min, max and exact in milliseconds, histogram buckets in seconds.' },
+  ms: {
+    bucketUnit: 's',
+    seriesDef: 'durationSeries',
+    seriesDoc: 'A series of durations: values, sum, min, max and exact in milliseconds, histogram buckets in seconds.',
+  },
   tokens: { bucketUnit: '{token}', seriesDef: 'tokenSeries', seriesDoc: 'A series of token counts.' },
   'tokens/s': { bucketUnit: '{token}/s', seriesDef: 'tokenRateSeries', seriesDoc: 'A series of token rates (tokens per second).' },
   plain: { bucketUnit: '1', seriesDef: null, seriesDoc: null }, // no series uses it yet
@@ -52,7 +56,15 @@ export const series = [
   { name: 'ttftMs', in: 'generation', unit: 'ms', worse: 'higher', label: 'time to first token', short: 'TTFT', title: 'TTFT' },
   { name: 'decodeTokensPerSec', in: 'generation', unit: 'tokens/s', worse: 'lower', label: 'decode', short: 'decode', title: 'Decode speed' },
   { name: 'prefillTokensPerSec', in: 'generation', unit: 'tokens/s', worse: 'lower', label: 'prefill', short: 'prefill', title: 'Prefill speed' },
-  { name: 'timePerOutputTokenMs', in: 'generation', unit: 'ms', worse: 'higher', label: 'time per output token', short: 'time/output token', title: 'Time per output token' },
+  {
+    name: 'timePerOutputTokenMs',
+    in: 'generation',
+    unit: 'ms',
+    worse: 'higher',
+    label: 'time per output token',
+    short: 'time/output token',
+    title: 'Time per output token',
+  },
   { name: 'chunkGapMs', in: 'generation', unit: 'ms', worse: 'higher', label: 'chunk gap', short: 'chunk gap', clustered: true },
   { name: 'loadMs', in: 'load', unit: 'ms', worse: 'higher', label: 'model load', short: 'model load' },
   { name: 'durationMs', in: 'operation', unit: 'ms', worse: 'higher', label: 'duration' },
@@ -118,7 +130,9 @@ const bytes = 'bytes';
 
 export const events = {
   generation: {
-    kind: 1, method: 'recordGeneration', ts: 'GenerationEvent',
+    kind: 1,
+    method: 'recordGeneration',
+    ts: 'GenerationEvent',
     doc: 'One generation: a chat, completion or embedding request, streaming or not.',
     fields: [
       { name: 'model', type: 'name', required: true, doc: 'Model id, e.g. "Llama-3.2-1B-Instruct-q4f16_1-MLC".' },
@@ -144,7 +158,9 @@ export const events = {
     ],
   },
   load: {
-    kind: 2, method: 'recordModelLoad', ts: 'ModelLoadEvent',
+    kind: 2,
+    method: 'recordModelLoad',
+    ts: 'ModelLoadEvent',
     doc: 'One model load (`engine.reload()`). A load with an error name counts as failed.',
     fields: [
       { name: 'model', type: 'name', required: true },
@@ -157,7 +173,9 @@ export const events = {
     ],
   },
   cache: {
-    kind: 3, method: 'recordCacheLookup', ts: 'CacheLookupEvent',
+    kind: 3,
+    method: 'recordCacheLookup',
+    ts: 'CacheLookupEvent',
     doc: 'One lookup in a named cache.',
     fields: [
       { name: 'cache', type: 'name', required: true },
@@ -166,7 +184,9 @@ export const events = {
     ],
   },
   operation: {
-    kind: 4, method: 'recordOperation', ts: 'OperationEvent',
+    kind: 4,
+    method: 'recordOperation',
+    ts: 'OperationEvent',
     doc: 'One run of a named custom operation (retrieval, tokenization, a tool call...).',
     fields: [
       { name: 'name', type: 'name', required: true },
@@ -178,7 +198,9 @@ export const events = {
     ],
   },
   memory: {
-    kind: 5, method: 'recordMemorySample', ts: 'MemorySampleEvent',
+    kind: 5,
+    method: 'recordMemorySample',
+    ts: 'MemorySampleEvent',
     doc: 'One memory sample; every size in bytes, each optional.',
     fields: [
       { name: 'label', type: 'name', doc: 'Default "periodic".' },
@@ -194,7 +216,9 @@ export const events = {
     ],
   },
   deviceLost: {
-    kind: 6, method: 'recordDeviceLost', ts: 'DeviceLostEvent',
+    kind: 6,
+    method: 'recordDeviceLost',
+    ts: 'DeviceLostEvent',
     doc: '`device.lost` resolved.',
     fields: [
       { name: 'timestamp', type: 'number', unit: epochMs, required: true },
@@ -205,7 +229,9 @@ export const events = {
   },
   /** recordDurations(name, values, { success, startedAt }): many runs of one operation in one record. */
   durations: {
-    kind: 7, prefix: 'operation', method: 'recordDurations',
+    kind: 7,
+    prefix: 'operation',
+    method: 'recordDurations',
     fields: [
       { name: 'name', type: 'name', required: true },
       { name: 'success', type: 'bool' },
@@ -260,8 +286,7 @@ export const t = {
 const each = (keys, make) => Object.fromEntries(keys.map((k) => [k, make(k)]));
 
 /** The series of one place as struct members, each holding `make(s)`. */
-const seriesMembers = (where, make) =>
-  Object.fromEntries(seriesIn(where).map((s) => [s.name, make(s)]));
+const seriesMembers = (where, make) => Object.fromEntries(seriesIn(where).map((s) => [s.name, make(s)]));
 
 const seriesDoc = (s) => `${s.title ?? s.label[0].toUpperCase() + s.label.slice(1)} (${s.unit}); ${s.worse} is worse.`;
 const statsOf = (s) => t.ref('stats', { tsDoc: seriesDoc(s) });
@@ -278,14 +303,11 @@ const nulls = (keys) => each(keys, () => ({ type: 'null' }));
 
 const nullableString = () => t.orNull(t.string());
 const nullableBoolean = () => t.orNull(t.boolean());
-const errorType = (what) =>
-  t.orNull(t.raw({ type: 'string', minLength: 1 }, 'string'), { doc: `The error's name; null when the ${what} succeeded.` });
+const errorType = (what) => t.orNull(t.raw({ type: 'string', minLength: 1 }, 'string'), { doc: `The error's name; null when the ${what} succeeded.` });
 
 /** Parts the metrics and the state share. */
-const errorsPart = () =>
-  t.struct({ total: t.ref('count'), byName: t.map(t.ref('count')), recent: t.array(t.ref('errorRecord'), { maxItems: 50 }) });
-const memoryPart = () =>
-  t.struct({ samples: t.ref('count'), latest: t.orNull(t.ref('memorySample')), peak: t.orNull(t.ref('memorySample')) });
+const errorsPart = () => t.struct({ total: t.ref('count'), byName: t.map(t.ref('count')), recent: t.array(t.ref('errorRecord'), { maxItems: 50 }) });
+const memoryPart = () => t.struct({ samples: t.ref('count'), latest: t.orNull(t.ref('memorySample')), peak: t.orNull(t.ref('memorySample')) });
 /** WebGPU adapter information (adapter.info) and its limits and features. */
 const adapterMembers = () => ({
   vendor: t.string(),
@@ -319,7 +341,11 @@ export const defs = {
     {
       tsName: 'Stats',
       doc: `Summary of a series: nearest-rank quantiles, exact up to ${EXACT_LIMIT} values, then within 0.27%. Nulls when count is 0.`,
-      schemaExtra: when(countIsZero, nulls(STATS_VALUES), each(STATS_VALUES, () => ({ type: 'number', minimum: 0 }))),
+      schemaExtra: when(
+        countIsZero,
+        nulls(STATS_VALUES),
+        each(STATS_VALUES, () => ({ type: 'number', minimum: 0 })),
+      ),
     },
   ),
 
@@ -348,10 +374,7 @@ export const defs = {
 
   generationGroups: t.map(t.ref('generationMetrics')),
 
-  hitMiss: t.struct(
-    { hits: t.ref('count'), misses: t.ref('count'), lookups: t.ref('count'), hitRate: t.ref('rate') },
-    { tsName: 'HitMissMetrics' },
-  ),
+  hitMiss: t.struct({ hits: t.ref('count'), misses: t.ref('count'), lookups: t.ref('count'), hitRate: t.ref('rate') }, { tsName: 'HitMissMetrics' }),
 
   errorRecord: t.struct(
     { time: t.ref('timestamp'), name: t.string(), message: t.string(), model: t.string(), operation: t.string() },
@@ -370,10 +393,7 @@ export const defs = {
     { tsName: 'MemorySnapshot' },
   ),
 
-  deviceLost: t.struct(
-    { timestamp: t.ref('timestamp'), reason: t.string(), message: t.string(), model: t.string() },
-    { tsName: 'DeviceLostEntry' },
-  ),
+  deviceLost: t.struct({ timestamp: t.ref('timestamp'), reason: t.string(), message: t.string(), model: t.string() }, { tsName: 'DeviceLostEntry' }),
 
   webgpuInfo: t.struct({ timestamp: t.ref('timestampOrNull'), available: t.boolean(), ...adapterMembers(), ...gpuCapabilities() }),
 
@@ -519,7 +539,11 @@ export const defs = {
       doc: `A series: exact count, sum, min and max; the exact values while count <= ${EXACT_LIMIT} (null above); the histogram always. Everything but the histogram's buckets is in the values' unit.`,
       schemaExtra: {
         allOf: [
-          when(countIsZero, nulls(['min', 'max']), each(['min', 'max'], () => ({ type: 'number' }))),
+          when(
+            countIsZero,
+            nulls(['min', 'max']),
+            each(['min', 'max'], () => ({ type: 'number' })),
+          ),
           when({ count: { type: 'integer', maximum: EXACT_LIMIT } }, { exact: { type: 'array' } }, { exact: { type: 'null' } }),
         ],
       },
@@ -533,7 +557,12 @@ export const defs = {
       .map((u) => [
         u.seriesDef,
         t.raw(
-          { allOf: [{ $ref: '#/$defs/seriesState' }, { type: 'object', properties: { histogram: { type: 'object', properties: { unit: { const: u.bucketUnit } } } } }] },
+          {
+            allOf: [
+              { $ref: '#/$defs/seriesState' },
+              { type: 'object', properties: { histogram: { type: 'object', properties: { unit: { const: u.bucketUnit } } } } },
+            ],
+          },
           undefined,
           { doc: u.seriesDoc },
         ),
@@ -572,7 +601,17 @@ export const defs = {
             errorType: errorType('generation'),
             ...seriesMembers('genAi', stateOf),
           },
-          { schemaExtra: when({ errorType: { type: 'string' } }, each(seriesIn('genAi').filter((s) => !s.onErrors).map((s) => s.name), () => ({ type: 'object', properties: countIsZero }))) },
+          {
+            schemaExtra: when(
+              { errorType: { type: 'string' } },
+              each(
+                seriesIn('genAi')
+                  .filter((s) => !s.onErrors)
+                  .map((s) => s.name),
+                () => ({ type: 'object', properties: countIsZero }),
+              ),
+            ),
+          },
         ),
         {
           maxItems: 134,
@@ -589,13 +628,10 @@ export const defs = {
         downloaded: t.ref('count'),
         bytesFetched: t.ref('nonNegative'),
         ...seriesMembers('load', stateOf),
-        byKey: t.array(
-          t.struct({ model: t.string(), fromCache: t.enumOf('fromCache'), errorType: errorType('load'), durationMs: t.ref('durationSeries') }),
-          {
-            maxItems: 70,
-            doc: 'Every load\'s duration (failed ones included) by model, source and error type. Past 64 entries new models fold into "(other)". Their durationMs counts add up to total.',
-          },
-        ),
+        byKey: t.array(t.struct({ model: t.string(), fromCache: t.enumOf('fromCache'), errorType: errorType('load'), durationMs: t.ref('durationSeries') }), {
+          maxItems: 70,
+          doc: 'Every load\'s duration (failed ones included) by model, source and error type. Past 64 entries new models fold into "(other)". Their durationMs counts add up to total.',
+        }),
         last: t.orNull(
           t.struct({
             model: t.string(),
@@ -634,11 +670,9 @@ export const document = {
   shape: t.struct(
     {
       schemaVersion: t.constant(schemaVersion),
-      exportedAt: t.raw(
-        { type: 'string', format: 'date-time', pattern: '^-?\\d{4,}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' },
-        'string',
-        { doc: 'ISO 8601 UTC with milliseconds.' },
-      ),
+      exportedAt: t.raw({ type: 'string', format: 'date-time', pattern: '^-?\\d{4,}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' }, 'string', {
+        doc: 'ISO 8601 UTC with milliseconds.',
+      }),
       exportedAtMs: t.number({ doc: 'The same instant in epoch milliseconds: the end of the sliding windows.' }),
       status: t.struct(
         {

@@ -21,15 +21,12 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const DEMO = path.join(REPO, 'demo');
 const OUT = path.join(DEMO, 'dist');
 
-
-
 const USAGE = 'usage: node scripts/demo.mjs [--build-only | --check | --no-build]';
 
 /** Builds the demo into `outDir` with Vite's JS API; returns the time it took in ms. */
 export async function buildDemo({ outDir = OUT, logLevel = 'warn' } = {}) {
   for (const f of ['webllm-monitor-core.mjs', 'webllm-monitor-core.wasm'])
-    if (!existsSync(path.join(REPO, 'dist', f)))
-      throw new Error(`dist/${f} is missing: build the package first (npm run build)`);
+    if (!existsSync(path.join(REPO, 'dist', f))) throw new Error(`dist/${f} is missing: build the package first (npm run build)`);
   const { build } = await import('vite');
   const t0 = performance.now();
   await build({

@@ -18,8 +18,7 @@ function kinds(d, fail) {
       const known = ['name', 'text', 'number', 'bool', 'fromCache', 'success', 'errorName', 'gaps'];
       if (!known.includes(f.type) && !f.type.startsWith('enum:')) fail(`events.${e.key}.${f.name}: unknown type "${f.type}"`);
       if (f.type.startsWith('enum:') && !d.enums[f.type.slice(5)]) fail(`events.${e.key}.${f.name}: no enum "${f.type.slice(5)}"`);
-      if (f.type === 'errorName' && e.fields[j + 1]?.name !== 'errorMessage')
-        fail(`events.${e.key}.${f.name}: errorMessage must follow errorName`);
+      if (f.type === 'errorName' && e.fields[j + 1]?.name !== 'errorMessage') fail(`events.${e.key}.${f.name}: errorMessage must follow errorName`);
       if (f.type === 'gaps' && j !== e.fields.length - 1) fail(`events.${e.key}.${f.name}: the gaps count must be the last field`);
     });
   });

@@ -118,7 +118,8 @@ function typescript() {
   };
   const named = (n, body) =>
     declare(n.tsName, n.tsDoc ?? n.doc, () =>
-      n.kind === 'struct' ? `export interface ${n.tsName} ${inline(n.props, '')}` : `export type ${n.tsName} = ${body('')};`);
+      n.kind === 'struct' ? `export interface ${n.tsName} ${inline(n.props, '')}` : `export type ${n.tsName} = ${body('')};`,
+    );
 
   /** The TypeScript type of a node, written at indentation `pad`. */
   function tsOf(n, pad, asDeclaration = false) {
@@ -181,8 +182,7 @@ function typescript() {
 // The JS module: plain data for the package, the panel and the CLI (browsers, bundlers, Node)
 
 function javascript() {
-  const lines = (name, doc, items) =>
-    `/** ${doc} */\nexport const ${name} = freeze([\n${items.map((x) => `  ${JSON.stringify(x)},`).join('\n')}\n]);\n`;
+  const lines = (name, doc, items) => `/** ${doc} */\nexport const ${name} = freeze([\n${items.map((x) => `  ${JSON.stringify(x)},`).join('\n')}\n]);\n`;
   const record = d.defs.generationRecord;
   return [
     `// ${MARK}`,
@@ -209,7 +209,7 @@ function javascript() {
     `/** The series of one place, in order. */`,
     'export const seriesIn = (where) => SERIES.filter((s) => s.in === where);',
     '',
-    lines("GENERATION_RECORD_FIELDS", "The fields of a generation record (the export's `generations` history), in order.", Object.keys(record.props)),
+    lines('GENERATION_RECORD_FIELDS', "The fields of a generation record (the export's `generations` history), in order.", Object.keys(record.props)),
     lines('WINDOWS', 'The sliding windows of metrics.windows.', d.windows),
     lines('HEALTH_CHECKS', 'The health checks: the metric watched, its threshold in the config, which way is bad.', d.healthChecks),
     `/** Named value sets of the document. */`,

@@ -45,7 +45,14 @@ export async function simulateRun({ seed, generations = 40, slowdown = 1, runFac
     const prefillMs = r.lognormal(35 + (1000 * promptTokens) / PROFILE.prefillTps, 0.25) * f;
     const ttftMs = prefillMs + r.lognormal(3, 0.3) * runFactor;
     if (r.chance(errorRate)) {
-      m.recordGeneration({ model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', type, startedAt: t, durationMs: prefillMs, promptTokens, error: 'ContextWindowSizeExceededError: Prompt tokens exceed context window size' });
+      m.recordGeneration({
+        model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
+        type,
+        startedAt: t,
+        durationMs: prefillMs,
+        promptTokens,
+        error: 'ContextWindowSizeExceededError: Prompt tokens exceed context window size',
+      });
       t += prefillMs + 500;
       continue;
     }
@@ -58,8 +65,15 @@ export async function simulateRun({ seed, generations = 40, slowdown = 1, runFac
     }
     const durationMs = ttftMs + decodeMs;
     m.recordGeneration({
-      model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', type, startedAt: t, durationMs, ttftMs, chunkGapsMs: gaps,
-      promptTokens, completionTokens: tokens, engineTtftMs: prefillMs,
+      model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
+      type,
+      startedAt: t,
+      durationMs,
+      ttftMs,
+      chunkGapsMs: gaps,
+      promptTokens,
+      completionTokens: tokens,
+      engineTtftMs: prefillMs,
       enginePrefillTokensPerSec: promptTokens / (prefillMs / 1000),
       engineDecodeTokensPerSec: (tokens - 1) / (decodeMs / 1000),
       engineTimePerOutputTokenMs: decodeMs / (tokens - 1),
@@ -120,7 +134,9 @@ async function main() {
   core.dispose();
   const defaults = await regressionDefaults();
   const w = Math.max(...results.map((r) => r.scenario.length));
-  console.log(`${generations} generations per run, ${nullPairs} pairs per same-settings scenario, ${pairs} per slowdown, alpha ${defaults.alpha}, threshold ${defaults.threshold * 100}%\n`);
+  console.log(
+    `${generations} generations per run, ${nullPairs} pairs per same-settings scenario, ${pairs} per slowdown, alpha ${defaults.alpha}, threshold ${defaults.threshold * 100}%\n`,
+  );
   console.log(`${'scenario'.padEnd(w)}  ${'measures'.padEnd(16)}  rate`);
   for (const r of results) console.log(`${r.scenario.padEnd(w)}  ${r.kind.padEnd(16)}  ${(r.rate * 100).toFixed(1).padStart(5)}%  (${r.alarms}/${r.pairs})`);
   const doc = {

@@ -45,8 +45,7 @@ export async function buildDoc(spec, core) {
   if (kind === 'cache') {
     for (let i = 0; i < 200; i++) core.recordCacheLookup({ cache: 'kv', hit: r.chance(o.hitProb), timestamp: T0 + i });
   } else if (kind === 'scale') {
-    for (let i = 0; i < 300; i++)
-      core.recordGeneration({ model: 'm', startedAt: T0 + i * 1000, durationMs: 5000, ttftMs: r.lognormal(200, 0.3) * o.factor });
+    for (let i = 0; i < 300; i++) core.recordGeneration({ model: 'm', startedAt: T0 + i * 1000, durationMs: 5000, ttftMs: r.lognormal(200, 0.3) * o.factor });
     // Values spread over more than 25 octaves force the histogram to a coarser scale.
     if (o.outliers) for (const v of [0.0001, 4000]) core.recordGeneration({ model: 'm', startedAt: T0, durationMs: 5000, ttftMs: v });
   } else if (kind === 'loads') {
@@ -88,8 +87,12 @@ export function fixtureCases() {
     ['chunk gaps, no correction', run(81), run(82, { slowdown: 1.15 }), { correction: 'none' }],
     ['several types', { kind: 'types', seed: 1, slow: 1 }, { kind: 'types', seed: 2, slow: 1.6 }, {}],
     ['several types, byType off', { kind: 'types', seed: 1, slow: 1 }, { kind: 'types', seed: 2, slow: 1.6 }, { byType: false }],
-    ['several types, thresholds by type path', { kind: 'types', seed: 1, slow: 1 }, { kind: 'types', seed: 2, slow: 1.6 },
-      { thresholds: { 'generations.byType.summary.decodeTokensPerSec.p50': 0.5, 'ttftMs.p95': 0.01, 'generations.errorRate': 0.01 } }],
+    [
+      'several types, thresholds by type path',
+      { kind: 'types', seed: 1, slow: 1 },
+      { kind: 'types', seed: 2, slow: 1.6 },
+      { thresholds: { 'generations.byType.summary.decodeTokensPerSec.p50': 0.5, 'ttftMs.p95': 0.01, 'generations.errorRate': 0.01 } },
+    ],
     ['one type vs several', run(1, { type: 'chat' }), { kind: 'types', seed: 2, slow: 1.2 }, {}],
     ['minCount 50', run(1), run(3, { slowdown: 1.5 }), { minCount: 50 }],
     ['past the exact limit', run(7, { generations: 300 }), run(8, { generations: 300, slowdown: 1.08 }), {}],
@@ -99,7 +102,15 @@ export function fixtureCases() {
     ['loads vs none', { kind: 'loads', seed: 3, loads: 12, factor: 1, hitProb: 0.8 }, run(4), {}],
   ];
   // Pairs as scripts/measure-false-alarms.mjs draws them, five per scenario.
-  const scenarios = [[1, 0], [1, 0.03], [1, 0.05], [1.1, 0], [1.3, 0], [1.5, 0], [1.3, 0.03]];
+  const scenarios = [
+    [1, 0],
+    [1, 0.03],
+    [1, 0.05],
+    [1.1, 0],
+    [1.3, 0],
+    [1.5, 0],
+    [1.3, 0.03],
+  ];
   for (const [slowdown, runSigma] of scenarios) {
     for (let k = 0; k < 5; k++) {
       const base = 1_000_003 + k * 2;
@@ -184,8 +195,7 @@ export function differences(expected, actual) {
         maxRelative = Math.max(maxRelative, rel);
         if (!(rel <= 1e-9)) problems.push(`${name}: ${w.metric}.${key} ${g[key]}, not ${w[key]}`);
       }
-      if (!same({ ...g, pValue: 0, rawPValue: 0 }, { ...w, pValue: 0, rawPValue: 0 }))
-        problems.push(`${name}: ${JSON.stringify(g)}, not ${JSON.stringify(w)}`);
+      if (!same({ ...g, pValue: 0, rawPValue: 0 }, { ...w, pValue: 0, rawPValue: 0 })) problems.push(`${name}: ${JSON.stringify(g)}, not ${JSON.stringify(w)}`);
     }
   }
   return { problems, maxRelative };

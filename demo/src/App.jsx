@@ -22,7 +22,9 @@ export function App({ session, initialTheme, onFirstRender }) {
     <div className="app">
       <header className="topbar">
         <div className="brand">
-          <span className="logo" aria-hidden="true">◧</span>
+          <span className="logo" aria-hidden="true">
+            ◧
+          </span>
           <span>
             <strong>webllm-monitor</strong> demo
           </span>
@@ -261,13 +263,13 @@ function Tools({ session, state, monitor }) {
         </button>
       </div>
       <p className="hint">
-        chat, enhance_summary and translate requests tagged with <code>monitorType</code>; about 10% fail and 10% stop early (the
-        simulated engine's faults), and one is stopped with <code>interruptGenerate()</code>.
+        chat, enhance_summary and translate requests tagged with <code>monitorType</code>; about 10% fail and 10% stop early (the simulated engine's faults),
+        and one is stopped with <code>interruptGenerate()</code>.
       </p>
       {w && (
         <p className="workload" data-demo="workload-status" data-running={w.running ? 'true' : 'false'}>
-          {w.running ? `Running ${w.done}/${w.total}…` : `Workload done: ${w.total} generations in ${seconds(w.durationMs)}:`}{' '}
-          {w.succeeded} succeeded, {w.failed} failed, {w.aborted} aborted
+          {w.running ? `Running ${w.done}/${w.total}…` : `Workload done: ${w.total} generations in ${seconds(w.durationMs)}:`} {w.succeeded} succeeded,{' '}
+          {w.failed} failed, {w.aborted} aborted
         </p>
       )}
       <div className="row">

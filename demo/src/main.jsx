@@ -9,9 +9,12 @@ import './styles.css';
 const params = new URLSearchParams(location.search);
 const speed = SPEEDS.includes(Number(params.get('speed'))) ? Number(params.get('speed')) : 1;
 const model = MODELS.some((m) => m.id === params.get('model')) ? params.get('model') : MODELS[0].id;
-const theme = params.get('theme') === 'dark' || params.get('theme') === 'light'
-  ? params.get('theme')
-  : matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+const theme =
+  params.get('theme') === 'dark' || params.get('theme') === 'light'
+    ? params.get('theme')
+    : matchMedia('(prefers-color-scheme: dark)').matches
+      ? 'dark'
+      : 'light';
 
 let session;
 const monitor = await createMonitor({

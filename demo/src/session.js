@@ -22,7 +22,7 @@ export const SPEEDS = [1, 4, 20, 100];
 /** WebLLM's message when WebGPU is missing (its WebGPUNotAvailableError, which it does not export). */
 const WEBGPU_MISSING =
   'WebGPU is not supported in your current environment, but it is necessary to run the WebLLM engine. ' +
-  "Please make sure that your browser supports WebGPU and that it is enabled in your browser settings. " +
+  'Please make sure that your browser supports WebGPU and that it is enabled in your browser settings. ' +
   "You can also consult your browser's compatibility chart to see if it supports WebGPU. " +
   'For more information about WebGPU support in your browser, visit https://webgpureport.org/';
 
@@ -71,11 +71,7 @@ const PROMPTS = [
 const SUMMARY =
   'The team met to review the release. The model now loads from the browser cache on the second visit, ' +
   'time to first token fell by a third, and two crashes on older GPUs remain open. The release is planned for Friday.';
-const SENTENCES = [
-  'The model runs entirely in your browser.',
-  'Your data never leaves this device.',
-  'Loading takes a while the first time only.',
-];
+const SENTENCES = ['The model runs entirely in your browser.', 'Your data never leaves this device.', 'Loading takes a while the first time only.'];
 
 /** Chunks of the workload's interrupted generation before interruptGenerate() is called. */
 const INTERRUPT_AFTER_CHUNKS = 4;
@@ -214,11 +210,12 @@ export class DemoSession {
         engine = await this.monitor.createEngine(this.#webllm.CreateMLCEngine, model, { initProgressCallback });
       } else {
         const speed = this.#state.speed;
-        engine = await this.monitor.createEngine(
-          async (...args) => (raw = await CreateSimulatedMLCEngine(...args)),
-          model,
-          { initProgressCallback, timeScale: 1 / speed, seed: ++this.#seed, worker: true },
-        );
+        engine = await this.monitor.createEngine(async (...args) => (raw = await CreateSimulatedMLCEngine(...args)), model, {
+          initProgressCallback,
+          timeScale: 1 / speed,
+          seed: ++this.#seed,
+          worker: true,
+        });
       }
       this.#engine = engine;
       this.#raw = raw;
@@ -423,11 +420,7 @@ export class DemoSession {
       this.#set((s) => ({ busy: 'inject', messages: [...s.messages, user, reply] }));
       raw.setFaults({ errorRate: 1, errorName: 'DeviceLostError' });
       try {
-        const done = await this.#stream(
-          this.#engine,
-          { messages: [{ role: 'user', content: user.content }], stream: true, monitorType: 'chat' },
-          reply.id,
-        );
+        const done = await this.#stream(this.#engine, { messages: [{ role: 'user', content: user.content }], stream: true, monitorType: 'chat' }, reply.id);
         return done.error ?? { name: 'none', message: 'the generation did not fail' };
       } finally {
         raw.setFaults({});

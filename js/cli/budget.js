@@ -45,8 +45,7 @@ export function parsePath(path) {
       out.push(name);
       i = end + 1;
       afterBracket = true;
-      if (i < path.length && path[i] !== '.' && path[i] !== '[')
-        throw new CliError(`${path}: expected "." or "[" after "]" at character ${i + 1}`);
+      if (i < path.length && path[i] !== '.' && path[i] !== '[') throw new CliError(`${path}: expected "." or "[" after "]" at character ${i + 1}`);
       continue;
     }
     if (ch === ']') throw new CliError(`${path}: unbalanced "]" at character ${i + 1}`);
@@ -106,8 +105,7 @@ function distance(/** @type {string} */ a, /** @type {string} */ b) {
   let cur = new Array(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
     cur[0] = i;
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     [prev, cur] = [cur, prev];
   }
   return prev[b.length];
@@ -135,7 +133,9 @@ export function nearestPaths(path, valid, count = 5) {
  */
 export function validateBudget(doc, source = 'budget') {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-    throw new CliError(`${source}: expected a JSON object of { "<metric path>": { "min"?: number, "max"?: number } }, got ${doc === null ? 'null' : Array.isArray(doc) ? 'an array' : typeof doc}`);
+    throw new CliError(
+      `${source}: expected a JSON object of { "<metric path>": { "min"?: number, "max"?: number } }, got ${doc === null ? 'null' : Array.isArray(doc) ? 'an array' : typeof doc}`,
+    );
   /** @type {Budget} */
   const out = {};
   const entries = Object.entries(doc);
@@ -155,8 +155,7 @@ export function validateBudget(doc, source = 'budget') {
     for (const k of /** @type {const} */ (['min', 'max'])) {
       const v = /** @type {any} */ (spec)[k];
       if (v === undefined || v === null) continue;
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new CliError(`${source}: "${key}": ${k}: expected a finite number, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new CliError(`${source}: "${key}": ${k}: expected a finite number, got ${JSON.stringify(v)}`);
       limits[k] = v;
     }
     if (limits.min === null && limits.max === null) throw new CliError(`${source}: "${key}": expected "min" and/or "max"`);
@@ -298,9 +297,10 @@ export async function checkBudgetPaths(budget, schema) {
     for (; i < names.length && node !== null; i++) node = member(schema, node, names[i]);
     if (node !== null && admitsNumber(schema, node)) continue;
     valid ??= schemaPaths(schema, root);
-    const why = node === null
-      ? `"${names[i - 1]}" is not a field of ${i === 1 ? 'the metrics' : `"${formatPath(names.slice(0, i - 1))}"`}`
-      : 'names a field that is not a number';
+    const why =
+      node === null
+        ? `"${names[i - 1]}" is not a field of ${i === 1 ? 'the metrics' : `"${formatPath(names.slice(0, i - 1))}"`}`
+        : 'names a field that is not a number';
     throw new CliError(`budget path "${key}": ${why}; nearest valid paths:\n  ${nearestPaths(key, valid).join('\n  ')}`);
   }
 }

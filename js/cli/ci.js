@@ -101,14 +101,9 @@ export function findBrowser(explicit, env) {
     if (isFile(env.CHROME_PATH)) return env.CHROME_PATH;
     throw new CliError(`no browser: CHROME_PATH=${env.CHROME_PATH} does not exist (tried: ${env.CHROME_PATH})`);
   }
-  const list = env.WEBLLM_MONITOR_BROWSER_PATHS !== undefined
-    ? env.WEBLLM_MONITOR_BROWSER_PATHS.split(path.delimiter).filter(Boolean)
-    : USUAL_BROWSER_PATHS;
+  const list = env.WEBLLM_MONITOR_BROWSER_PATHS !== undefined ? env.WEBLLM_MONITOR_BROWSER_PATHS.split(path.delimiter).filter(Boolean) : USUAL_BROWSER_PATHS;
   for (const p of list) if (isFile(p)) return p;
-  throw new CliError(
-    `no Chromium found; tried:\n  ${list.join('\n  ')}\n` +
-    'install Chromium or Chrome, or pass --browser PATH (or set CHROME_PATH)',
-  );
+  throw new CliError(`no Chromium found; tried:\n  ${list.join('\n  ')}\n` + 'install Chromium or Chrome, or pass --browser PATH (or set CHROME_PATH)');
 }
 
 /** Reads and checks an export document (the baseline); throws a CliError naming the file. */
@@ -182,8 +177,7 @@ function parse(/** @type {string[]} */ argv) {
   if (!/^\d+$/.test(String(v.runs)) || !Number.isInteger(runs) || runs < 1 || runs > 1000)
     throw new CliError(`--runs ${v.runs}: expected an integer from 1 to 1000`);
   const timeout = Number(v.timeout);
-  if (!/^\d+$/.test(String(v.timeout)) || timeout < 1)
-    throw new CliError(`--timeout ${v.timeout}: expected a positive number of milliseconds`);
+  if (!/^\d+$/.test(String(v.timeout)) || timeout < 1) throw new CliError(`--timeout ${v.timeout}: expected a positive number of milliseconds`);
   let regression;
   try {
     regression = regressionOptions(v, 'ci');
@@ -246,7 +240,15 @@ async function writeErrorResults(argv, message, durationMs, progress) {
     await writeFile(path.join(out, 'report.md'), markdownErrorReport({ url, message, durationMs }));
     await writeFile(
       path.join(out, 'junit.xml'),
-      junitXml([{ name: 'webllm-monitor ci', cases: [{ name: 'ci', classname: 'webllm-monitor.ci', pass: false, error: true, message: firstLine, details: message }] }], { timeSec: durationMs / 1000 }),
+      junitXml(
+        [
+          {
+            name: 'webllm-monitor ci',
+            cases: [{ name: 'ci', classname: 'webllm-monitor.ci', pass: false, error: true, message: firstLine, details: message }],
+          },
+        ],
+        { timeSec: durationMs / 1000 },
+      ),
     );
     progress(`the error is in ${path.join(out, 'report.md')} and ${path.join(out, 'junit.xml')}`);
   } catch (err) {
@@ -276,7 +278,7 @@ async function ci(argv, env, stdout, progress) {
     if (opts.runs > 1 && windowed.length > 0)
       throw new CliError(
         `budget ${opts.budget}: ${windowed.map((p) => `"${p}"`).join(', ')}: sliding windows are live views of one page and ` +
-        `are not merged across --runs ${opts.runs}; budget the session figures instead, or use --runs 1`,
+          `are not merged across --runs ${opts.runs}; budget the session figures instead, or use --runs 1`,
       );
   }
   const baseline = opts.baseline !== undefined ? await loadExport(opts.baseline, 'baseline') : null;
@@ -296,7 +298,9 @@ async function ci(argv, env, stdout, progress) {
   try {
     playwright = await import('playwright-core');
   } catch (err) {
-    throw new CliError(`playwright-core is not installed: install playwright-core (npm install --save-dev playwright-core) to use "webllm-monitor ci" (${/** @type {Error} */ (err).message})`);
+    throw new CliError(
+      `playwright-core is not installed: install playwright-core (npm install --save-dev playwright-core) to use "webllm-monitor ci" (${/** @type {Error} */ (err).message})`,
+    );
   }
   const executablePath = findBrowser(opts.browser, env);
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -340,7 +344,7 @@ async function ci(argv, env, stdout, progress) {
         } catch {
           throw new CliError(
             `${opts.url} never exposed a monitor within ${opts.timeout} ms: the page must call monitor.installConsole() ` +
-            '(window.webllmMonitor) or set window.webllmMonitorInstance = monitor',
+              '(window.webllmMonitor) or set window.webllmMonitorInstance = monitor',
           );
         }
         if (workload !== null) {
@@ -434,8 +438,15 @@ async function ci(argv, env, stdout, progress) {
   await writeFile(
     path.join(opts.out, 'report.md'),
     markdownReport({
-      pass, url: opts.url, runs: opts.runs, metrics: merged.metrics, budget: assertions, budgetFile: opts.budget ?? null,
-      regression, baselineFile: opts.baseline ?? null, durationMs,
+      pass,
+      url: opts.url,
+      runs: opts.runs,
+      metrics: merged.metrics,
+      budget: assertions,
+      budgetFile: opts.budget ?? null,
+      regression,
+      baselineFile: opts.baseline ?? null,
+      durationMs,
     }),
   );
 
@@ -445,12 +456,11 @@ async function ci(argv, env, stdout, progress) {
   const g = merged.metrics.generations;
   lines.push(
     `${pass ? 'PASS' : 'FAIL'}: ${opts.runs} run${opts.runs === 1 ? '' : 's'}, ${g.total} generations, ` +
-    `TTFT p95 ${formatNumber(g.ttftMs.p95)} ms, decode p50 ${formatNumber(g.decodeTokensPerSec.p50)} tokens/s; ` +
-    (assertions ? `budget ${assertions.length - budgetFailures.length}/${assertions.length} passed; ` : '') +
-    (regression ? `${regressionFailures.length} regression${regressionFailures.length === 1 ? '' : 's'}; ` : '') +
-    `results in ${opts.out} (${(durationMs / 1000).toFixed(1)} s)`,
+      `TTFT p95 ${formatNumber(g.ttftMs.p95)} ms, decode p50 ${formatNumber(g.decodeTokensPerSec.p50)} tokens/s; ` +
+      (assertions ? `budget ${assertions.length - budgetFailures.length}/${assertions.length} passed; ` : '') +
+      (regression ? `${regressionFailures.length} regression${regressionFailures.length === 1 ? '' : 's'}; ` : '') +
+      `results in ${opts.out} (${(durationMs / 1000).toFixed(1)} s)`,
   );
   stdout.write(`${lines.join('\n')}\n`);
   return pass ? 0 : 1;
 }
-

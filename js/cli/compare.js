@@ -41,8 +41,20 @@ const HEADER = ['metric', 'baseline', 'current', 'change', 'p', 'verdict'];
 export function formatCompareText(result, files) {
   const rows = [HEADER, ...result.findings.map(cells)];
   const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r) => r.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  const out = [`baseline: ${files[0]}`, `current:  ${files[1]}`, '', line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), ''];
+  const line = (r) =>
+    r
+      .map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const out = [
+    `baseline: ${files[0]}`,
+    `current:  ${files[1]}`,
+    '',
+    line(rows[0]),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.slice(1).map(line),
+    '',
+  ];
   const regs = result.findings.filter((f) => f.regression);
   out.push(regs.length ? `${regs.length} regression${regs.length > 1 ? 's' : ''}:` : 'No regression.');
   for (const f of regs) out.push(`  ${f.message}`);

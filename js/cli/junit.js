@@ -3,18 +3,20 @@
 
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 forbids. */
 export function escapeXml(/** @type {unknown} */ value) {
-  return String(value)
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/\n/g, '&#10;')
-    .replace(/\r/g, '&#13;')
-    .replace(/\t/g, '&#9;');
+  return (
+    String(value)
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      .replace(/\n/g, '&#10;')
+      .replace(/\r/g, '&#13;')
+      .replace(/\t/g, '&#9;')
+  );
 }
 
 /**
@@ -38,7 +40,9 @@ export function junitXml(suites, { name = 'webllm-monitor', timeSec = 0 } = {}) 
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
   lines.push(`<testsuites name="${escapeXml(name)}" tests="${total}" failures="${failures}" errors="${errors}" time="${timeSec.toFixed(3)}">`);
   for (const s of suites) {
-    lines.push(`  <testsuite name="${escapeXml(s.name)}" tests="${s.cases.length}" failures="${failed(s.cases)}" errors="${errored(s.cases)}" skipped="0" time="0">`);
+    lines.push(
+      `  <testsuite name="${escapeXml(s.name)}" tests="${s.cases.length}" failures="${failed(s.cases)}" errors="${errored(s.cases)}" skipped="0" time="0">`,
+    );
     for (const c of s.cases) {
       const open = `    <testcase name="${escapeXml(c.name)}" classname="${escapeXml(c.classname)}" time="0"`;
       if (c.pass) {

@@ -34,7 +34,9 @@ export function markdownReport(r) {
   else parts.push('no budget');
   if (r.regression) parts.push(`${regressions} regression${regressions === 1 ? '' : 's'}`);
   else parts.push('no baseline');
-  out.push(`${parts.join(', ')}. ${r.runs} run${r.runs === 1 ? '' : 's'} of ${cell(r.url)}${r.durationMs !== undefined ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : ''}.`);
+  out.push(
+    `${parts.join(', ')}. ${r.runs} run${r.runs === 1 ? '' : 's'} of ${cell(r.url)}${r.durationMs !== undefined ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : ''}.`,
+  );
   out.push('');
 
   if (r.budget) {
@@ -43,14 +45,16 @@ export function markdownReport(r) {
     out.push('| | metric | value | min | max | |');
     out.push('|---|---|---:|---:|---:|---|');
     for (const a of r.budget)
-      out.push(`| ${a.pass ? '✅' : '❌'} | \`${cell(a.path)}\` | ${a.value === null ? 'no data' : fmt(a.value)} | ${fmt(a.min)} | ${fmt(a.max)} | ${a.pass ? 'pass' : cell(a.message)} |`);
+      out.push(
+        `| ${a.pass ? '✅' : '❌'} | \`${cell(a.path)}\` | ${a.value === null ? 'no data' : fmt(a.value)} | ${fmt(a.min)} | ${fmt(a.max)} | ${a.pass ? 'pass' : cell(a.message)} |`,
+      );
     out.push('');
   }
 
   if (r.regression) {
     out.push(`## Regressions against the baseline${r.baselineFile ? ` (\`${cell(r.baselineFile)}\`)` : ''}`);
     out.push('');
-    if (r.regression.method) out.push(`Method: ${cell(r.regression.method).replace(/\.?$/, '.')}`), out.push('');
+    if (r.regression.method) (out.push(`Method: ${cell(r.regression.method).replace(/\.?$/, '.')}`), out.push(''));
     if (r.regression.findings.length === 0) out.push('No metric to compare.');
     else {
       out.push('| | metric | baseline | current | change | p-value |');
@@ -68,10 +72,12 @@ export function markdownReport(r) {
   if (g) {
     out.push('## Key percentiles');
     out.push('');
-    out.push(`${g.total} generations: ${g.succeeded} succeeded, ${g.failed} failed, ${g.aborted} aborted; ` +
-      `${r.metrics.initialization?.loads ?? 0} model loads (${r.metrics.initialization?.fromCache ?? 0} from cache); ` +
-      `cache hit rate ${r.metrics.cache?.hitRate === null || r.metrics.cache?.hitRate === undefined ? '–' : `${(r.metrics.cache.hitRate * 100).toFixed(1)}%`}; ` +
-      `${r.metrics.errors?.total ?? 0} errors.`);
+    out.push(
+      `${g.total} generations: ${g.succeeded} succeeded, ${g.failed} failed, ${g.aborted} aborted; ` +
+        `${r.metrics.initialization?.loads ?? 0} model loads (${r.metrics.initialization?.fromCache ?? 0} from cache); ` +
+        `cache hit rate ${r.metrics.cache?.hitRate === null || r.metrics.cache?.hitRate === undefined ? '–' : `${(r.metrics.cache.hitRate * 100).toFixed(1)}%`}; ` +
+        `${r.metrics.errors?.total ?? 0} errors.`,
+    );
     out.push('');
     out.push('| metric | count | p50 | p90 | p95 | p99 | max |');
     out.push('|---|---:|---:|---:|---:|---:|---:|');

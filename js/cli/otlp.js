@@ -76,13 +76,16 @@ export async function runOtlp(argv, io) {
     const instance = createHash('sha256').update(text).digest('hex').slice(0, 32);
     let options;
     try {
-      options = normalizeOtlpOptions({
-        endpoint: values.endpoint ?? 'http://localhost:4318',
-        headers: pairs(values.header, '--header'),
-        resource: { 'service.instance.id': instance, ...given },
-        maxAttempts: positiveInt(values.attempts, '--attempts', 1),
-        timeoutMs: positiveInt(values['timeout-ms'], '--timeout-ms', 1),
-      }, 'otlp');
+      options = normalizeOtlpOptions(
+        {
+          endpoint: values.endpoint ?? 'http://localhost:4318',
+          headers: pairs(values.header, '--header'),
+          resource: { 'service.instance.id': instance, ...given },
+          maxAttempts: positiveInt(values.attempts, '--attempts', 1),
+          timeoutMs: positiveInt(values['timeout-ms'], '--timeout-ms', 1),
+        },
+        'otlp',
+      );
     } catch (err) {
       // "otlp.headers[...]: ..." -> "otlp: --header[...]: ...": the flag the user typed.
       const flags = { endpoint: 'endpoint', headers: 'header', resource: 'resource', maxAttempts: 'attempts', timeoutMs: 'timeout-ms' };
@@ -98,8 +101,10 @@ export async function runOtlp(argv, io) {
     const result = await pusher.push();
     const metrics = JSON.parse(body).resourceMetrics[0].scopeMetrics[0].metrics.length;
     if (result.ok) {
-      stdout.write(`${file}: sent ${metrics} metrics (${result.bytes} bytes) to ${options.url}: HTTP ${result.status}` +
-        `${result.attempts > 1 ? ` after ${result.attempts} attempts` : ''}\n`);
+      stdout.write(
+        `${file}: sent ${metrics} metrics (${result.bytes} bytes) to ${options.url}: HTTP ${result.status}` +
+          `${result.attempts > 1 ? ` after ${result.attempts} attempts` : ''}\n`,
+      );
       return 0;
     }
     stderr.write(`webllm-monitor: otlp: ${options.url}: ${result.error ?? 'failed'} (${result.attempts} attempt${result.attempts === 1 ? '' : 's'})\n`);

@@ -12,7 +12,8 @@ export const METHOD =
   'Mann-Whitney U, one-sided in the bad direction (normal approximation, tie and continuity corrections) ' +
   'on exact values, or on both histograms at their common (coarser) scale; chunk gaps with the variance of ' +
   'the generation count; two-proportion z-test (pooled, one-sided) for errorRate and cache hitRate. ' +
-  'A regression needs the change beyond its threshold AND p < alpha.' + HOLM_TEXT;
+  'A regression needs the change beyond its threshold AND p < alpha.' +
+  HOLM_TEXT;
 
 // ---------------------------------------------------------------------------------------------
 // Formatting
@@ -77,8 +78,14 @@ export const regressionDefaults = () => MonitorCore.regressionDefaults();
  */
 function finding(f, alpha) {
   return {
-    metric: f.metric, baseline: f.baseline, current: f.current, relativeChange: f.relativeChange,
-    absoluteChange: f.absoluteChange, pValue: f.pValue, rawPValue: f.rawPValue, regression: f.regression,
+    metric: f.metric,
+    baseline: f.baseline,
+    current: f.current,
+    relativeChange: f.relativeChange,
+    absoluteChange: f.absoluteChange,
+    pValue: f.pValue,
+    rawPValue: f.rawPValue,
+    regression: f.regression,
     message: message(f, alpha),
   };
 }
@@ -103,18 +110,22 @@ function message(f, alpha) {
   if (f.verdict === 'noData') return `${name}: no data on ${f.baseline === null ? 'the baseline' : 'the current'} side ${values}: not compared`;
   const verb = f.absoluteChange > 0 ? 'rose' : f.absoluteChange < 0 ? 'fell' : 'unchanged';
   const change = f.relative ? f.relativeChange : f.absoluteChange;
-  const amount = f.relative
-    ? change === null ? '' : ` ${pct(change)}`
-    : ` ${(Math.abs(f.absoluteChange) * 100).toFixed(1)} points`;
+  const amount = f.relative ? (change === null ? '' : ` ${pct(change)}`) : ` ${(Math.abs(f.absoluteChange) * 100).toFixed(1)} points`;
   const head = verb === 'unchanged' ? `${name} unchanged ${values}` : `${name} ${verb}${amount} ${values}`;
   const p = `p = ${formatP(f.pValue)}`;
   switch (f.verdict) {
-    case 'notEnoughData': return `${head}: not enough data (n = ${f.counts[0]} / ${f.counts[1]}), not tested`;
-    case 'noChange': return `${head}, ${p}: no change`;
-    case 'improvement': return `${head}, ${p}: improvement`;
-    case 'withinThreshold': return `${head}, ${p}: within the ${(f.threshold * 100).toFixed(0)}${f.relative ? '%' : ' points'} threshold`;
-    case 'notSignificant': return `${head}, ${p}: not significant (alpha ${alpha})`;
-    default: return `${head}, ${p}: regression`;
+    case 'notEnoughData':
+      return `${head}: not enough data (n = ${f.counts[0]} / ${f.counts[1]}), not tested`;
+    case 'noChange':
+      return `${head}, ${p}: no change`;
+    case 'improvement':
+      return `${head}, ${p}: improvement`;
+    case 'withinThreshold':
+      return `${head}, ${p}: within the ${(f.threshold * 100).toFixed(0)}${f.relative ? '%' : ' points'} threshold`;
+    case 'notSignificant':
+      return `${head}, ${p}: not significant (alpha ${alpha})`;
+    default:
+      return `${head}, ${p}: regression`;
   }
 }
 

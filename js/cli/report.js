@@ -20,12 +20,13 @@ export function formatReportMarkdown(doc) {
   const g = m.generations;
   const out = [`## WebLLM monitor report`, '', `Exported ${doc.exportedAt}. Health: **${m.health.status}**.`, ''];
   out.push('| series | count | p50 | p90 | p95 | p99 | max |', '|---|---:|---:|---:|---:|---:|---:|');
-  for (const [label, s] of summarySeries(m))
-    out.push(`| ${label} | ${s.count} | ${[s.p50, s.p90, s.p95, s.p99, s.max].map(formatNumber).join(' | ')} |`);
+  for (const [label, s] of summarySeries(m)) out.push(`| ${label} | ${s.count} | ${[s.p50, s.p90, s.p95, s.p99, s.max].map(formatNumber).join(' | ')} |`);
   out.push('', '### Totals', '');
   out.push(`- Generations: ${g.total} (${g.succeeded} succeeded, ${g.failed} failed, ${g.aborted} aborted); error rate ${rate(g.errorRate)}`);
   out.push(`- Tokens: ${g.tokens.prompt} prompt, ${g.tokens.completion} completion`);
-  out.push(`- Throughput: ${formatNumber(g.throughput.tokensPerSec)} tokens/s overall, ${formatNumber(g.throughput.tokensPerDecodeSec)} tokens/s while decoding`);
+  out.push(
+    `- Throughput: ${formatNumber(g.throughput.tokensPerSec)} tokens/s overall, ${formatNumber(g.throughput.tokensPerDecodeSec)} tokens/s while decoding`,
+  );
   out.push(`- Model loads: ${m.initialization.loads} (${m.initialization.failed} failed, ${m.initialization.fromCache} from cache)`);
   out.push(`- Cache: ${m.cache.hits} hits / ${m.cache.lookups} lookups (hit rate ${rate(m.cache.hitRate)})`);
   if (m.cost && m.cost.total > 0) out.push(`- Cost: ${m.cost.total.toFixed(4)} ${m.cost.currency}`);

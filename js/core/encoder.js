@@ -5,12 +5,31 @@
 
 import { describeValue as describe } from '../describe.js';
 import {
-  FIELD_COUNT, KIND, MAX_LIST, encodeCacheLookup, encodeDeviceLost, encodeGeneration, encodeMemorySample, encodeModelLoad,
+  FIELD_COUNT,
+  KIND,
+  MAX_LIST,
+  encodeCacheLookup,
+  encodeDeviceLost,
+  encodeGeneration,
+  encodeMemorySample,
+  encodeModelLoad,
   encodeOperation,
 } from '../generated/events.js';
 import {
-  MAX_NAME_BYTES, MAX_SMALL_JSON, MAX_TEXT_UNITS, PATH_PREFIX, coreFaults, errMessage, errName, isNumberList, jsonIssue,
-  plainObject, quoteShort, readError, thrownText, utf8Bytes,
+  MAX_NAME_BYTES,
+  MAX_SMALL_JSON,
+  MAX_TEXT_UNITS,
+  PATH_PREFIX,
+  coreFaults,
+  errMessage,
+  errName,
+  isNumberList,
+  jsonIssue,
+  plainObject,
+  quoteShort,
+  readError,
+  thrownText,
+  utf8Bytes,
 } from './inputs.js';
 
 /** A record's header: kind, length in doubles, presence mask. */
@@ -145,18 +164,12 @@ export class BatchEncoder {
     }
     if (startedAt === undefined) startedAt = Date.now();
     if (!isNumberList(values)) {
-      this.#rejectRecord(
-        'operation.durations',
-        `operation.durations: expected an array or a Float64Array of numbers, got ${describe(values)}`,
-      );
+      this.#rejectRecord('operation.durations', `operation.durations: expected an array or a Float64Array of numbers, got ${describe(values)}`);
       return;
     }
     const n = values.length;
     if (n > MAX_LIST.durations) {
-      this.#rejectRecord(
-        'operation.durations',
-        `operation.durations: ${n} values, more than the limit ${MAX_LIST.durations} per call (split them)`,
-      );
+      this.#rejectRecord('operation.durations', `operation.durations: ${n} values, more than the limit ${MAX_LIST.durations} per call (split them)`);
       return;
     }
     const o = this.begin(KIND.durations, FIELD_COUNT.durations, n);
@@ -183,8 +196,7 @@ export class BatchEncoder {
       const features = info.features;
       let featuresOut = features;
       if (features === undefined || features === null) featuresOut = [];
-      else if (!Array.isArray(features) && typeof features === 'object' && typeof features[Symbol.iterator] === 'function')
-        featuresOut = Array.from(features);
+      else if (!Array.isArray(features) && typeof features === 'object' && typeof features[Symbol.iterator] === 'function') featuresOut = Array.from(features);
       // Strings the core cuts to 256 bytes: far longer ones are cut here, before the copy.
       const orEmpty = (v) => (v === undefined || v === null ? '' : typeof v === 'string' && v.length > MAX_TEXT_UNITS ? v.slice(0, MAX_TEXT_UNITS) : v);
       const doc = {

@@ -164,8 +164,7 @@ export function smallJsonText(value, path) {
   }
   if (issue !== null) throw fieldError(issue, TypeError);
   if (typeof text !== 'string') throw new TypeError(`${path}: expected a JSON value, got ${describe(value)}`);
-  if (text.length > MAX_SMALL_JSON)
-    throw new TypeError(`${path}: ${text.length} characters of JSON, more than the limit of ${MAX_SMALL_JSON}`);
+  if (text.length > MAX_SMALL_JSON) throw new TypeError(`${path}: ${text.length} characters of JSON, more than the limit of ${MAX_SMALL_JSON}`);
   return text;
 }
 
@@ -206,8 +205,7 @@ export function readError(error) {
 }
 
 export function checkNow(now) {
-  if (typeof now !== 'number' || !Number.isFinite(now))
-    throw new TypeError(`now: expected epoch milliseconds (a finite number), got ${describe(now)}`);
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError(`now: expected epoch milliseconds (a finite number), got ${describe(now)}`);
   return now;
 }
 

@@ -11,12 +11,7 @@ const WASM_URL = new URL('../../dist/webllm-monitor-core.wasm', import.meta.url)
 let modulePromise = null;
 
 function isNode() {
-  return (
-    typeof process !== 'undefined' &&
-    process.versions != null &&
-    typeof process.versions.node === 'string' &&
-    typeof window === 'undefined'
-  );
+  return typeof process !== 'undefined' && process.versions != null && typeof process.versions.node === 'string' && typeof window === 'undefined';
 }
 
 async function instantiate() {
@@ -45,9 +40,7 @@ async function instantiate() {
  */
 function rethrowCompileFailure(err) {
   const original = err instanceof Error ? err.message : String(err);
-  const message = original
-    .replace(/\.? *Build with -s ASSERTIONS=1 for more info\.?$/, '')
-    .replace(/^Aborted\(([\s\S]*)\)$/, '$1');
+  const message = original.replace(/\.? *Build with -s ASSERTIONS=1 for more info\.?$/, '').replace(/^Aborted\(([\s\S]*)\)$/, '$1');
   const compile = (err instanceof Error && err.name === 'CompileError') || /CompileError|unsafe-eval/.test(message);
   if (!compile) throw err;
   const refusedByPolicy = /content.security.policy|\bCSP\b|unsafe-eval/i.test(message);
@@ -60,9 +53,7 @@ function rethrowCompileFailure(err) {
 /** Refuses a module built from other sources than this file expects (a stale dist/). */
 function checked(module) {
   if (module.schemaVersion !== schemaVersion)
-    throw new Error(
-      `webllm-monitor: the wasm core writes export schema ${module.schemaVersion}, this JS expects ${schemaVersion}: rebuild dist/`,
-    );
+    throw new Error(`webllm-monitor: the wasm core writes export schema ${module.schemaVersion}, this JS expects ${schemaVersion}: rebuild dist/`);
   return module;
 }
 

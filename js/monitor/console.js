@@ -2,8 +2,18 @@
 // rest, each calling the monitor's method of the same name, and help().
 
 const CONSOLE_COMMANDS = [
-  'printMetrics', 'getMetrics', 'getStatus', 'getAllGenerations', 'getMemorySnapshots', 'exportMetrics',
-  'exportCSV', 'downloadMetrics', 'downloadCSV', 'importMetrics', 'mergeMetrics', 'resetMetrics',
+  'printMetrics',
+  'getMetrics',
+  'getStatus',
+  'getAllGenerations',
+  'getMemorySnapshots',
+  'exportMetrics',
+  'exportCSV',
+  'downloadMetrics',
+  'downloadCSV',
+  'importMetrics',
+  'mergeMetrics',
+  'resetMetrics',
 ];
 
 /** The text help() prints. */

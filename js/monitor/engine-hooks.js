@@ -29,8 +29,12 @@ export function createEngineHooks(m) {
         m.log.warn('generation failed', { model: event.model, type: event.type, errorName: event.errorName, errorMessage: event.errorMessage });
       } else {
         m.log.debug('generation', {
-          model: event.model, type: event.type, durationMs: event.durationMs, ttftMs: event.ttftMs,
-          completionTokens: event.completionTokens, finishReason: event.finishReason,
+          model: event.model,
+          type: event.type,
+          durationMs: event.durationMs,
+          ttftMs: event.ttftMs,
+          completionTokens: event.completionTokens,
+          finishReason: event.finishReason,
         });
       }
     },

@@ -5,9 +5,25 @@ import { describeValue as describe } from '../describe.js';
 import { checkResource, normalizeOtlpOptions } from '../otlp.js';
 
 const OPTION_NAMES = [
-  'historySize', 'prices', 'currency', 'thresholds', 'debug', 'persist', 'persistKey', 'persistIntervalMs',
-  'sampleIntervalMs', 'memory', 'webgpu', 'gpuBuffers', 'defaultType', 'hasModelInCache', 'throttleMs',
-  'strict', 'logger', 'otlp', 'errorMessages',
+  'historySize',
+  'prices',
+  'currency',
+  'thresholds',
+  'debug',
+  'persist',
+  'persistKey',
+  'persistIntervalMs',
+  'sampleIntervalMs',
+  'memory',
+  'webgpu',
+  'gpuBuffers',
+  'defaultType',
+  'hasModelInCache',
+  'throttleMs',
+  'strict',
+  'logger',
+  'otlp',
+  'errorMessages',
 ];
 
 function fail(field, expected, value) {
@@ -19,15 +35,13 @@ export function checkOptions(options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options))
     throw new TypeError(`createMonitor: options: expected an object, got ${describe(options)}`);
   for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key))
-      throw new TypeError(`createMonitor: options.${key}: unknown option (known: ${OPTION_NAMES.join(', ')})`);
+    if (!OPTION_NAMES.includes(key)) throw new TypeError(`createMonitor: options.${key}: unknown option (known: ${OPTION_NAMES.join(', ')})`);
   }
   const o = options;
   for (const key of ['debug', 'memory', 'webgpu', 'gpuBuffers', 'strict', 'errorMessages'])
     if (o[key] !== undefined && typeof o[key] !== 'boolean') fail(key, 'true or false', o[key]);
   for (const key of ['sampleIntervalMs', 'throttleMs'])
-    if (o[key] !== undefined && !(typeof o[key] === 'number' && Number.isFinite(o[key]) && o[key] >= 0))
-      fail(key, 'a number of milliseconds >= 0', o[key]);
+    if (o[key] !== undefined && !(typeof o[key] === 'number' && Number.isFinite(o[key]) && o[key] >= 0)) fail(key, 'a number of milliseconds >= 0', o[key]);
   if (o.persistIntervalMs !== undefined && !(typeof o.persistIntervalMs === 'number' && Number.isFinite(o.persistIntervalMs) && o.persistIntervalMs > 0))
     fail('persistIntervalMs', 'a number of milliseconds > 0', o.persistIntervalMs);
   if (o.persist !== undefined && o.persist !== false && o.persist !== 'localStorage' && o.persist !== 'indexedDB')

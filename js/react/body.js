@@ -32,33 +32,36 @@ export function PanelBody({ monitor, defaultWindow, title, titleId, palette, onC
     }
   };
   const actions = useMemo(
-    () => Object.fromEntries(Object.entries({
-      print() {
-        monitor.printMetrics();
-        setNotice('Metrics printed to the browser console.');
-      },
-      downloadJson() {
-        const name = monitor.downloadMetrics();
-        setNotice(name ? `Downloading ${name}` : 'No document to download from.');
-      },
-      downloadCsv() {
-        const name = monitor.downloadCSV();
-        setNotice(name ? `Downloading ${name}` : 'No document to download from.');
-      },
-      reset() {
-        monitor.resetMetrics();
-        refresh();
-        setNotice('All metrics were reset.');
-      },
-      refresh() {
-        refresh();
-        setNotice(`Refreshed at ${fmtTime(Date.now())}.`);
-      },
-      togglePause() {
-        setNotice(paused ? 'Live updates resumed.' : 'Live updates paused.');
-        setPaused(!paused);
-      },
-    }).map(([k, fn]) => [k, guard(fn)])),
+    () =>
+      Object.fromEntries(
+        Object.entries({
+          print() {
+            monitor.printMetrics();
+            setNotice('Metrics printed to the browser console.');
+          },
+          downloadJson() {
+            const name = monitor.downloadMetrics();
+            setNotice(name ? `Downloading ${name}` : 'No document to download from.');
+          },
+          downloadCsv() {
+            const name = monitor.downloadCSV();
+            setNotice(name ? `Downloading ${name}` : 'No document to download from.');
+          },
+          reset() {
+            monitor.resetMetrics();
+            refresh();
+            setNotice('All metrics were reset.');
+          },
+          refresh() {
+            refresh();
+            setNotice(`Refreshed at ${fmtTime(Date.now())}.`);
+          },
+          togglePause() {
+            setNotice(paused ? 'Live updates resumed.' : 'Live updates paused.');
+            setPaused(!paused);
+          },
+        }).map(([k, fn]) => [k, guard(fn)]),
+      ),
     // Not in the deps: guard, which only uses setNotice (stable).
     [monitor, refresh, paused],
   );
@@ -79,7 +82,18 @@ export function PanelBody({ monitor, defaultWindow, title, titleId, palette, onC
       ),
     ),
     onClose
-      ? h('button', { type: 'button', className: 'wlm-btn wlm-btn-icon', 'aria-label': 'Close the monitor', title: 'Close (Esc)', onClick: onClose, 'data-wlm-action': 'close' }, '\u00D7')
+      ? h(
+          'button',
+          {
+            type: 'button',
+            className: 'wlm-btn wlm-btn-icon',
+            'aria-label': 'Close the monitor',
+            title: 'Close (Esc)',
+            onClick: onClose,
+            'data-wlm-action': 'close',
+          },
+          '\u00D7',
+        )
       : null,
   );
 
@@ -98,21 +112,11 @@ export function PanelBody({ monitor, defaultWindow, title, titleId, palette, onC
     content = h(
       React.Fragment,
       null,
-      h(
-        'div',
-        { className: 'wlm-grid' },
-        h(StatusSection, { metrics, status }),
-        h(InitSection, { metrics }),
-      ),
+      h('div', { className: 'wlm-grid' }, h(StatusSection, { metrics, status }), h(InitSection, { metrics })),
       h(GenerationsSection, { metrics, win }),
       h(ChartsSection, { palette, history, memory, latency, metrics, win, at: snap.at }),
       h(RecentSection, { history }),
-      h(
-        'div',
-        { className: 'wlm-grid' },
-        h(CacheSection, { metrics, win }),
-        h(WebGpuSection, { metrics }),
-      ),
+      h('div', { className: 'wlm-grid' }, h(CacheSection, { metrics, win }), h(WebGpuSection, { metrics })),
       h(ErrorsSection, { metrics, win }),
     );
   }
@@ -234,9 +238,17 @@ function ActionsSection({ actions, paused, notice, disabled }) {
               },
               'Reset now',
             ),
-            h('button', { ref: cancelRef, type: 'button', className: 'wlm-btn', 'data-wlm-action': 'reset-cancel', onClick: () => setConfirming(false) }, 'Cancel'),
+            h(
+              'button',
+              { ref: cancelRef, type: 'button', className: 'wlm-btn', 'data-wlm-action': 'reset-cancel', onClick: () => setConfirming(false) },
+              'Cancel',
+            ),
           )
-        : button('reset', 'Reset\u2026', () => setConfirming(true), { ref: resetRef, className: 'wlm-btn wlm-btn-danger', title: 'Forget every event (asks first)' }),
+        : button('reset', 'Reset\u2026', () => setConfirming(true), {
+            ref: resetRef,
+            className: 'wlm-btn wlm-btn-danger',
+            title: 'Forget every event (asks first)',
+          }),
     ),
     h('p', { className: 'wlm-notice', role: 'status', 'aria-live': 'polite' }, notice),
   );

@@ -86,7 +86,8 @@ function axis(palette, extra) {
  * range.
  */
 const BYTE_INCRS = [0, 1, 2, 3, 4, 5].flatMap((p) =>
-  [1, 1.5, 2, 2.5, 4, 5, 8, 10, 16, 20, 25, 40, 50, 64, 80, 100, 128, 200, 250, 400, 500, 640, 800].map((m) => m * 1024 ** p));
+  [1, 1.5, 2, 2.5, 4, 5, 8, 10, 16, 20, 25, 40, 50, 64, 80, 100, 128, 200, 250, 400, 500, 640, 800].map((m) => m * 1024 ** p),
+);
 
 /** The last non-null value of series `sidx` (what its legend shows when the chart is not hovered). */
 function latest(u, sidx) {
@@ -99,12 +100,14 @@ function latest(u, sidx) {
  * A legend value: the hovered point's, else the series' latest, formatted by `format`; `note`
  * marks the latest one (the time's legend says "(latest)").
  */
-const legendValue = (format, note = '') => (u, v, sidx, idx) => {
-  const hovered = idx !== null && idx !== undefined;
-  const x = hovered ? v : latest(u, sidx);
-  if (x === null || x === undefined) return DASH;
-  return hovered || !note ? format(x) : `${format(x)} ${note}`;
-};
+const legendValue =
+  (format, note = '') =>
+  (u, v, sidx, idx) => {
+    const hovered = idx !== null && idx !== undefined;
+    const x = hovered ? v : latest(u, sidx);
+    if (x === null || x === undefined) return DASH;
+    return hovered || !note ? format(x) : `${format(x)} ${note}`;
+  };
 
 /**
  * Options of a time-series chart: x is epoch seconds; `series` are { label, color, format, scale }

@@ -15,9 +15,7 @@ const FOCUSABLE =
   'textarea:not([disabled]), iframe, [contenteditable="true"], [tabindex]:not([tabindex="-1"])';
 
 function focusablesIn(el) {
-  return [...el.querySelectorAll(FOCUSABLE)].filter(
-    (e) => e.tabIndex >= 0 && !e.closest('[inert]') && e.getClientRects().length > 0,
-  );
+  return [...el.querySelectorAll(FOCUSABLE)].filter((e) => e.tabIndex >= 0 && !e.closest('[inert]') && e.getClientRects().length > 0);
 }
 
 /** Drawer or modal: a dialog in a portal that traps focus, closes on Escape and restores focus. */

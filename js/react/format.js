@@ -103,7 +103,10 @@ const clockFormats = {};
 export function fmtClock(v, seconds = false) {
   if (absent(v)) return '';
   const k = seconds ? 's' : 'm';
-  clockFormats[k] ??= new Intl.DateTimeFormat(undefined, seconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
+  clockFormats[k] ??= new Intl.DateTimeFormat(
+    undefined,
+    seconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' },
+  );
   return clockFormats[k].format(v);
 }
 

@@ -47,8 +47,14 @@ export function ChartsSection({ palette, history, memory, latency, metrics, win,
   const builds = useMemo(
     () =>
       palette && {
-        tps: timeChartOptions(palette, { series: [{ label: 'Decode tok/s', color: 'c1', format: fmtTps }], yAxes: [{ scale: 'y', format: (v) => fmtNum(v, 1) }] }),
-        ttft: timeChartOptions(palette, { series: [{ label: 'TTFT', color: 'c2', format: fmtMs }], yAxes: [{ scale: 'y', format: (v) => fmtMs(v).replace(' ', '') }] }),
+        tps: timeChartOptions(palette, {
+          series: [{ label: 'Decode tok/s', color: 'c1', format: fmtTps }],
+          yAxes: [{ scale: 'y', format: (v) => fmtNum(v, 1) }],
+        }),
+        ttft: timeChartOptions(palette, {
+          series: [{ label: 'TTFT', color: 'c2', format: fmtMs }],
+          yAxes: [{ scale: 'y', format: (v) => fmtMs(v).replace(' ', '') }],
+        }),
         // The page's JS heap and the model side's memory differ by orders of magnitude: two axes.
         memory: timeChartOptions(palette, {
           series: [
@@ -142,9 +148,15 @@ const numCell = (field, value, format, extra) =>
   h('td', { className: 'wlm-num', 'data-wlm-field': field, 'data-wlm-raw': rawOf(value), ...extra }, format(value));
 
 const sameGeneration = (a, b) =>
-  a.startedAt === b.startedAt && a.durationMs === b.durationMs && a.ttftMs === b.ttftMs && a.finishReason === b.finishReason &&
-  a.completionTokens === b.completionTokens && a.decodeTokensPerSec === b.decodeTokensPerSec && a.model === b.model &&
-  a.type === b.type && a.errorName === b.errorName;
+  a.startedAt === b.startedAt &&
+  a.durationMs === b.durationMs &&
+  a.ttftMs === b.ttftMs &&
+  a.finishReason === b.finishReason &&
+  a.completionTokens === b.completionTokens &&
+  a.decodeTokensPerSec === b.decodeTokensPerSec &&
+  a.model === b.model &&
+  a.type === b.type &&
+  a.errorName === b.errorName;
 
 /** One generation; re-rendered only when its row index or its record changes. */
 const RecentRow = React.memo(
@@ -181,7 +193,11 @@ export const RecentSection = React.memo(function RecentSection({ history }) {
   for (let i = history.length - 1; i >= start; i--) rows.push([i, history[i]]);
   return h(
     Section,
-    { name: 'recent', title: `Recent generations${history.length > RECENT_ROWS ? ` (newest ${RECENT_ROWS} of ${fmtInt(history.length)})` : ''}`, className: 'wlm-card' },
+    {
+      name: 'recent',
+      title: `Recent generations${history.length > RECENT_ROWS ? ` (newest ${RECENT_ROWS} of ${fmtInt(history.length)})` : ''}`,
+      className: 'wlm-card',
+    },
     rows.length === 0
       ? h(Empty, null, 'No generations yet.')
       : h(

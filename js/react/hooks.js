@@ -75,7 +75,8 @@ export function useHistories(monitor, metrics) {
   let due = 0;
   if (monitor && metrics) {
     const g = metrics.generations;
-    const key = `${g.total}|${g.tokens.total}|${g.latencyMs.count}|${g.latencyMs.mean}|${g.ttftMs.mean}|${metrics.errors.total}|` +
+    const key =
+      `${g.total}|${g.tokens.total}|${g.latencyMs.count}|${g.latencyMs.mean}|${g.ttftMs.mean}|${metrics.errors.total}|` +
       `${metrics.memory.samples}|${metrics.memory.latest?.timestamp}`;
     const c = cache.current;
     if (c.monitor !== monitor || c.key !== key) {

@@ -49,12 +49,7 @@ export function Tile({ label, title, note, ...val }) {
 
 export function Section({ name, title, className, children, headingClass }) {
   const id = useId();
-  return h(
-    'section',
-    { className, 'data-wlm-section': name, 'aria-labelledby': id },
-    h('h3', { id, className: headingClass }, title),
-    children,
-  );
+  return h('section', { className, 'data-wlm-section': name, 'aria-labelledby': id }, h('h3', { id, className: headingClass }, title), children);
 }
 
 const SCROLL_HINTS = {

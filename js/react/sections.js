@@ -23,7 +23,6 @@ const HEALTH = {
   critical: { icon: '\u2715', label: 'Critical' },
 };
 
-
 export function StatusSection({ metrics, status }) {
   const health = metrics.health;
   const look = HEALTH[health.status] ?? HEALTH.healthy;
@@ -33,7 +32,11 @@ export function StatusSection({ metrics, status }) {
     state = h(
       'div',
       null,
-      h('span', { 'data-wlm-value': 'status.loading.progress', 'data-wlm-raw': rawOf(loading.progress) }, `Loading ${loading.model} \u00B7 ${fmtPct(loading.progress)}`),
+      h(
+        'span',
+        { 'data-wlm-value': 'status.loading.progress', 'data-wlm-raw': rawOf(loading.progress) },
+        `Loading ${loading.model} \u00B7 ${fmtPct(loading.progress)}`,
+      ),
       h('progress', { className: 'wlm-progress', max: 1, value: Math.min(1, Math.max(0, loading.progress || 0)), 'aria-label': `Loading ${loading.model}` }),
       loading.text ? h('div', { className: 'wlm-progress-text' }, loading.text) : null,
     );
@@ -59,7 +62,12 @@ export function StatusSection({ metrics, status }) {
           'ul',
           { className: 'wlm-reasons', 'aria-label': 'Health reasons' },
           health.reasons.map((r) =>
-            h('li', { key: `${r.metric}-${r.level}`, 'data-wlm-level': r.level, 'data-wlm-row': r.metric }, h('span', { className: 'wlm-level' }, r.level === 'critical' ? 'Critical: ' : 'Warning: '), r.message),
+            h(
+              'li',
+              { key: `${r.metric}-${r.level}`, 'data-wlm-level': r.level, 'data-wlm-row': r.metric },
+              h('span', { className: 'wlm-level' }, r.level === 'critical' ? 'Critical: ' : 'Warning: '),
+              r.message,
+            ),
           ),
         )
       : null,
@@ -94,7 +102,21 @@ export function InitSection({ metrics }) {
             ['Bytes fetched', v('lastBytesFetched', fmtBytes)],
             ['Result', i.lastSucceeded === false ? h('span', { className: 'wlm-error-name' }, 'Failed') : 'Loaded'],
             ['Loaded at', fmtDateTime(i.lastLoadedAt)],
-            ['Loads', h('span', null, v('loads', fmtInt), ' \u00B7 ', v('fromCache', fmtInt), ' from cache \u00B7 ', v('downloaded', fmtInt), ' downloaded \u00B7 ', v('failed', fmtInt), ' failed')],
+            [
+              'Loads',
+              h(
+                'span',
+                null,
+                v('loads', fmtInt),
+                ' \u00B7 ',
+                v('fromCache', fmtInt),
+                ' from cache \u00B7 ',
+                v('downloaded', fmtInt),
+                ' downloaded \u00B7 ',
+                v('failed', fmtInt),
+                ' failed',
+              ),
+            ],
             ['Load time p50', v('loadMs.p50', fmtMs)],
             ['All bytes fetched', v('bytesFetched', fmtBytes)],
           ],
@@ -119,15 +141,16 @@ export function GenerationsSection({ metrics, win }) {
   // generation's own decode time: both say so, or 11 tok/s beside 240 tok/s reads as a bug.
   const wall = h(Val, { path: 'generations.throughput.wallTimeMs', source: `${base}.throughput.wallTimeMs`, value: g.throughput.wallTimeMs, format: fmtMs });
   const wallText = fmtMs(g.throughput.wallTimeMs);
-  const throughput = win === 'session'
-    ? {
-        note: h(React.Fragment, null, 'over a ', wall, ' span, first start to last end'),
-        title: `Output tokens divided by the session's span (${wallText}, from the first generation's start to the last one's end), idle time included. Decode speed counts only each generation's decode time.`,
-      }
-    : {
-        note: h(React.Fragment, null, "over the window's ", wall, ' span'),
-        title: `Output tokens of ${windowLabel.long} divided by the window's span (${wallText}), idle time included. Decode speed counts only each generation's decode time.`,
-      };
+  const throughput =
+    win === 'session'
+      ? {
+          note: h(React.Fragment, null, 'over a ', wall, ' span, first start to last end'),
+          title: `Output tokens divided by the session's span (${wallText}, from the first generation's start to the last one's end), idle time included. Decode speed counts only each generation's decode time.`,
+        }
+      : {
+          note: h(React.Fragment, null, "over the window's ", wall, ' span'),
+          title: `Output tokens of ${windowLabel.long} divided by the window's span (${wallText}), idle time included. Decode speed counts only each generation's decode time.`,
+        };
   return h(
     Section,
     { name: 'generations', title: win === 'session' ? 'Generations' : `Generations \u00B7 ${windowLabel.long}`, className: 'wlm-card' },
@@ -144,8 +167,20 @@ export function GenerationsSection({ metrics, win }) {
       tile('Prompt tokens', 'tokens.prompt', fmtInt),
       tile('Output tokens', 'tokens.completion', fmtInt, 'Completion tokens'),
       tile('Throughput', 'throughput.tokensPerSec', fmtTps, throughput.title, throughput.note),
-      tile('Decode p50', 'decodeTokensPerSec.p50', fmtTps, "Median of each generation's decode speed: its output tokens over its own decode time", 'per generation, while decoding'),
-      tile('Prefill p50', 'prefillTokensPerSec.p50', fmtTps, "Median of each generation's prefill speed: its prompt tokens over its prefill time (the engine's, else the time to first token)", 'per generation, before the first token'),
+      tile(
+        'Decode p50',
+        'decodeTokensPerSec.p50',
+        fmtTps,
+        "Median of each generation's decode speed: its output tokens over its own decode time",
+        'per generation, while decoding',
+      ),
+      tile(
+        'Prefill p50',
+        'prefillTokensPerSec.p50',
+        fmtTps,
+        "Median of each generation's prefill speed: its prompt tokens over its prefill time (the engine's, else the time to first token)",
+        'per generation, before the first token',
+      ),
     ),
     h('h4', { className: 'wlm-subhead' }, 'Percentiles'),
     h(
@@ -154,7 +189,16 @@ export function GenerationsSection({ metrics, win }) {
       h(
         'table',
         { className: 'wlm-table', 'data-wlm-table': 'percentiles' },
-        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Series'), ...['Count', 'Mean', 'p50', 'p95', 'p99'].map((c) => h('th', { key: c, scope: 'col', className: 'wlm-num' }, c)))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', { scope: 'col' }, 'Series'),
+            ...['Count', 'Mean', 'p50', 'p95', 'p99'].map((c) => h('th', { key: c, scope: 'col', className: 'wlm-num' }, c)),
+          ),
+        ),
         h(
           'tbody',
           null,
@@ -164,7 +208,11 @@ export function GenerationsSection({ metrics, win }) {
               { key: name, 'data-wlm-row': name },
               h('th', { scope: 'row' }, label),
               ['count', 'mean', 'p50', 'p95', 'p99'].map((q) =>
-                h('td', { key: q, className: 'wlm-num' }, h(Val, { path: `generations.${name}.${q}`, source: `${base}.${name}.${q}`, value: g[name][q], format: q === 'count' ? fmtInt : format })),
+                h(
+                  'td',
+                  { key: q, className: 'wlm-num' },
+                  h(Val, { path: `generations.${name}.${q}`, source: `${base}.${name}.${q}`, value: g[name][q], format: q === 'count' ? fmtInt : format }),
+                ),
               ),
             ),
           ),
@@ -201,7 +249,16 @@ function BreakdownTable({ title, base, map, name }) {
           h(
             'table',
             { className: 'wlm-table', 'data-wlm-table': name },
-            h('thead', null, h('tr', null, h('th', { scope: 'col' }, name === 'byModel' ? 'Model' : 'Type'), cols.map(([label]) => h('th', { key: label, scope: 'col', className: 'wlm-num' }, label)))),
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                h('th', { scope: 'col' }, name === 'byModel' ? 'Model' : 'Type'),
+                cols.map(([label]) => h('th', { key: label, scope: 'col', className: 'wlm-num' }, label)),
+              ),
+            ),
             h(
               'tbody',
               null,
@@ -229,7 +286,14 @@ export function CacheSection({ metrics, win }) {
   return h(
     Section,
     { name: 'cache', title: 'Cache', className: 'wlm-card' },
-    h('div', { className: 'wlm-tiles' }, tile('Hit rate', 'hitRate', fmtPct), tile('Hits', 'hits', fmtInt), tile('Misses', 'misses', fmtInt), tile('Lookups', 'lookups', fmtInt)),
+    h(
+      'div',
+      { className: 'wlm-tiles' },
+      tile('Hit rate', 'hitRate', fmtPct),
+      tile('Hits', 'hits', fmtInt),
+      tile('Misses', 'misses', fmtInt),
+      tile('Lookups', 'lookups', fmtInt),
+    ),
     names.length === 0
       ? null
       : h(
@@ -242,7 +306,12 @@ export function CacheSection({ metrics, win }) {
             h(
               'thead',
               null,
-              h('tr', null, h('th', { scope: 'col' }, 'Cache'), ['Hits', 'Misses', 'Hit rate'].map((l) => h('th', { key: l, scope: 'col', className: 'wlm-num' }, l))),
+              h(
+                'tr',
+                null,
+                h('th', { scope: 'col' }, 'Cache'),
+                ['Hits', 'Misses', 'Hit rate'].map((l) => h('th', { key: l, scope: 'col', className: 'wlm-num' }, l)),
+              ),
             ),
             h(
               'tbody',
@@ -273,12 +342,33 @@ export function WebGpuSection({ metrics }) {
     { name: 'webgpu', title: 'WebGPU', className: 'wlm-card' },
     h(Dl, {
       rows: [
-        ['Available', h('span', { 'data-wlm-value': 'webgpu.available', 'data-wlm-raw': rawOf(gpu.available) }, fmtBool(gpu.available, 'Yes', 'No', 'Not checked'))],
+        [
+          'Available',
+          h('span', { 'data-wlm-value': 'webgpu.available', 'data-wlm-raw': rawOf(gpu.available) }, fmtBool(gpu.available, 'Yes', 'No', 'Not checked')),
+        ],
         a ? ['Adapter', [a.vendor, a.architecture, a.device].filter(Boolean).join(' \u00B7 ') || DASH] : null,
         a && a.description ? ['Description', a.description] : null,
-        a ? ['Fallback adapter', h('span', { 'data-wlm-value': 'webgpu.adapter.isFallbackAdapter', 'data-wlm-raw': rawOf(a.isFallbackAdapter), title: a.isFallbackAdapter ? 'A software adapter: expect slow generations' : undefined }, a.isFallbackAdapter ? 'Yes (software)' : 'No')] : null,
+        a
+          ? [
+              'Fallback adapter',
+              h(
+                'span',
+                {
+                  'data-wlm-value': 'webgpu.adapter.isFallbackAdapter',
+                  'data-wlm-raw': rawOf(a.isFallbackAdapter),
+                  title: a.isFallbackAdapter ? 'A software adapter: expect slow generations' : undefined,
+                },
+                a.isFallbackAdapter ? 'Yes (software)' : 'No',
+              ),
+            ]
+          : null,
         ...limits.map(([k, label, format]) => [h('abbr', { title: k }, label), h(Val, { path: `webgpu.limits.${k}`, value: gpu.limits[k], format })]),
-        gpu.features.length > 0 ? ['Features', h('span', { title: gpu.features.join(', ') }, `${gpu.features.length}, ${gpu.features.includes('shader-f16') ? 'with' : 'without'} shader-f16`)] : null,
+        gpu.features.length > 0
+          ? [
+              'Features',
+              h('span', { title: gpu.features.join(', ') }, `${gpu.features.length}, ${gpu.features.includes('shader-f16') ? 'with' : 'without'} shader-f16`),
+            ]
+          : null,
         ['Device lost', h(Val, { path: 'webgpu.deviceLost.total', value: lost.total, format: fmtInt })],
       ],
     }),
@@ -286,7 +376,13 @@ export function WebGpuSection({ metrics }) {
       ? h(
           'ul',
           { className: 'wlm-reasons', 'aria-label': 'Device losses' },
-          lost.recent.map((e, i) => h('li', { key: i, 'data-wlm-row': String(i), 'data-wlm-level': 'critical' }, `${fmtTime(e.timestamp)} \u00B7 ${e.reason || 'unknown'}${e.message ? `: ${e.message}` : ''}`)),
+          lost.recent.map((e, i) =>
+            h(
+              'li',
+              { key: i, 'data-wlm-row': String(i), 'data-wlm-level': 'critical' },
+              `${fmtTime(e.timestamp)} \u00B7 ${e.reason || 'unknown'}${e.message ? `: ${e.message}` : ''}`,
+            ),
+          ),
         )
       : null,
   );
@@ -303,12 +399,19 @@ const ErrorRow = React.memo(
         { className: 'wlm-error-head' },
         h('span', { 'data-wlm-field': 'name', className: 'wlm-error-name' }, e.name),
         h('time', { 'data-wlm-field': 'time', 'data-wlm-raw': rawOf(e.time), dateTime: new Date(e.time).toISOString() }, fmtTime(e.time)),
-        h('span', { className: 'wlm-error-meta' }, h('span', { 'data-wlm-field': 'operation' }, e.operation || DASH), ' \u00B7 ', h('span', { 'data-wlm-field': 'model' }, e.model || DASH)),
+        h(
+          'span',
+          { className: 'wlm-error-meta' },
+          h('span', { 'data-wlm-field': 'operation' }, e.operation || DASH),
+          ' \u00B7 ',
+          h('span', { 'data-wlm-field': 'model' }, e.model || DASH),
+        ),
       ),
       h('div', { 'data-wlm-field': 'message', className: 'wlm-error-message' }, e.message || DASH),
     );
   },
-  (a, b) => a.n === b.n && a.e.time === b.e.time && a.e.name === b.e.name && a.e.message === b.e.message && a.e.model === b.e.model && a.e.operation === b.e.operation,
+  (a, b) =>
+    a.n === b.n && a.e.time === b.e.time && a.e.name === b.e.name && a.e.message === b.e.message && a.e.model === b.e.model && a.e.operation === b.e.operation,
 );
 
 export function ErrorsSection({ metrics, win }) {
@@ -321,13 +424,17 @@ export function ErrorsSection({ metrics, win }) {
       'div',
       { className: 'wlm-tiles wlm-mb' },
       h(Tile, { label: 'Errors (session)', path: 'errors.total', value: errors.total, format: fmtInt }),
-      win !== 'session' ? h(Tile, { label: `Errors (${windowOf(win).label})`, path: `windows.${win}.errors.total`, value: metrics.windows[win].errors.total, format: fmtInt }) : null,
+      win !== 'session'
+        ? h(Tile, { label: `Errors (${windowOf(win).label})`, path: `windows.${win}.errors.total`, value: metrics.windows[win].errors.total, format: fmtInt })
+        : null,
     ),
     names.length > 0
       ? h(
           'ul',
           { className: 'wlm-chips', 'aria-label': 'Errors by name' },
-          names.map(([n, count]) => h('li', { key: n, className: 'wlm-chip' }, `${n}: `, h(Val, { path: `errors.byName${key(n)}`, value: count, format: fmtInt }))),
+          names.map(([n, count]) =>
+            h('li', { key: n, className: 'wlm-chip' }, `${n}: `, h(Val, { path: `errors.byName${key(n)}`, value: count, format: fmtInt })),
+          ),
         )
       : null,
     errors.recent.length === 0

@@ -26,7 +26,10 @@ export function scopeCss(css, scope) {
   while (i < n) {
     const open = css.indexOf('{', i);
     if (open < 0) break;
-    const prelude = css.slice(i, open).replace(/\/\*[\s\S]*?\*\//g, '').trim();
+    const prelude = css
+      .slice(i, open)
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .trim();
     // Find the matching close brace.
     let depth = 1;
     let j = open + 1;

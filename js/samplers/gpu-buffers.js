@@ -118,10 +118,7 @@ function createTrackingState(deviceProto, bufferProto) {
     },
   };
 
-  const finalizer =
-    typeof FinalizationRegistry !== 'undefined'
-      ? new FinalizationRegistry((/** @type {BufferEntry} */ entry) => release(entry))
-      : null;
+  const finalizer = typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry((/** @type {BufferEntry} */ entry) => release(entry)) : null;
 
   /** @param {BufferEntry} entry */
   function release(entry) {
@@ -154,7 +151,11 @@ function createTrackingState(deviceProto, bufferProto) {
     // A lost device (destroyed, or lost to a GPU reset or out-of-memory) frees all its buffers.
     try {
       const lost = device.lost;
-      if (lost && typeof lost.then === 'function') lost.then(() => releaseDevice(entry), () => {});
+      if (lost && typeof lost.then === 'function')
+        lost.then(
+          () => releaseDevice(entry),
+          () => {},
+        );
     } catch {
       // no lost promise
     }

@@ -71,8 +71,7 @@ export function createMemorySampler(options) {
   /** Starts a user-agent memory measurement when allowed; never waits for it. */
   function maybeMeasureUserAgent(t) {
     const perf = globalThis.performance;
-    if (globalThis.crossOriginIsolated !== true || !perf || typeof perf.measureUserAgentSpecificMemory !== 'function')
-      return;
+    if (globalThis.crossOriginIsolated !== true || !perf || typeof perf.measureUserAgentSpecificMemory !== 'function') return;
     if (uaInFlight !== null || t - uaStartedAt < SLOW_MEASURE_INTERVAL_MS) return;
     uaStartedAt = t;
     let p;
@@ -82,15 +81,17 @@ export function createMemorySampler(options) {
       fault('memory.measureUserAgentSpecificMemory', err);
       return;
     }
-    uaInFlight = p.then(
-      (result) => {
-        const b = size(result && result.bytes);
-        if (b !== undefined) uaBytes = b;
-      },
-      (err) => fault('memory.measureUserAgentSpecificMemory', err),
-    ).finally(() => {
-      uaInFlight = null;
-    });
+    uaInFlight = p
+      .then(
+        (result) => {
+          const b = size(result && result.bytes);
+          if (b !== undefined) uaBytes = b;
+        },
+        (err) => fault('memory.measureUserAgentSpecificMemory', err),
+      )
+      .finally(() => {
+        uaInFlight = null;
+      });
   }
 
   /** Refreshes the storage estimate when it is older than 30 s; resolves once it is as fresh as allowed. */

@@ -80,7 +80,14 @@ export class SimulatedMLCEngine {
   /** A model's simulated profile: size, GPU memory estimate (vram_required_MB), speeds. */
   modelInfo(modelId) {
     const p = modelProfile(modelId, this._record(modelId, false), this._models[modelId]);
-    return { modelId, vramRequiredMB: p.vramMB, paramsBytes: p.paramsMB * 1048576, embedding: p.embedding === true, decodeTokensPerSec: p.decodeTps, prefillTokensPerSec: p.prefillTps };
+    return {
+      modelId,
+      vramRequiredMB: p.vramMB,
+      paramsBytes: p.paramsMB * 1048576,
+      embedding: p.embedding === true,
+      decodeTokensPerSec: p.decodeTps,
+      prefillTokensPerSec: p.prefillTps,
+    };
   }
 
   /** Replaces the fault injection settings (see the constructor's `faults`). */
@@ -134,16 +141,20 @@ export class SimulatedMLCEngine {
    * @param {object | object[]} [chatOpts]
    */
   reload(modelId, chatOpts) {
-    return this._worker ? asWorker(reloadModels(this, modelId, chatOpts), () => {
-      this.modelId = Array.isArray(modelId) ? modelId : [modelId];
-    }) : reloadModels(this, modelId, chatOpts);
+    return this._worker
+      ? asWorker(reloadModels(this, modelId, chatOpts), () => {
+          this.modelId = Array.isArray(modelId) ? modelId : [modelId];
+        })
+      : reloadModels(this, modelId, chatOpts);
   }
 
   /** Unloads every model; a reload in progress returns without throwing. */
   unload() {
-    return this._worker ? asWorker(unloadModels(this), () => {
-      this.modelId = undefined;
-    }) : unloadModels(this);
+    return this._worker
+      ? asWorker(unloadModels(this), () => {
+          this.modelId = undefined;
+        })
+      : unloadModels(this);
   }
 
   /**
@@ -178,10 +189,8 @@ export class SimulatedMLCEngine {
     const loaded = [...this.loadedModelIdToPipeline.keys()];
     const id = getModelIdToUse(loaded, requestModel, requestName);
     const pipeline = this.loadedModelIdToPipeline.get(id);
-    if (!wantEmbedding && pipeline.profile.embedding)
-      throw new SimulatedErrors.IncorrectPipelineLoadedError(id, 'LLMChatPipeline', requestName);
-    if (wantEmbedding && !pipeline.profile.embedding)
-      throw new SimulatedErrors.IncorrectPipelineLoadedError(id, 'EmbeddingPipeline', requestName);
+    if (!wantEmbedding && pipeline.profile.embedding) throw new SimulatedErrors.IncorrectPipelineLoadedError(id, 'LLMChatPipeline', requestName);
+    if (wantEmbedding && !pipeline.profile.embedding) throw new SimulatedErrors.IncorrectPipelineLoadedError(id, 'EmbeddingPipeline', requestName);
     return pipeline;
   }
 
@@ -199,7 +208,10 @@ export class SimulatedMLCEngine {
       ({ textRand, textTokens, replyTokens, maxTokens } = resumed.text);
       from = resumed.emittedTokens;
     } else {
-      textRand = request.seed !== undefined && request.seed !== null ? makeRandom(mix(this._seed ^ 0x7e47, request.seed | 0)) : makeRandom(mix(mix(this._seed, 0x7e47), n));
+      textRand =
+        request.seed !== undefined && request.seed !== null
+          ? makeRandom(mix(this._seed ^ 0x7e47, request.seed | 0))
+          : makeRandom(mix(mix(this._seed, 0x7e47), n));
       textTokens = Math.max(1, Math.min(2048, Math.round(rand.lognormal(this._medianTokens, 0.6))));
       replyTokens = null;
       if (this._reply !== undefined) {

@@ -69,7 +69,8 @@ export class Generation {
     const messages = request.messages;
     const prev = pipeline.conversation;
     const history = messages.slice(0, -1);
-    let reuse = prev !== null && pipeline.finishReason !== 'abort' && pipeline.finishReason !== 'length' && history.length > 0 && prev.length === history.length;
+    let reuse =
+      prev !== null && pipeline.finishReason !== 'abort' && pipeline.finishReason !== 'length' && history.length > 0 && prev.length === history.length;
     if (reuse) for (let i = 0; i < history.length && reuse; i++) reuse = sameMessage(prev[i], history[i]);
     if (reuse) return tokensOf(contentChars(messages[messages.length - 1].content)) + 6;
     let n = 12;
@@ -107,8 +108,7 @@ export class Generation {
     this.checkAlive();
     this.promptTokens = this.promptTokensFor();
     const contextWindow = this.pipeline.profile.contextWindow;
-    if (this.promptTokens > contextWindow)
-      throw new SimulatedErrors.ContextWindowSizeExceededError(this.promptTokens, contextWindow);
+    if (this.promptTokens > contextWindow) throw new SimulatedErrors.ContextWindowSizeExceededError(this.promptTokens, contextWindow);
     if (this.plan.errorAtPrefill) throw this.plan.errorAtPrefill;
     const profile = this.pipeline.profile;
     const ms = this.rand.lognormal(35 + (1000 * this.promptTokens) / profile.prefillTps, 0.25);
@@ -196,8 +196,7 @@ export class Generation {
     this.journal?.end(this.finishReason);
     const pipeline = this.pipeline;
     pipeline.finishReason = this.finishReason;
-    pipeline.conversation =
-      'messages' in this.request ? [...this.request.messages, { role: 'assistant', content: this.message }] : null;
+    pipeline.conversation = 'messages' in this.request ? [...this.request.messages, { role: 'assistant', content: this.message }] : null;
   }
 
   /** The text yielded since the previous delta. */

@@ -15,8 +15,7 @@ export async function reloadModels(engine, modelId, chatOpts) {
   await unloadModels(engine);
   const ids = Array.isArray(modelId) ? modelId : [modelId];
   const opts = chatOpts !== undefined && !Array.isArray(chatOpts) ? [chatOpts] : chatOpts;
-  if (opts !== undefined && ids.length !== opts.length)
-    throw new SimulatedErrors.ReloadArgumentSizeUnmatchedError(ids.length, opts.length);
+  if (opts !== undefined && ids.length !== opts.length) throw new SimulatedErrors.ReloadArgumentSizeUnmatchedError(ids.length, opts.length);
   if (new Set(ids).size < ids.length) throw new SimulatedErrors.ReloadModelIdNotUniqueError(ids);
   const controller = { aborted: false };
   engine._reloadController = controller;
@@ -37,8 +36,7 @@ async function loadModel(engine, modelId, chatOpts, controller) {
   const t = new Timeline(engine._timeScale);
   const record = engine._record(modelId);
   const profile = modelProfile(modelId, record, engine._models[modelId]);
-  if (chatOpts && typeof chatOpts.context_window_size === 'number' && chatOpts.context_window_size > 0)
-    profile.contextWindow = chatOpts.context_window_size;
+  if (chatOpts && typeof chatOpts.context_window_size === 'number' && chatOpts.context_window_size > 0) profile.contextWindow = chatOpts.context_window_size;
   const checkAbort = () => {
     if (controller.aborted) throw ABORTED;
   };
@@ -52,7 +50,7 @@ async function loadModel(engine, modelId, chatOpts, controller) {
   await t.advance(rand.lognormal(cacheOnly ? 180 : 900, 0.3));
   checkAbort();
   const fault = engine._faults.loadError;
-  const faultName = fault === undefined || fault === null ? undefined : typeof fault === 'string' ? fault : fault.name ?? 'Error';
+  const faultName = fault === undefined || fault === null ? undefined : typeof fault === 'string' ? fault : (fault.name ?? 'Error');
   if (faultName !== undefined && faultName !== 'DeviceLostError') {
     const err = fault instanceof Error ? fault : simulatedError(faultName, typeof fault === 'object' ? fault.message : undefined);
     throw err;

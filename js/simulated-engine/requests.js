@@ -9,8 +9,7 @@ export const tokensOf = (chars) => Math.max(1, Math.ceil(chars / 4));
 export function getModelIdToUse(loadedModelIds, requestModel, requestName) {
   if (loadedModelIds.length === 0) throw new SimulatedErrors.ModelNotLoadedError(requestName);
   if (requestModel) {
-    if (!loadedModelIds.includes(requestModel))
-      throw new SimulatedErrors.SpecifiedModelNotFoundError(loadedModelIds, requestModel, requestName);
+    if (!loadedModelIds.includes(requestModel)) throw new SimulatedErrors.SpecifiedModelNotFoundError(loadedModelIds, requestModel, requestName);
     return requestModel;
   }
   if (loadedModelIds.length > 1) throw new SimulatedErrors.UnclearModelToUseError(loadedModelIds, requestName);
@@ -45,10 +44,8 @@ export function checkCompletionRequest(request) {
 
 function checkCommon(request) {
   if (request.stream && request.n && request.n > 1) throw new SimulatedErrors.StreamingCountError();
-  if (request.seed !== undefined && request.seed !== null && !Number.isInteger(request.seed))
-    throw new SimulatedErrors.SeedTypeError(request.seed);
-  if (request.stream_options !== undefined && request.stream_options !== null && !request.stream)
-    throw new SimulatedErrors.InvalidStreamOptionsError();
+  if (request.seed !== undefined && request.seed !== null && !Number.isInteger(request.seed)) throw new SimulatedErrors.SeedTypeError(request.seed);
+  if (request.stream_options !== undefined && request.stream_options !== null && !request.stream) throw new SimulatedErrors.InvalidStreamOptionsError();
 }
 
 export function checkEmbeddingRequest(request) {

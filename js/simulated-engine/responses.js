@@ -46,7 +46,12 @@ export async function generate(engine, request, requestName) {
       const choice =
         requestName === 'ChatCompletionRequest'
           ? { finish_reason: g.finishReason, index: i, logprobs: request.logprobs ? { content: [] } : null, message: { content: g.message, role: 'assistant' } }
-          : { finish_reason: g.finishReason, index: i, logprobs: request.logprobs ? { content: [] } : null, text: request.echo ? request.prompt + g.message : g.message };
+          : {
+              finish_reason: g.finishReason,
+              index: i,
+              logprobs: request.logprobs ? { content: [] } : null,
+              text: request.echo ? request.prompt + g.message : g.message,
+            };
       choices.push(choice);
       completionTokens += g.completionTokens;
       decodeTokens += g.decodeTokens;
@@ -112,7 +117,13 @@ export async function* streamChunks(engine, request, pipeline, plan, timeReceive
       const d = g.delta();
       if (resumed !== undefined && d === '') return undefined;
       return isChat
-        ? { id: state.id, choices: [{ delta: { content: d, role: 'assistant' }, finish_reason: null, index: 0, logprobs }], model, object, created: state.created }
+        ? {
+            id: state.id,
+            choices: [{ delta: { content: d, role: 'assistant' }, finish_reason: null, index: 0, logprobs }],
+            model,
+            object,
+            created: state.created,
+          }
         : { id: state.id, choices: [{ text: d, finish_reason: null, index: 0, logprobs }], model, object, created: state.created };
     };
     if (resumed === undefined) await g.prefill();

@@ -61,8 +61,7 @@ async function* resumeStream(engine, sessionId) {
   let handedOver = false;
   try {
     const pipeline = engine.loadedModelIdToPipeline.get(session.modelId);
-    if (pipeline === undefined || session.finished)
-      throw new Error(`Resumable session ${sessionId} became unavailable for continued streaming.`);
+    if (pipeline === undefined || session.finished) throw new Error(`Resumable session ${sessionId} became unavailable for continued streaming.`);
     const journal = new ResumableJournal(session.config, session);
     const plan = engine._plan(session.request, session);
     handedOver = true;

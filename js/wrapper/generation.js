@@ -308,8 +308,7 @@ class Measurement {
           e.engineTtftMs = (extra.time_to_first_token_s * 1000) / n;
         if (finite(extra.prefill_tokens_per_s) && extra.prefill_tokens_per_s > 0) e.enginePrefillTokensPerSec = extra.prefill_tokens_per_s;
         if (finite(extra.decode_tokens_per_s) && extra.decode_tokens_per_s > 0) e.engineDecodeTokensPerSec = extra.decode_tokens_per_s;
-        if (finite(extra.time_per_output_token_s) && extra.time_per_output_token_s > 0)
-          e.engineTimePerOutputTokenMs = extra.time_per_output_token_s * 1000;
+        if (finite(extra.time_per_output_token_s) && extra.time_per_output_token_s > 0) e.engineTimePerOutputTokenMs = extra.time_per_output_token_s * 1000;
       }
     }
     if (failed) {
@@ -349,7 +348,11 @@ export function measure(ctx, operation, request, call) {
     m = undefined;
     sent = request;
   }
-  return follow(m, () => call(sent), (res) => m.settle(res));
+  return follow(
+    m,
+    () => call(sent),
+    (res) => m.settle(res),
+  );
 }
 
 /**

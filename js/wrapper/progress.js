@@ -5,14 +5,8 @@
 const MIB = 1024 * 1024;
 
 const PROGRESS_PATTERNS = [
-  [
-    'fetch',
-    /^Fetching param cache\[(\d+)\/(\d+)\]:\s*(\d+(?:\.\d+)?)\s*MB fetched\.\s*(\d+(?:\.\d+)?)% completed,\s*(\d+(?:\.\d+)?) secs elapsed/i,
-  ],
-  [
-    'load',
-    /^Loading model from cache\[(\d+)\/(\d+)\]:\s*(\d+(?:\.\d+)?)\s*MB loaded\.\s*(\d+(?:\.\d+)?)% completed,\s*(\d+(?:\.\d+)?) secs elapsed/i,
-  ],
+  ['fetch', /^Fetching param cache\[(\d+)\/(\d+)\]:\s*(\d+(?:\.\d+)?)\s*MB fetched\.\s*(\d+(?:\.\d+)?)% completed,\s*(\d+(?:\.\d+)?) secs elapsed/i],
+  ['load', /^Loading model from cache\[(\d+)\/(\d+)\]:\s*(\d+(?:\.\d+)?)\s*MB loaded\.\s*(\d+(?:\.\d+)?)% completed,\s*(\d+(?:\.\d+)?) secs elapsed/i],
 ];
 const SHADERS = /^Loading GPU shader modules\[(\d+)\/(\d+)\]:\s*(\d+(?:\.\d+)?)% completed,\s*(\d+(?:\.\d+)?) secs elapsed/i;
 const FINISH = /^Finish loading on\s*(.*)$/is;

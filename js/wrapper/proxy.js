@@ -109,8 +109,7 @@ function createProxy(ctx, obj, operation) {
 }
 
 function checkHooks(hooks, where) {
-  if (hooks === null || typeof hooks !== 'object')
-    throw new TypeError(`${where}: hooks: expected the monitor's hooks object, got ${describeValue(hooks)}`);
+  if (hooks === null || typeof hooks !== 'object') throw new TypeError(`${where}: hooks: expected the monitor's hooks object, got ${describeValue(hooks)}`);
 }
 
 function wrapInternal(engine, hooks, init) {
@@ -165,8 +164,7 @@ export function wrapEngine(engine, hooks) {
  * @param {object} hooks
  */
 export async function createEngine(factory, modelId, engineConfig, chatOpts, hooks) {
-  if (typeof factory !== 'function')
-    throw new TypeError(`createEngine: factory: expected a function such as CreateMLCEngine, got ${describeValue(factory)}`);
+  if (typeof factory !== 'function') throw new TypeError(`createEngine: factory: expected a function such as CreateMLCEngine, got ${describeValue(factory)}`);
   checkHooks(hooks, 'createEngine');
   const guard = new Guard(hooks);
   const userCallback = engineConfig ? engineConfig.initProgressCallback : undefined;

@@ -103,7 +103,13 @@ async function openUnderPolicy(t, server, pagePath, csp) {
   const context = await b.browser.newContext({ viewport: { width: 1000, height: 760 } });
   t.after(() => context.close().catch(() => {}));
   const page = await context.newPage();
-  const seen = { events: /** @type {any[]} */ ([]), console: /** @type {string[]} */ ([]), issues: /** @type {any[]} */ ([]), messages: /** @type {string[]} */ ([]), errors: /** @type {Error[]} */ ([]) };
+  const seen = {
+    events: /** @type {any[]} */ ([]),
+    console: /** @type {string[]} */ ([]),
+    issues: /** @type {any[]} */ ([]),
+    messages: /** @type {string[]} */ ([]),
+    errors: /** @type {Error[]} */ ([]),
+  };
   page.on('console', (m) => {
     const line = `${m.type()}: ${m.text()}`;
     seen.messages.push(line);
@@ -179,7 +185,10 @@ test(`the package unbundled under ${STRICT}: createMonitor, a wrapped engine, re
   assert.equal(result.console.health, 'healthy');
   assert.match(result.console.report, /Generations: 7 total/);
   assert.match(result.console.help, /webllmMonitor\.downloadMetrics\(\)/);
-  assert.ok(seen.messages.some((m) => m.startsWith('log: webllm-monitor report')), 'printMetrics wrote to the console');
+  assert.ok(
+    seen.messages.some((m) => m.startsWith('log: webllm-monitor report')),
+    'printMetrics wrote to the console',
+  );
   assert.equal(result.disposed, true);
 
   // The download the console command started: the export document.
@@ -199,7 +208,9 @@ test(`the package unbundled under ${STRICT}: createMonitor, a wrapped engine, re
 });
 
 /** STRICT without its Trusted Types directives: eval is then refused by script-src alone. */
-const STRICT_NO_TT = STRICT.split('; ').filter((d) => !/^(require-)?trusted-types/.test(d)).join('; ');
+const STRICT_NO_TT = STRICT.split('; ')
+  .filter((d) => !/^(require-)?trusted-types/.test(d))
+  .join('; ');
 
 for (const [name, csp, directive, blockedURI, issueType] of [
   ['that policy', STRICT, 'require-trusted-types-for', 'trusted-types-sink', 'kTrustedTypesSinkViolation'],
@@ -212,12 +223,18 @@ for (const [name, csp, directive, blockedURI, issueType] of [
     const v = await violations();
     // One refusal per call. With Trusted Types enforced, Chromium refuses a string (not a
     // TrustedScript) first by that rule; without it, by script-src (no 'unsafe-eval').
-    assert.deepEqual(v.events.map((e) => [e.directive, e.blockedURI, e.disposition]), [
-      [directive, blockedURI, 'enforce'],
-      [directive, blockedURI, 'enforce'],
-    ]);
+    assert.deepEqual(
+      v.events.map((e) => [e.directive, e.blockedURI, e.disposition]),
+      [
+        [directive, blockedURI, 'enforce'],
+        [directive, blockedURI, 'enforce'],
+      ],
+    );
     assert.equal(result.violations.length, 2, 'the page saw them too');
-    assert.deepEqual(v.issues.map((i) => i.contentSecurityPolicyViolationType), [issueType, issueType]);
+    assert.deepEqual(
+      v.issues.map((i) => i.contentSecurityPolicyViolationType),
+      [issueType, issueType],
+    );
     assert.ok(v.issues.every((i) => i.sourceCodeLocation.url.endsWith('/tests/browser/pages/csp-page.js')));
     // This Chromium reports these refusals as DevTools issues only, not in the console.
     t.diagnostic(`console lines naming the policy: ${v.console.length}`);
@@ -238,7 +255,10 @@ test("control: without 'wasm-unsafe-eval' the wasm is refused; createMonitor rej
   assert.match(result.cause, /^RuntimeError: Aborted\(CompileError: .*Content Security Policy.*\)\. Build with -s ASSERTIONS=1 for more info\.$/is);
   const v = await violations();
   assert.ok(v.events.length >= 1);
-  assert.ok(v.events.every((e) => e.directive === 'script-src' && e.blockedURI === 'wasm-eval'), JSON.stringify(v.events));
+  assert.ok(
+    v.events.every((e) => e.directive === 'script-src' && e.blockedURI === 'wasm-eval'),
+    JSON.stringify(v.events),
+  );
   assert.ok(v.issues.length >= 1 && v.issues.every((i) => i.contentSecurityPolicyViolationType === 'kWasmEvalViolation'));
   assert.ok(v.console.length >= 1, 'the console names the policy');
   t.diagnostic(`createMonitor: ${result.createMonitor}`);
@@ -251,7 +271,10 @@ test("control: without connect-src 'self' the wasm cannot be fetched", GUARD, as
   assert.notEqual(result.createMonitor, 'ok');
   assert.doesNotMatch(result.createMonitor, /could not be compiled|wasm-unsafe-eval/, 'a failed fetch is not reported as a refused compile');
   const v = await violations();
-  assert.ok(v.events.length >= 1 && v.events.every((e) => e.directive === 'connect-src' && e.blockedURI.endsWith('/dist/webllm-monitor-core.wasm')), JSON.stringify(v.events));
+  assert.ok(
+    v.events.length >= 1 && v.events.every((e) => e.directive === 'connect-src' && e.blockedURI.endsWith('/dist/webllm-monitor-core.wasm')),
+    JSON.stringify(v.events),
+  );
   assert.ok(v.console.length >= 1 && v.issues.length >= 1);
   t.diagnostic(`createMonitor: ${result.createMonitor.slice(0, 200)}`);
 });
@@ -315,7 +338,7 @@ test("the React panel (Vite production bundle) under style-src 'self': a constru
   assert.equal(result.total, 12);
   await scrollThroughCharts(page);
   const s = await page.evaluate(panelState);
-  assert.deepEqual(s.styled, STYLED, 'the panel styles, uPlot\'s included, apply');
+  assert.deepEqual(s.styled, STYLED, "the panel styles, uPlot's included, apply");
   assert.equal(s.styleElements, 0, 'no <style> element');
   assert.equal(s.adoptedSheets, 1, 'one adopted sheet');
   assert.equal(s.total, '12');
@@ -333,67 +356,90 @@ test("the React panel (Vite production bundle) under style-src 'self': a constru
   await b.screenshot(page, 'panel');
 });
 
-test("under style-src 'self': three panels, one unmounted and mounted again, one in a shadow root; one sheet, adopted once by the document and once by the shadow root; no violation", GUARD, async (t) => {
-  const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html?scenario=many', STRICT);
-  const rules = result.styles.document.adopted?.[0];
-  assert.ok(rules > 80, `the panel's sheet: ${rules} rules`);
-  assert.deepEqual(result.styles, {
-    afterUnmount: { adopted: [rules], styleElements: 0, panelStyleElements: 0 },
-    document: { adopted: [rules], styleElements: 0, panelStyleElements: 0 },
-    shadow: { adopted: [rules], styleElements: 0, panelStyleElements: 0 },
-    panels: 3,
-    sameSheet: true,
-  });
-  for (const scope of ['document', 'shadow']) {
-    const s = await page.evaluate(panelState, scope);
-    assert.deepEqual(s.styled, STYLED, `the panel in the ${scope} is styled`);
-    assert.equal(s.total, '12');
-  }
-  assertNone(await violations(), seen.messages);
-  assert.deepEqual(result.violations, []);
-  assert.deepEqual(seen.errors, []);
-  await b.screenshot(page, 'panel-many');
-});
+test(
+  "under style-src 'self': three panels, one unmounted and mounted again, one in a shadow root; one sheet, adopted once by the document and once by the shadow root; no violation",
+  GUARD,
+  async (t) => {
+    const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html?scenario=many', STRICT);
+    const rules = result.styles.document.adopted?.[0];
+    assert.ok(rules > 80, `the panel's sheet: ${rules} rules`);
+    assert.deepEqual(result.styles, {
+      afterUnmount: { adopted: [rules], styleElements: 0, panelStyleElements: 0 },
+      document: { adopted: [rules], styleElements: 0, panelStyleElements: 0 },
+      shadow: { adopted: [rules], styleElements: 0, panelStyleElements: 0 },
+      panels: 3,
+      sameSheet: true,
+    });
+    for (const scope of ['document', 'shadow']) {
+      const s = await page.evaluate(panelState, scope);
+      assert.deepEqual(s.styled, STYLED, `the panel in the ${scope} is styled`);
+      assert.equal(s.total, '12');
+    }
+    assertNone(await violations(), seen.messages);
+    assert.deepEqual(result.violations, []);
+    assert.deepEqual(seen.errors, []);
+    await b.screenshot(page, 'panel-many');
+  },
+);
 
-test("control: without constructable style sheets, under style-src 'self', the panel's fallback <style> element is refused (one violation, seen), the panel renders unstyled", GUARD, async (t) => {
-  const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html?constructable=0', STRICT);
-  assert.equal(result.total, 12);
-  const s = await page.evaluate(panelState);
-  assert.equal(s.total, '12', 'the content is there');
-  assert.equal(s.adoptedSheets, null, 'no adoptedStyleSheets in this page');
-  assert.equal(s.styleElements, 1, 'the element is in the document; its rules are not applied');
-  assert.deepEqual(s.styled.root, {
-    backgroundColor: 'rgba(0, 0, 0, 0)', borderTop: '0px none rgb(0, 0, 0)', borderRadius: '0px', padding: '0px',
-    fontSize: '16px', fontFamily: s.styled.root.fontFamily, '--wlm-text': '',
-  });
-  assert.notEqual(s.styled.root.fontFamily, STYLED.root.fontFamily);
-  const v = await violations();
-  assert.deepEqual(v.events.map((e) => [e.directive, e.blockedURI]), [['style-src-elem', 'inline']]);
-  assert.equal(v.issues.length, 1);
-  assert.equal(v.console.length, 1);
-  // Chromium names the hash that would allow the element: the one this test computes.
-  assert.ok(v.console[0].includes(PANEL_STYLE_HASH.slice(1, -1)), v.console[0]);
-  assert.deepEqual(result.violations.map((e) => [e.directive, e.blockedURI]), [['style-src-elem', 'inline']]);
-  assert.deepEqual(seen.errors, []);
-  await b.screenshot(page, 'panel-fallback-unstyled');
-});
+test(
+  "control: without constructable style sheets, under style-src 'self', the panel's fallback <style> element is refused (one violation, seen), the panel renders unstyled",
+  GUARD,
+  async (t) => {
+    const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html?constructable=0', STRICT);
+    assert.equal(result.total, 12);
+    const s = await page.evaluate(panelState);
+    assert.equal(s.total, '12', 'the content is there');
+    assert.equal(s.adoptedSheets, null, 'no adoptedStyleSheets in this page');
+    assert.equal(s.styleElements, 1, 'the element is in the document; its rules are not applied');
+    assert.deepEqual(s.styled.root, {
+      backgroundColor: 'rgba(0, 0, 0, 0)',
+      borderTop: '0px none rgb(0, 0, 0)',
+      borderRadius: '0px',
+      padding: '0px',
+      fontSize: '16px',
+      fontFamily: s.styled.root.fontFamily,
+      '--wlm-text': '',
+    });
+    assert.notEqual(s.styled.root.fontFamily, STYLED.root.fontFamily);
+    const v = await violations();
+    assert.deepEqual(
+      v.events.map((e) => [e.directive, e.blockedURI]),
+      [['style-src-elem', 'inline']],
+    );
+    assert.equal(v.issues.length, 1);
+    assert.equal(v.console.length, 1);
+    // Chromium names the hash that would allow the element: the one this test computes.
+    assert.ok(v.console[0].includes(PANEL_STYLE_HASH.slice(1, -1)), v.console[0]);
+    assert.deepEqual(
+      result.violations.map((e) => [e.directive, e.blockedURI]),
+      [['style-src-elem', 'inline']],
+    );
+    assert.deepEqual(seen.errors, []);
+    await b.screenshot(page, 'panel-fallback-unstyled');
+  },
+);
 
-test('without constructable style sheets, with style-src allowing its hash: one fallback <style> per document and per shadow root, styled, no violation', GUARD, async (t) => {
-  const csp = policy(`'self' ${PANEL_STYLE_HASH}`);
-  const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html?constructable=0&scenario=many', csp);
-  assert.deepEqual(result.styles, {
-    afterUnmount: { adopted: null, styleElements: 1, panelStyleElements: 1 },
-    document: { adopted: null, styleElements: 1, panelStyleElements: 1 },
-    shadow: { adopted: null, styleElements: 1, panelStyleElements: 1 },
-    panels: 3,
-    sameSheet: false,
-  });
-  for (const scope of ['document', 'shadow']) {
-    const s = await page.evaluate(panelState, scope);
-    assert.deepEqual(s.styled, STYLED, `the panel in the ${scope} is styled`);
-  }
-  assertNone(await violations(), seen.messages);
-  assert.deepEqual(result.violations, []);
-  assert.deepEqual(seen.errors, []);
-  t.diagnostic(`style-src 'self' ${PANEL_STYLE_HASH}`);
-});
+test(
+  'without constructable style sheets, with style-src allowing its hash: one fallback <style> per document and per shadow root, styled, no violation',
+  GUARD,
+  async (t) => {
+    const csp = policy(`'self' ${PANEL_STYLE_HASH}`);
+    const { page, result, seen, violations } = await openUnderPolicy(t, panelServer.server, '/index.html?constructable=0&scenario=many', csp);
+    assert.deepEqual(result.styles, {
+      afterUnmount: { adopted: null, styleElements: 1, panelStyleElements: 1 },
+      document: { adopted: null, styleElements: 1, panelStyleElements: 1 },
+      shadow: { adopted: null, styleElements: 1, panelStyleElements: 1 },
+      panels: 3,
+      sameSheet: false,
+    });
+    for (const scope of ['document', 'shadow']) {
+      const s = await page.evaluate(panelState, scope);
+      assert.deepEqual(s.styled, STYLED, `the panel in the ${scope} is styled`);
+    }
+    assertNone(await violations(), seen.messages);
+    assert.deepEqual(result.violations, []);
+    assert.deepEqual(seen.errors, []);
+    t.diagnostic(`style-src 'self' ${PANEL_STYLE_HASH}`);
+  },
+);

@@ -19,9 +19,7 @@ let webllmChunk;
 before(async () => {
   await buildDemo({ outDir, logLevel: 'silent' });
   const assets = await readdir(path.join(outDir, 'assets'));
-  const sized = await Promise.all(
-    assets.filter((f) => f.endsWith('.js')).map(async (f) => ({ f, size: (await stat(path.join(outDir, 'assets', f))).size })),
-  );
+  const sized = await Promise.all(assets.filter((f) => f.endsWith('.js')).map(async (f) => ({ f, size: (await stat(path.join(outDir, 'assets', f))).size })));
   sized.sort((a, b) => b.size - a.size);
   assert.ok(sized[0].size > 2_000_000, `the web-llm chunk is the biggest JS asset (${sized[0].f}, ${sized[0].size} bytes)`);
   webllmChunk = `/assets/${sized[0].f}`;
@@ -70,7 +68,10 @@ test('the page loads with no errors, the panel beside the chat, and without the 
   await page.waitForSelector('[data-demo=inline-panel] [data-wlm-section=status]');
   assert.equal(await page.evaluate(() => typeof window.webllmMonitor?.printMetrics), 'function', 'installConsole() ran');
   assert.ok(!b.server.requests.includes(webllmChunk), 'the simulated default does not load @mlc-ai/web-llm');
-  assert.ok(b.server.requests.some((r) => r.endsWith('.wasm')), 'the core was fetched');
+  assert.ok(
+    b.server.requests.some((r) => r.endsWith('.wasm')),
+    'the core was fetched',
+  );
 });
 
 test('loading shows the progress texts, then ready; the second load comes from the cache', async () => {
@@ -78,9 +79,18 @@ test('loading shows the progress texts, then ready; the second load comes from t
   await page.click('[data-demo=load]');
   await page.waitForSelector('[data-demo=load-status][data-phase=ready]');
   let seen = await page.evaluate(() => window.__seen);
-  assert.ok(seen.some((s) => s.startsWith('Start to fetch params')), seen.join('\n'));
-  assert.ok(seen.some((s) => /^Fetching param cache\[\d+\/\d+\]/.test(s)), 'download progress shown');
-  assert.ok(seen.some((s) => /^Loading model from cache\[\d+\/\d+\]/.test(s)), 'loading progress shown');
+  assert.ok(
+    seen.some((s) => s.startsWith('Start to fetch params')),
+    seen.join('\n'),
+  );
+  assert.ok(
+    seen.some((s) => /^Fetching param cache\[\d+\/\d+\]/.test(s)),
+    'download progress shown',
+  );
+  assert.ok(
+    seen.some((s) => /^Loading model from cache\[\d+\/\d+\]/.test(s)),
+    'loading progress shown',
+  );
   assert.match(await page.textContent('[data-demo=load-text]'), /Ready: SmolLM2-360M-Instruct loaded from the network/);
   let m = await metrics();
   assert.equal(m.initialization.loads, 1);
@@ -93,7 +103,10 @@ test('loading shows the progress texts, then ready; the second load comes from t
   await page.waitForSelector('[data-demo=load-status][data-phase=ready]');
   seen = await page.evaluate(() => window.__seen);
   assert.ok(!seen.some((s) => s.startsWith('Fetching param cache')), 'nothing fetched the second time');
-  assert.ok(seen.some((s) => s.startsWith('Loading model from cache')), seen.join('\n'));
+  assert.ok(
+    seen.some((s) => s.startsWith('Loading model from cache')),
+    seen.join('\n'),
+  );
   assert.match(await page.textContent('[data-demo=load-text]'), /loaded from cache/);
   m = await metrics();
   assert.equal(m.initialization.loads, 2);
@@ -178,17 +191,17 @@ function parseCsv(text) {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
+    else if (c === ',') (row.push(cell), (cell = ''));
     else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell), rows.push(row), (row = []), (cell = '');
+      (row.push(cell), rows.push(row), (row = []), (cell = ''));
     } else cell += c;
   }
-  if (cell !== '' || row.length > 0) row.push(cell), rows.push(row);
+  if (cell !== '' || row.length > 0) (row.push(cell), rows.push(row));
   return rows;
 }
 
@@ -199,7 +212,7 @@ async function download(selector) {
   return { name: d.suggestedFilename(), text: await readFile(file, 'utf8') };
 }
 
-test('the download buttons (the demo\'s and the panel\'s) give valid JSON and CSV', async () => {
+test("the download buttons (the demo's and the panel's) give valid JSON and CSV", async () => {
   const m = await metrics();
   for (const selector of ['[data-demo=download-json]', '[data-demo=inline-panel] [data-wlm-section=actions] [data-wlm-action=download-json]']) {
     const { name, text } = await download(selector);
@@ -216,7 +229,10 @@ test('the download buttons (the demo\'s and the panel\'s) give valid JSON and CS
     assert.equal(rows.length, m.generations.total + 1, 'a header and one row per generation');
     const header = rows[0];
     assert.ok(header.includes('model') && header.includes('errorName'), header.join(','));
-    assert.ok(rows.every((r) => r.length === header.length), 'every row has every column');
+    assert.ok(
+      rows.every((r) => r.length === header.length),
+      'every row has every column',
+    );
     const errorName = header.indexOf('errorName');
     assert.equal(rows.filter((r) => r[errorName] === 'DeviceLostError').length, 1);
   }
@@ -255,7 +271,7 @@ test('screenshots in light and dark', async () => {
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
 });
 
-test('the real engine without a usable model shows WebLLM\'s error, and the demo still works', async () => {
+test("the real engine without a usable model shows WebLLM's error, and the demo still works", async () => {
   const before = await metrics();
   await page.check('[data-demo=real-engine]');
   await page.click('[data-demo=load]');

@@ -29,8 +29,6 @@ export const ISOLATION_HEADERS = Object.freeze({
   'Cross-Origin-Embedder-Policy': 'require-corp',
 });
 
-
-
 /**
  * The static server of scripts/static-server.mjs, serving the repository root by default.
  * @param {Parameters<typeof serveStatic>[0]} [options]

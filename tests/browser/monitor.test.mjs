@@ -19,7 +19,10 @@ test('a wrapped simulated engine, the console commands, a JSON download, memory 
   const { replies, metrics } = await page.evaluate(() => window.api.workload(6));
   assert.equal(replies.length, 8);
   assert.ok(replies.every((r) => r.reply.length > 0));
-  assert.ok(replies.every((r) => r.lastChoices === 1), 'the usage chunk the wrapper asked for is hidden from the app');
+  assert.ok(
+    replies.every((r) => r.lastChoices === 1),
+    'the usage chunk the wrapper asked for is hidden from the app',
+  );
   const g = metrics.generations;
   assert.equal(g.total, 8);
   assert.equal(g.byType.chat.total, 6);
@@ -54,9 +57,18 @@ test('a wrapped simulated engine, the console commands, a JSON download, memory 
   assert.equal(fromConsole.total, 8);
   assert.match(fromConsole.report, /Generations: 8 total/);
   assert.match(fromConsole.help, /webllmMonitor\.downloadMetrics\(\)/);
-  assert.ok(messages.some((m) => m.startsWith('log: webllm-monitor report')), 'printMetrics wrote the report to the console');
-  assert.ok(messages.some((m) => m.startsWith('table:') || m.includes('TTFT ms')), 'printMetrics wrote a table');
-  assert.ok(messages.some((m) => m.startsWith('debug: [webllm-monitor]')), 'debug: true writes debug entries');
+  assert.ok(
+    messages.some((m) => m.startsWith('log: webllm-monitor report')),
+    'printMetrics wrote the report to the console',
+  );
+  assert.ok(
+    messages.some((m) => m.startsWith('table:') || m.includes('TTFT ms')),
+    'printMetrics wrote a table',
+  );
+  assert.ok(
+    messages.some((m) => m.startsWith('debug: [webllm-monitor]')),
+    'debug: true writes debug entries',
+  );
 
   // An injected DeviceLostError (a worker engine's string rejection) shows in the error log.
   const injected = await page.evaluate(() => window.api.injectDeviceLost());

@@ -99,7 +99,8 @@ async function until(cond, ms, what) {
   for (;;) {
     const v = cond();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`${what}: not reached in ${ms} ms; receiver saw ${JSON.stringify(receiver.requests.map((r) => `${r.method} ${r.path} ${r.status}`))}`);
+    if (Date.now() > end)
+      throw new Error(`${what}: not reached in ${ms} ms; receiver saw ${JSON.stringify(receiver.requests.map((r) => `${r.method} ${r.path} ${r.status}`))}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -119,13 +120,20 @@ test('periodic push: a 503 is retried, the accepted request is OTLP JSON with th
   const status0 = await page.evaluate((endpoint) => window.api.start({ endpoint, intervalMs: 1000, backoffMs: 50, headers: { 'x-api-key': 'k1' } }), endpoint);
   assert.deepEqual(status0, { endpoint: `${endpoint}/v1/metrics`, pushes: 0, failures: 0, last: null });
   const recorded = await page.evaluate(() => window.api.record(4, 1));
-  assert.ok(recorded.every((r) => r.ok), JSON.stringify(recorded));
+  assert.ok(
+    recorded.every((r) => r.ok),
+    JSON.stringify(recorded),
+  );
 
   // No pushOTLP(): the interval pushes after ~1 s, gets a 503, retries after the backoff.
-  const [refused, accepted] = await until(() => {
-    const p = receiver.posts('periodic');
-    return p.length >= 2 && p;
-  }, 5000, 'a 503 then a 200 on /periodic/v1/metrics');
+  const [refused, accepted] = await until(
+    () => {
+      const p = receiver.posts('periodic');
+      return p.length >= 2 && p;
+    },
+    5000,
+    'a 503 then a 200 on /periodic/v1/metrics',
+  );
   assert.equal(refused.status, 503);
   assert.equal(accepted.status, 200);
   for (const r of [refused, accepted]) {
@@ -135,8 +143,12 @@ test('periodic push: a 503 is retried, the accepted request is OTLP JSON with th
     assert.notEqual(r.headers.origin, receiver.origin, 'a cross-origin push');
   }
   assert.equal(accepted.body, refused.body, 'the retry sends the same request');
-  assert.ok(receiver.requests.some((r) => r.method === 'OPTIONS' && r.path === '/periodic/v1/metrics'
-    && /x-api-key/.test(String(r.headers['access-control-request-headers']))), 'a CORS preflight for the custom header');
+  assert.ok(
+    receiver.requests.some(
+      (r) => r.method === 'OPTIONS' && r.path === '/periodic/v1/metrics' && /x-api-key/.test(String(r.headers['access-control-request-headers'])),
+    ),
+    'a CORS preflight for the custom header',
+  );
 
   const doc = JSON.parse(accepted.body);
   assert.equal(doc.resourceMetrics[0].scopeMetrics[0].scope.name, 'webllm-monitor');
@@ -162,7 +174,10 @@ test('periodic push: a 503 is retried, the accepted request is OTLP JSON with th
   assert.equal(s.otlp.last.via, 'fetch');
   assert.ok(s.operation && s.operation.succeeded >= 1, JSON.stringify(s.operation));
   assert.equal(s.operation.failed, 0);
-  assert.deepEqual(s.logCalls.filter((c) => c.level === 'warn' || c.level === 'error'), []);
+  assert.deepEqual(
+    s.logCalls.filter((c) => c.level === 'warn' || c.level === 'error'),
+    [],
+  );
   assert.deepEqual(s.uncaught, []);
 
   await page.evaluate(() => window.api.show());
@@ -228,10 +243,14 @@ test('pagehide: the last push goes as a beacon without custom headers, as a keep
       assert.equal(receiver.posts(scenario).length, 0, 'nothing pushed before the page goes away');
 
       await page.goto(b.server.url('/README.md'));
-      const [post] = await until(() => {
-        const p = receiver.posts(scenario);
-        return p.length > 0 && p;
-      }, 5000, `a POST on /${scenario}/v1/metrics after pagehide`);
+      const [post] = await until(
+        () => {
+          const p = receiver.posts(scenario);
+          return p.length > 0 && p;
+        },
+        5000,
+        `a POST on /${scenario}/v1/metrics after pagehide`,
+      );
       assert.equal(post.status, 200);
       assert.equal(post.contentType, 'application/json');
       const doc = JSON.parse(post.body);

@@ -23,8 +23,7 @@ let tarball;
 let npmEnv;
 
 /** The version of a dev dependency as installed here, so the scratch app gets the same. */
-const installed = (/** @type {string} */ name) =>
-  JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+const installed = (/** @type {string} */ name) => JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 
 before(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'wlm-pack-'));
@@ -55,8 +54,18 @@ async function writePage(/** @type {string} */ dir, /** @type {string} */ body, 
 }
 
 test('the tarball ships the module, the JS, the types and the schema, and no tests', () => {
-  for (const f of ['dist/webllm-monitor-core.mjs', 'dist/webllm-monitor-core.wasm', 'js/index.js', 'js/index.d.ts',
-    'js/core.js', 'js/simulated-engine.js', 'js/cli/bin.js', 'schema/export.schema.json', 'README.md', 'package.json'])
+  for (const f of [
+    'dist/webllm-monitor-core.mjs',
+    'dist/webllm-monitor-core.wasm',
+    'js/index.js',
+    'js/index.d.ts',
+    'js/core.js',
+    'js/simulated-engine.js',
+    'js/cli/bin.js',
+    'schema/export.schema.json',
+    'README.md',
+    'package.json',
+  ])
     assert.ok(tarball.files.includes(f), `${f} is in the tarball`);
   assert.ok(!tarball.files.some((f) => f.startsWith('tests/') || f.startsWith('wasm/') || f.startsWith('build/')));
 });
@@ -77,7 +86,9 @@ test('the installed package works from Node', async () => {
 });
 
 test('a page bundled by Vite finds the wasm without configuration', async (t) => {
-  await writePage(app, '<pre id="out"></pre>',
+  await writePage(
+    app,
+    '<pre id="out"></pre>',
     `import { createMonitor } from 'webllm-monitor';
      import { CreateSimulatedMLCEngine } from 'webllm-monitor/simulated-engine';
      window.result = (async () => {
@@ -95,7 +106,10 @@ test('a page bundled by Vite finds the wasm without configuration', async (t) =>
   const { build } = await import('vite');
   await build({ root: app, logLevel: 'silent', build: { outDir: path.join(app, 'dist'), emptyOutDir: true } });
   const assets = await readdir(path.join(app, 'dist', 'assets'));
-  assert.ok(assets.some((f) => f.endsWith('.wasm')), `the wasm was emitted: ${assets.join(', ')}`);
+  assert.ok(
+    assets.some((f) => f.endsWith('.wasm')),
+    `the wasm was emitted: ${assets.join(', ')}`,
+  );
 
   const server = await startServer({ root: path.join(app, 'dist') });
   const browser = await launchBrowser();
@@ -108,7 +122,10 @@ test('a page bundled by Vite finds the wasm without configuration', async (t) =>
     assert.deepEqual(errors, []);
     assert.equal(result.total, 1);
     assert.equal(result.ttftCount, 1);
-    assert.ok(server.requests.some((r) => r.endsWith('.wasm')), 'the page fetched the wasm from the bundle');
+    assert.ok(
+      server.requests.some((r) => r.endsWith('.wasm')),
+      'the page fetched the wasm from the bundle',
+    );
     assert.match(await page.textContent('#out'), /Generations: 1 total/);
     t.diagnostic(`createMonitor() ready in ${result.readyMs.toFixed(1)} ms`);
   } finally {
@@ -126,7 +143,8 @@ test('a page bundled by Vite finds the wasm without configuration', async (t) =>
 function inApp(cmd, args) {
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd: app, env: npmEnv, timeout: 300_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -187,7 +205,9 @@ test('webllm-monitor ci from an npm script, against the demo: a budget it misses
 test('a React app bundled by Vite from the tarball: the panel renders the monitor', async (t) => {
   const root = path.join(app, 'react-app');
   await mkdir(root, { recursive: true });
-  await writePage(root, '<div id="root"></div>',
+  await writePage(
+    root,
+    '<div id="root"></div>',
     `import { createElement, useEffect, useState } from 'react';
      import { createRoot } from 'react-dom/client';
      import { createMonitor } from 'webllm-monitor';
@@ -258,7 +278,8 @@ test("the README's CI command, workload and budget, from the tarball, against th
     const line = command.replace(url, server.url('/index.html?ci'));
     const r = await new Promise((resolve) => {
       execFile('bash', ['-c', line], { cwd: app, env: npmEnv, timeout: 300_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      );
     });
     assert.equal(r.code, 0, `${line}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     assert.match(r.stdout, /^PASS: 1 run, 10 generations/m);

@@ -21,7 +21,10 @@ function chartState() {
       // uPlot keeps the tick labels it drew last on each axis (_values).
       axes: plot ? plot.axes.map((a) => ({ side: a.side, scale: a.scale, show: a.show !== false, ticks: a._values ?? [] })) : [],
       seriesScales: plot ? plot.series.map((s) => s.scale) : [],
-      legend: [...fig.querySelectorAll('.u-legend .u-series')].map((tr) => [tr.querySelector('.u-label')?.textContent ?? '', tr.querySelector('.u-value')?.textContent ?? '']),
+      legend: [...fig.querySelectorAll('.u-legend .u-series')].map((tr) => [
+        tr.querySelector('.u-label')?.textContent ?? '',
+        tr.querySelector('.u-value')?.textContent ?? '',
+      ]),
       table: [...fig.querySelectorAll('[data-wlm-table="latency-histogram"] tbody td[data-wlm-raw]')].map((td) => JSON.parse(td.getAttribute('data-wlm-raw'))),
       empty: fig.querySelector('.wlm-chart-empty')?.textContent ?? null,
     };
@@ -64,7 +67,10 @@ async function scrollBoxes() {
     return {
       overflow: frame.getAttribute('data-wlm-overflow'),
       right: after.content !== 'none' ? Number(after.opacity) : 0,
-      left: getComputedStyle(first).position === 'sticky' && getComputedStyle(first, '::after').content !== 'none' ? Number(getComputedStyle(first, '::after').opacity) : 0,
+      left:
+        getComputedStyle(first).position === 'sticky' && getComputedStyle(first, '::after').content !== 'none'
+          ? Number(getComputedStyle(first, '::after').opacity)
+          : 0,
       hint: hint && hint.getClientRects().length > 0 ? hint.textContent : null,
     };
   };
@@ -115,21 +121,32 @@ test("a user's view after 10 generations at 800 and 1280 px: current charts, two
   await page.evaluate(() => window.api.run(1));
   await waitForRaw(page, 'generations.total', '1');
   await charts.scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => document.querySelectorAll('.wlm-panel [data-wlm-table="latency-histogram"] tbody tr').length > 0, undefined, { timeout: 5000 });
+  await page.waitForFunction(() => document.querySelectorAll('.wlm-panel [data-wlm-table="latency-histogram"] tbody tr').length > 0, undefined, {
+    timeout: 5000,
+  });
   await page.evaluate(() => window.scrollTo(0, 0));
   const offScreen = await charts.evaluate((el) => el.getBoundingClientRect().top - innerHeight);
   assert.ok(offScreen > 300, `the charts are off screen (${offScreen} px below the viewport)`);
   assert.equal(await page.evaluate(() => window.api.run(9)), 10);
   await waitForRaw(page, 'generations.total', '10');
 
-  await t.test('charts off screen show the current data: the histogram\'s bars are the core\'s (getHistogram)', async () => {
+  await t.test("charts off screen show the current data: the histogram's bars are the core's (getHistogram)", async () => {
     const expected = async () => {
-      const { histogram, gens, mem } = await page.evaluate(() => ({ histogram: window.api.histogram(), gens: window.api.generations(), mem: window.api.memorySnapshots() }));
+      const { histogram, gens, mem } = await page.evaluate(() => ({
+        histogram: window.api.histogram(),
+        gens: window.api.generations(),
+        mem: window.api.memorySnapshots(),
+      }));
       return { bars: histogram.bins.map((x) => x.count), points: gens.length, samples: mem.filter((m) => typeof m.timestamp === 'number').length };
     };
     const seen = async () => {
       const c = await page.evaluate(chartState);
-      return { bars: c['latency-histogram'].data?.[1] ?? [], table: c['latency-histogram'].table, points: c['decode-tps'].data?.[0].length ?? 0, samples: c.memory.data?.[0].length ?? 0 };
+      return {
+        bars: c['latency-histogram'].data?.[1] ?? [],
+        table: c['latency-histogram'].table,
+        points: c['decode-tps'].data?.[0].length ?? 0,
+        samples: c.memory.data?.[0].length ?? 0,
+      };
     };
     // Wait (bounded) for the throttled updates, then compare whatever is shown.
     const end = Date.now() + 5000;
@@ -140,9 +157,12 @@ test("a user's view after 10 generations at 800 and 1280 px: current charts, two
       [want, got] = [await expected(), await seen()];
     }
     assert.ok(want.bars.length > 1, `the 10 latencies fall in more than one bucket (${want.bars})`);
-    assert.deepEqual(got.bars, want.bars, 'the histogram drawn while off screen has the sketch\'s buckets');
+    assert.deepEqual(got.bars, want.bars, "the histogram drawn while off screen has the sketch's buckets");
     assert.deepEqual(got.table, want.bars, 'and so has its table');
-    assert.equal(got.bars.reduce((s, x) => s + x, 0), 10);
+    assert.equal(
+      got.bars.reduce((s, x) => s + x, 0),
+      10,
+    );
     assert.equal(got.points, want.points, 'the decode chart has a point per generation');
     assert.ok(got.samples >= want.samples, `the memory chart has every snapshot (${got.samples} of ${want.samples})`);
   });
@@ -162,7 +182,9 @@ test("a user's view after 10 generations at 800 and 1280 px: current charts, two
     const wasmScale = mem.seriesScales[2];
     assert.notEqual(jsScale, wasmScale, 'JS heap and wasm heap are on different axes');
     assert.ok(yAxes.some((a) => a.scale === jsScale) && yAxes.some((a) => a.scale === wasmScale));
-    const mouseOut = await page.evaluate(() => [...document.querySelectorAll('.wlm-panel .u-legend .u-series')].every((tr) => !tr.closest('.uplot').matches(':hover')));
+    const mouseOut = await page.evaluate(() =>
+      [...document.querySelectorAll('.wlm-panel .u-legend .u-series')].every((tr) => !tr.closest('.uplot').matches(':hover')),
+    );
     assert.ok(mouseOut, 'no chart is hovered');
     const snaps = await page.evaluate(() => window.api.memorySnapshots());
     for (const name of ['decode-tps', 'ttft', 'memory']) {
@@ -174,9 +196,11 @@ test("a user's view after 10 generations at 800 and 1280 px: current charts, two
     }
   });
 
-  await t.test('the 1-minute throughput says it is over the window\'s span', async () => {
+  await t.test("the 1-minute throughput says it is over the window's span", async () => {
     await page.click(`${ROOT} [data-wlm-window="1m"]`);
-    await page.waitForFunction(() => document.querySelector('.wlm-panel [data-wlm-value="generations.total"]').getAttribute('data-wlm-source').startsWith('windows.1m'));
+    await page.waitForFunction(() =>
+      document.querySelector('.wlm-panel [data-wlm-value="generations.total"]').getAttribute('data-wlm-source').startsWith('windows.1m'),
+    );
     const tile = await page.evaluate(() => {
       const v = document.querySelector('.wlm-panel [data-wlm-value="generations.throughput.tokensPerSec"]');
       const el = v.closest('.wlm-tile');
@@ -185,10 +209,15 @@ test("a user's view after 10 generations at 800 and 1280 px: current charts, two
     });
     const m = await page.evaluate(() => window.api.metrics());
     assert.match(tile.text, /span/i, `the tile says it divides by the span: ${JSON.stringify(tile.text)}`);
-    assert.ok(tile.span !== null && Math.abs(tile.span - m.windows['1m'].generations.throughput.wallTimeMs) <= 5000, `the span shown (${tile.span} ms) is the window's`);
+    assert.ok(
+      tile.span !== null && Math.abs(tile.span - m.windows['1m'].generations.throughput.wallTimeMs) <= 5000,
+      `the span shown (${tile.span} ms) is the window's`,
+    );
     assert.match(tile.title, /span/i);
     assert.match(tile.title, /idle/i, 'the tooltip says idle time counts');
-    const decode = await page.evaluate(() => document.querySelector('.wlm-panel [data-wlm-value="generations.decodeTokensPerSec.p50"]').closest('.wlm-tile').innerText);
+    const decode = await page.evaluate(
+      () => document.querySelector('.wlm-panel [data-wlm-value="generations.decodeTokensPerSec.p50"]').closest('.wlm-tile').innerText,
+    );
     assert.match(decode, /per generation/i, `decode p50 says what it measures: ${JSON.stringify(decode)}`);
     await page.locator(`${ROOT} [data-wlm-section="generations"]`).screenshot({ path: path.join(RESULTS_DIR, 'panel-user-800-1m-generations.png') });
     const r = await inSync(page);
@@ -235,7 +264,9 @@ test("a user's view after 10 generations at 800 and 1280 px: current charts, two
     const box = page.locator(`${ROOT} .wlm-scroll:has([data-wlm-table="${wide[0].table}"])`);
     await box.focus();
     await page.keyboard.press('ArrowRight');
-    await page.waitForFunction((name) => document.querySelector(`.wlm-panel .wlm-scroll:has([data-wlm-table="${name}"])`).scrollLeft > 0, wide[0].table, { timeout: 3000 });
+    await page.waitForFunction((name) => document.querySelector(`.wlm-panel .wlm-scroll:has([data-wlm-table="${name}"])`).scrollLeft > 0, wide[0].table, {
+      timeout: 3000,
+    });
     await box.evaluate(async (el) => {
       // Back to the start once the keyboard's smooth scroll has ended.
       const frame = () => new Promise((r) => requestAnimationFrame(r));
@@ -266,7 +297,11 @@ test("a user's view after 10 generations at 800 and 1280 px: current charts, two
   await b.screenshot(page, 'user-800');
   await charts.screenshot({ path: path.join(RESULTS_DIR, 'panel-user-800-charts.png') });
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.waitForFunction(() => [...document.querySelectorAll('.wlm-panel .uplot')].every((u) => Math.abs(u.parentElement.wlmPlot.width - u.parentElement.clientWidth) < 2), undefined, { timeout: 5000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('.wlm-panel .uplot')].every((u) => Math.abs(u.parentElement.wlmPlot.width - u.parentElement.clientWidth) < 2),
+    undefined,
+    { timeout: 5000 },
+  );
   await t.test('1280 px: the numbers are still rounded and the scroll hints match the overflow', async () => {
     assert.deepEqual(await page.evaluate(longDecimals, 4), []);
     for (const x of await page.evaluate(scrollBoxes)) {

@@ -88,14 +88,14 @@ function compareWithMetrics() {
     const raw = el.getAttribute('data-wlm-raw');
     // A window's rates divide by its span, which grows with the clock between two reads: close, not equal.
     const moving = /^windows\.[^.]+\.generations\.throughput\.(tokensPerSec|requestsPerSec|wallTimeMs)$/.test(source);
-    const ok = moving && typeof expected === 'number'
-      ? Math.abs(Number(raw) - expected) <= 0.05 * expected
-      :
-      expected === null || expected === undefined
-        ? raw === 'null'
-        : typeof expected === 'number'
-          ? Number(raw) === expected && JSON.parse(raw) === expected
-          : raw === String(expected);
+    const ok =
+      moving && typeof expected === 'number'
+        ? Math.abs(Number(raw) - expected) <= 0.05 * expected
+        : expected === null || expected === undefined
+          ? raw === 'null'
+          : typeof expected === 'number'
+            ? Number(raw) === expected && JSON.parse(raw) === expected
+            : raw === String(expected);
     compared++;
     if (!ok) mismatches.push(`${source}: panel ${raw}, metrics ${JSON.stringify(expected)}`);
   }
@@ -137,15 +137,18 @@ export function contrastRatios() {
   const out = {};
   for (const fg of ['--wlm-text', '--wlm-muted', '--wlm-ok', '--wlm-warn', '--wlm-crit', '--wlm-accent'])
     for (const bg of ['--wlm-bg', '--wlm-surface']) out[`${fg} on ${bg}`] = ratio(fg, bg);
-  for (const [fg, bg] of [['--wlm-ok', '--wlm-ok-bg'], ['--wlm-warn', '--wlm-warn-bg'], ['--wlm-crit', '--wlm-crit-bg'], ['--wlm-accent-text', '--wlm-accent']])
+  for (const [fg, bg] of [
+    ['--wlm-ok', '--wlm-ok-bg'],
+    ['--wlm-warn', '--wlm-warn-bg'],
+    ['--wlm-crit', '--wlm-crit-bg'],
+    ['--wlm-accent-text', '--wlm-accent'],
+  ])
     out[`${fg} on ${bg}`] = ratio(fg, bg);
   return out;
 }
 
 /** Polls until the panel shows `value` for `valuePath` (subscribe is throttled). */
 export const waitForRaw = (page, valuePath, value) =>
-  page.waitForFunction(
-    ([p, v]) => document.querySelector(`.wlm-panel [data-wlm-value="${p}"]`)?.getAttribute('data-wlm-raw') === v,
-    [valuePath, value],
-    { timeout: 5000 },
-  );
+  page.waitForFunction(([p, v]) => document.querySelector(`.wlm-panel [data-wlm-value="${p}"]`)?.getAttribute('data-wlm-raw') === v, [valuePath, value], {
+    timeout: 5000,
+  });

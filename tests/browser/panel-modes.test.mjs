@@ -40,7 +40,10 @@ test('dark theme, and 360 px wide without horizontal overflow', async (t) => {
   assert.ok(overflow.page <= 360, `the page does not scroll sideways (${overflow.page} px)`);
   assert.ok(overflow.root[0] <= overflow.root[1], `the panel does not overflow (${overflow.root})`);
   assert.deepEqual(overflow.wide, [], 'no element sticks out of the panel (tables scroll inside their wrappers)');
-  assert.ok(overflow.chartWidths.every((w) => w <= 330), `charts fit: ${overflow.chartWidths}`);
+  assert.ok(
+    overflow.chartWidths.every((w) => w <= 330),
+    `charts fit: ${overflow.chartWidths}`,
+  );
   await b.screenshot(page, 'narrow');
   assert.deepEqual(pageWarnings(messages), []);
 });
@@ -73,7 +76,10 @@ test('drawer: a modal dialog that traps focus, closes on Escape and returns focu
     await page.keyboard.press('Tab');
     const f = await page.evaluate(() => {
       const a = document.activeElement;
-      return { inside: !!a.closest('[role="dialog"]'), id: a.getAttribute('data-wlm-action') ?? a.getAttribute('data-wlm-window') ?? a.getAttribute('aria-label') ?? a.tagName };
+      return {
+        inside: !!a.closest('[role="dialog"]'),
+        id: a.getAttribute('data-wlm-action') ?? a.getAttribute('data-wlm-window') ?? a.getAttribute('aria-label') ?? a.tagName,
+      };
     });
     if (!f.inside) outside.push(f.id);
     stops.add(f.id);

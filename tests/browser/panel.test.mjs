@@ -25,10 +25,25 @@ test('the panel embeds uPlot CSS verbatim and scopes every selector under .wlm-p
   assert.equal(scopeCss('a, .b > c{x:1}@media (x){d{y:2}}', '.s'), '.s a, .s .b > c{x:1}@media (x){.s d{y:2}}');
   // Display rounding: awkward floats come out with a few decimals at most (the data keep them).
   const shown = [
-    fmtMs(14.900000000139698), fmtMs(0.30000000000000004), fmtMs(1234.5678901), fmtMs(65432.1), fmtTps(240.00000000001), fmtTps(11.333333333),
-    fmtTps(4.56789), fmtPct(0.12345678), fmtPct(0.0012345), fmtBytes(15007744.123), fmtBytes(1536.7), fmtNum(14.900000000139698), fmtInt(14.9),
+    fmtMs(14.900000000139698),
+    fmtMs(0.30000000000000004),
+    fmtMs(1234.5678901),
+    fmtMs(65432.1),
+    fmtTps(240.00000000001),
+    fmtTps(11.333333333),
+    fmtTps(4.56789),
+    fmtPct(0.12345678),
+    fmtPct(0.0012345),
+    fmtBytes(15007744.123),
+    fmtBytes(1536.7),
+    fmtNum(14.900000000139698),
+    fmtInt(14.9),
   ];
-  assert.deepEqual(shown.filter((x) => /\d[.,]\d{3,}/.test(x)), [], shown.join(' | '));
+  assert.deepEqual(
+    shown.filter((x) => /\d[.,]\d{3,}/.test(x)),
+    [],
+    shown.join(' | '),
+  );
   assert.equal(fmtMs(14.900000000139698), `${(14.9).toLocaleString()} ms`);
 });
 
@@ -47,7 +62,14 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
     assert.equal(await raw(page, 'generations.total'), String(total));
     const m = await page.evaluate(() => window.api.metrics());
     assert.ok(m.generations.aborted > 0 && m.generations.failed > 0, 'the workload has aborts and failures');
-    for (const p of ['generations.latencyMs.p95', 'generations.ttftMs.p50', 'generations.decodeTokensPerSec.p50', 'generations.errorRate', 'cache.hitRate', 'initialization.lastDurationMs']) {
+    for (const p of [
+      'generations.latencyMs.p95',
+      'generations.ttftMs.p50',
+      'generations.decodeTokensPerSec.p50',
+      'generations.errorRate',
+      'cache.hitRate',
+      'initialization.lastDurationMs',
+    ]) {
       const v = p.split('.').reduce((o, k) => o[k], m);
       assert.equal(JSON.parse(await raw(page, p)), v, p);
     }
@@ -70,12 +92,14 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
     assert.equal(m.initialization.loads, 2);
   });
 
-  await t.test('the recent generations table: newest first, the history\'s values', async () => {
+  await t.test("the recent generations table: newest first, the history's values", async () => {
     const { rows, gens } = await page.evaluate(() => ({
       gens: window.api.generations(),
       rows: [...document.querySelectorAll('.wlm-panel [data-wlm-table="recent"] tbody tr')].map((tr) => ({
         row: tr.getAttribute('data-wlm-row'),
-        cells: Object.fromEntries([...tr.querySelectorAll('[data-wlm-field]')].map((td) => [td.getAttribute('data-wlm-field'), td.getAttribute('data-wlm-raw') ?? td.textContent])),
+        cells: Object.fromEntries(
+          [...tr.querySelectorAll('[data-wlm-field]')].map((td) => [td.getAttribute('data-wlm-field'), td.getAttribute('data-wlm-raw') ?? td.textContent]),
+        ),
       })),
     }));
     assert.equal(rows.length, gens.length);
@@ -107,7 +131,7 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
     assert.equal(await raw(page, 'errors.byName[DeviceLostError]'), '1');
   });
 
-  await t.test('charts: uPlot canvases with the series drawn; the histogram\'s bars are the sketch\'s buckets', async () => {
+  await t.test("charts: uPlot canvases with the series drawn; the histogram's bars are the sketch's buckets", async () => {
     await page.locator(`${ROOT} [data-wlm-section="charts"]`).scrollIntoViewIfNeeded();
     await page.waitForSelector(`${ROOT} [data-wlm-table="latency-histogram"]`, { state: 'attached', timeout: 5000 });
     const charts = await page.evaluate(() => {
@@ -161,14 +185,21 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
       sketch: window.api.latencySketch(),
       count: window.api.metrics().generations.latencyMs.count,
     }));
-    assert.equal(bins.reduce((s, x) => s + x.count, 0), count, 'the bars sum to the latency count');
+    assert.equal(
+      bins.reduce((s, x) => s + x.count, 0),
+      count,
+      'the bars sum to the latency count',
+    );
     assert.equal(sketch.count, count);
     // Under 257 values the sketch keeps them exactly: each bar holds the values inside its edges.
     assert.equal(sketch.exact.length, count);
     const nearEdge = sketch.exact.some((v) => bins.some((x) => Math.abs(v - x.lo) <= 1e-9 * v || Math.abs(v - x.hi) <= 1e-9 * v));
     if (!nearEdge) {
       const perBin = bins.map((x) => sketch.exact.filter((v) => (x.hi === 0 ? v === 0 : v > x.lo && v <= x.hi)).length);
-      assert.deepEqual(perBin, bins.map((x) => x.count));
+      assert.deepEqual(
+        perBin,
+        bins.map((x) => x.count),
+      );
     }
   });
 
@@ -233,7 +264,10 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
     assert.equal(sessionTotal - m.windows['1m'].generations.total, 3, 'the 3 old generations are not in the last minute');
     assert.equal(JSON.parse(await raw(page, 'generations.latencyMs.p95')), m.windows['1m'].generations.latencyMs.p95);
     await page.keyboard.press('End');
-    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-checked') + document.activeElement.getAttribute('data-wlm-window')), 'true1h');
+    assert.equal(
+      await page.evaluate(() => document.activeElement.getAttribute('aria-checked') + document.activeElement.getAttribute('data-wlm-window')),
+      'true1h',
+    );
     assert.equal(Number(await raw(page, 'generations.total')), sessionTotal, 'the last hour holds them all');
     await page.keyboard.press('ArrowLeft');
     assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-wlm-window')), '5m');
@@ -267,7 +301,10 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
   await t.test('print, download JSON and CSV', async () => {
     await page.click(`${ROOT} [data-wlm-action="print"]`);
     await page.waitForFunction(() => document.querySelector('.wlm-panel .wlm-notice').textContent.includes('console'));
-    assert.ok(messages.some((m) => m.startsWith('log: webllm-monitor report')), 'printMetrics wrote the report');
+    assert.ok(
+      messages.some((m) => m.startsWith('log: webllm-monitor report')),
+      'printMetrics wrote the report',
+    );
 
     const [json] = await Promise.all([page.waitForEvent('download'), page.click(`${ROOT} [data-wlm-action="download-json"]`)]);
     assert.match(json.suggestedFilename(), /^webllm-metrics-.*\.json$/);
@@ -296,7 +333,11 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
     await sleep(800); // more than 3 throttle periods
     assert.equal(await raw(page, 'generations.total'), String(total), 'no update while paused');
     await page.click(`${ROOT} [data-wlm-action="pause"]`);
-    await page.waitForFunction((n) => document.querySelector('.wlm-panel [data-wlm-value="generations.total"]').getAttribute('data-wlm-raw') === String(n), total + 20, { timeout: 3000 });
+    await page.waitForFunction(
+      (n) => document.querySelector('.wlm-panel [data-wlm-value="generations.total"]').getAttribute('data-wlm-raw') === String(n),
+      total + 20,
+      { timeout: 3000 },
+    );
     assert.equal(await page.getAttribute(`${ROOT} [data-wlm-action="pause"]`, 'aria-pressed'), 'false');
     const r = await inSync(page);
     assert.deepEqual(r.mismatches, []);
@@ -321,9 +362,15 @@ test('inline panel (light): numbers equal getMetrics(), tables, charts, keyboard
 
   await t.test('no polling: no interval under a second; render times', async () => {
     const intervals = await page.evaluate(() => window.api.intervals());
-    assert.ok(intervals.every((ms) => ms >= 1000), `intervals: ${intervals.join(', ')}`);
+    assert.ok(
+      intervals.every((ms) => ms >= 1000),
+      `intervals: ${intervals.join(', ')}`,
+    );
     const commits = await page.evaluate(() => window.api.commits());
-    const updates = commits.filter((c) => c.phase !== 'mount').map((c) => c.ms).sort((a, b) => a - b);
+    const updates = commits
+      .filter((c) => c.phase !== 'mount')
+      .map((c) => c.ms)
+      .sort((a, b) => a - b);
     const mount = commits.filter((c) => c.phase === 'mount').map((c) => c.ms);
     assert.ok(updates.length > 3);
     t.diagnostic(

@@ -153,13 +153,16 @@ for (const kind of ['localStorage', 'indexedDB']) {
     // What createMonitor restored is exactly what was stored...
     assert.deepEqual(second.restored, stored);
     // ...which is the last save that reached the storage: the page-left save, or before it the hidden-page save.
-    const which = JSON.stringify(stored) === JSON.stringify(pagehide) ? 'page left' : JSON.stringify(stored) === JSON.stringify(saved.atSave) ? 'page hidden' : 'neither';
+    const which =
+      JSON.stringify(stored) === JSON.stringify(pagehide) ? 'page left' : JSON.stringify(stored) === JSON.stringify(saved.atSave) ? 'page hidden' : 'neither';
     if (kind === 'localStorage') assert.equal(which, 'page left', 'localStorage: the page-left save is synchronous, it always lands');
     else assert.notEqual(which, 'neither', 'indexedDB: the page-left save is best effort; else the hidden-page save is restored');
     const expected = which === 'page left' ? pagehide : saved.atSave;
     assert.deepEqual(headline(second.restored), headline(expected));
     assert.equal(second.total, which === 'page left' ? N + M : N);
-    t.diagnostic(`restored the ${which} save: ${second.total} generations, latency p50 ${second.restored.metrics.generations.latencyMs.p50} ms, p95 ${second.restored.metrics.generations.latencyMs.p95} ms`);
+    t.diagnostic(
+      `restored the ${which} save: ${second.total} generations, latency p50 ${second.restored.metrics.generations.latencyMs.p50} ms, p95 ${second.restored.metrics.generations.latencyMs.p95} ms`,
+    );
 
     // The restored session goes on and is saved again.
     await page.evaluate(() => window.api.engine());
@@ -200,20 +203,32 @@ for (const kind of ['localStorage', 'indexedDB']) {
 /** Corrupt stored sessions: the value, and what the warning must say about it. */
 const CORRUPT = [
   ['invalid JSON', async () => 'this is not JSON {', /^\$: not valid JSON: parse error at line 1, column \d+: /],
-  ['valid JSON of another schema version', async (page) => {
-    const doc = JSON.parse(await page.evaluate(() => window.api.exportOf(3)));
-    doc.schemaVersion = 999;
-    return JSON.stringify(doc);
-  }, /^\$\.schemaVersion: version 999 is not supported \(this build reads version 2\)$/],
-  ['truncated JSON', async (page) => {
-    const text = await page.evaluate(() => window.api.exportOf(3));
-    return text.slice(0, Math.floor(text.length * 0.6));
-  }, /^\$: not valid JSON: parse error at line 1, column \d+: /],
-  ['a huge value (4 M characters)', async (page) => {
-    const doc = JSON.parse(await page.evaluate(() => window.api.exportOf(3)));
-    doc.generations[1].model = 'm'.repeat(4_000_000);
-    return JSON.stringify(doc);
-  }, /^\$\.generations\[1\]\.model: 4000000 bytes is longer than \d+$/],
+  [
+    'valid JSON of another schema version',
+    async (page) => {
+      const doc = JSON.parse(await page.evaluate(() => window.api.exportOf(3)));
+      doc.schemaVersion = 999;
+      return JSON.stringify(doc);
+    },
+    /^\$\.schemaVersion: version 999 is not supported \(this build reads version 2\)$/,
+  ],
+  [
+    'truncated JSON',
+    async (page) => {
+      const text = await page.evaluate(() => window.api.exportOf(3));
+      return text.slice(0, Math.floor(text.length * 0.6));
+    },
+    /^\$: not valid JSON: parse error at line 1, column \d+: /,
+  ],
+  [
+    'a huge value (4 M characters)',
+    async (page) => {
+      const doc = JSON.parse(await page.evaluate(() => window.api.exportOf(3)));
+      doc.generations[1].model = 'm'.repeat(4_000_000);
+      return JSON.stringify(doc);
+    },
+    /^\$\.generations\[1\]\.model: 4000000 bytes is longer than \d+$/,
+  ],
 ];
 
 for (const kind of ['localStorage', 'indexedDB']) {

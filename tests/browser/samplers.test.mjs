@@ -54,7 +54,9 @@ test('memory sampler: performance.memory, wasm heap and storage estimate, into M
   assert.equal(r.memory.latest.gpuBufferBytes, null);
   assert.ok(r.memory.peak.usedJSHeapSize >= after);
   assert.deepEqual(r.snapshotLabels, labels);
-  t.diagnostic(`usedJSHeapSize ${before} -> ${after}, jsHeapSizeLimit ${r.samples[0].jsHeapSizeLimit}, wasm ${r.heapU8}, storage ${r.samples[0].storageUsage}/${r.samples[0].storageQuota}, first snapshot ${r.firstSnapshotMs.toFixed(1)} ms`);
+  t.diagnostic(
+    `usedJSHeapSize ${before} -> ${after}, jsHeapSizeLimit ${r.samples[0].jsHeapSizeLimit}, wasm ${r.heapU8}, storage ${r.samples[0].storageUsage}/${r.samples[0].storageQuota}, first snapshot ${r.firstSnapshotMs.toFixed(1)} ms`,
+  );
   await b.screenshot(page, 'memory');
 });
 
@@ -124,7 +126,9 @@ test('WebGPU sampler: SwiftShader adapter, buffer tracking on a real device, dev
   assert.equal(r.memory.samples, 2);
   assert.equal(r.memory.peak.gpuBufferBytes, 1048576 + 65536 + 256);
   assert.equal(r.memory.latest.gpuBufferBytes, 65536 + 256);
-  t.diagnostic(`adapter ${JSON.stringify({ vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description })}, ${info.features.length} features, maxBufferSize ${info.limits.maxBufferSize}; start() ${r.startMs.toFixed(1)} ms; device.lost after destroy() ${r.lostMs.toFixed(1)} ms: ${JSON.stringify(r.lost[0].message)}`);
+  t.diagnostic(
+    `adapter ${JSON.stringify({ vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description })}, ${info.features.length} features, maxBufferSize ${info.limits.maxBufferSize}; start() ${r.startMs.toFixed(1)} ms; device.lost after destroy() ${r.lostMs.toFixed(1)} ms: ${JSON.stringify(r.lost[0].message)}`,
+  );
   await b.screenshot(page, 'webgpu');
 });
 
@@ -152,8 +156,14 @@ test('samplers inside a dedicated worker: buffer tracking, memory and WebGPU sam
   assert.equal(f.restored, true, 'uninstall of the last handle removes the tracking');
 
   const samples = r.messages.filter((m) => m.type === 'memory').map((m) => m.sample);
-  assert.deepEqual(samples.map((s) => s.label), ['before-init', 'after-init', 'after-generation']);
-  assert.deepEqual(samples.map((s) => s.gpuBufferBytes), [0, 4096 + 8192 + 1048576, 8192 + 1048576]);
+  assert.deepEqual(
+    samples.map((s) => s.label),
+    ['before-init', 'after-init', 'after-generation'],
+  );
+  assert.deepEqual(
+    samples.map((s) => s.gpuBufferBytes),
+    [0, 4096 + 8192 + 1048576, 8192 + 1048576],
+  );
   for (const s of samples) {
     assert.equal(s.usedJSHeapSize, undefined);
     assertBytes(s.wasmHeapBytes, 'worker wasmHeapBytes');

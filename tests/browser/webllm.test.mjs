@@ -8,7 +8,7 @@ import { useBrowser } from './harness.mjs';
 
 const b = useBrowser({ name: 'webllm' });
 
-test('failed loads of the real MLCEngine are recorded with WebLLM\'s error names and passed through', async (t) => {
+test("failed loads of the real MLCEngine are recorded with WebLLM's error names and passed through", async (t) => {
   const { page } = await b.open(t, '/tests/browser/pages/webllm.html', { fresh: true });
   const { notInConfig, missingFiles, metrics, status } = await page.evaluate(() => window.api.run());
 

@@ -16,7 +16,15 @@ async function sampleMetrics() {
   const core = await MonitorCore.create();
   const t = Date.now() - 10_000;
   for (let i = 0; i < 10; i++)
-    core.recordGeneration({ model: MODEL, type: 'chat', startedAt: t + i * 100, durationMs: 500 + i * 10, ttftMs: 100 + i, promptTokens: 20, completionTokens: 40 });
+    core.recordGeneration({
+      model: MODEL,
+      type: 'chat',
+      startedAt: t + i * 100,
+      durationMs: 500 + i * 10,
+      ttftMs: 100 + i,
+      promptTokens: 20,
+      completionTokens: 40,
+    });
   core.recordModelLoad({ model: MODEL, startedAt: t - 1000, durationMs: 900, fromCache: true });
   const m = core.metrics();
   core.dispose();
@@ -39,8 +47,7 @@ test('paths: dots, brackets for names with dots, round trip', () => {
   assert.deepEqual(parsePath(`generations.byModel[${MODEL}].ttftMs.p95`), ['generations', 'byModel', MODEL, 'ttftMs', 'p95']);
   assert.deepEqual(parsePath('windows[5m].generations'), ['windows', '5m', 'generations']);
   assert.equal(formatPath(['generations', 'byModel', 'a.b', 'p95']), 'generations.byModel[a.b].p95');
-  for (const bad of ['a..b', 'a[b', 'a]b', 'a.', '.a', 'a[]', 'a[b]c'])
-    assert.throws(() => parsePath(bad), CliError, bad);
+  for (const bad of ['a..b', 'a[b', 'a]b', 'a.', '.a', 'a[]', 'a[b]c']) assert.throws(() => parsePath(bad), CliError, bad);
 });
 
 test('numericPaths lists numeric and null leaves, bracketing dotted keys', async () => {
@@ -67,7 +74,10 @@ test('judgeBudget: pass, fail below min and above max, no data, bracket paths', 
     },
     m,
   );
-  assert.deepEqual(r.map((a) => a.pass), [true, false, true, false, true, false]);
+  assert.deepEqual(
+    r.map((a) => a.pass),
+    [true, false, true, false, true, false],
+  );
   assert.match(r[0].message, /generations\.ttftMs\.p95 = 109 is within max 800/);
   assert.match(r[1].message, /is below min 11/);
   assert.match(r[3].message, /is above max 10/);
@@ -80,8 +90,12 @@ test('judgeBudget: an unknown path is a CliError listing the nearest valid paths
   const m = await sampleMetrics();
   assert.throws(
     () => judgeBudget({ 'generations.ttftMs.p59': { max: 1 } }, m),
-    (err) => err instanceof CliError && err.exitCode === 2 && /"generations\.ttftMs\.p59" is not in the metrics/.test(err.message) &&
-      /generations\.ttftMs\.p50/.test(err.message) && /generations\.ttftMs\.p99/.test(err.message),
+    (err) =>
+      err instanceof CliError &&
+      err.exitCode === 2 &&
+      /"generations\.ttftMs\.p59" is not in the metrics/.test(err.message) &&
+      /generations\.ttftMs\.p50/.test(err.message) &&
+      /generations\.ttftMs\.p99/.test(err.message),
   );
   assert.throws(
     () => judgeBudget({ [`generations.byModel.${MODEL}.ttftMs.p95`]: { max: 1 } }, m),
@@ -105,7 +119,11 @@ test('loadBudget: malformed budgets name the file and the key', async () => {
   ];
   for (const [text, re] of cases)
     await withBudgetFile(text, async (file) => {
-      await assert.rejects(loadBudget(file), (err) => err instanceof CliError && err.exitCode === 2 && err.message.includes(file) && re.test(err.message), text);
+      await assert.rejects(
+        loadBudget(file),
+        (err) => err instanceof CliError && err.exitCode === 2 && err.message.includes(file) && re.test(err.message),
+        text,
+      );
     });
   await assert.rejects(loadBudget('/nonexistent/budget.json'), /budget \/nonexistent\/budget\.json: cannot read/);
   await withBudgetFile('{"generations.total": {"min": 1}, "cache.hitRate": {"min": 0, "max": 1}}', async (file) => {
@@ -122,10 +140,13 @@ test('the committed demo budget is valid', async () => {
 test('junit: escaping, counts, failures with messages', () => {
   assert.equal(escapeXml(`a<b>&"c"'\n\u0001`), 'a&lt;b&gt;&amp;&quot;c&quot;&apos;&#10;');
   const xml = junitXml([
-    { name: 'budget', cases: [
-      { name: 'x<y', classname: 'b', pass: true, message: 'ok' },
-      { name: 'z', classname: 'b', pass: false, message: 'z = 5 is above max "3" & more' },
-    ] },
+    {
+      name: 'budget',
+      cases: [
+        { name: 'x<y', classname: 'b', pass: true, message: 'ok' },
+        { name: 'z', classname: 'b', pass: false, message: 'z = 5 is above max "3" & more' },
+      ],
+    },
   ]);
   assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="webllm-monitor" tests="2" failures="1"/);
   assert.equal((xml.match(/<testcase /g) ?? []).length, 2);
@@ -137,8 +158,17 @@ test('markdown report: verdict, budget table, findings, percentiles', async () =
   const m = await sampleMetrics();
   const budget = judgeBudget({ 'generations.ttftMs.p95': { max: 1 }, 'generations.total': { min: 1 } }, m);
   const md = markdownReport({
-    pass: false, url: 'http://x/?a|b', runs: 2, metrics: m, budget, budgetFile: 'b.json',
-    regression: { findings: [{ metric: 'generations.ttftMs.p95', baseline: 100, current: 130, relativeChange: 0.3, pValue: 0.001, regression: true, message: 'worse' }], regressions: 1, method: 'test' },
+    pass: false,
+    url: 'http://x/?a|b',
+    runs: 2,
+    metrics: m,
+    budget,
+    budgetFile: 'b.json',
+    regression: {
+      findings: [{ metric: 'generations.ttftMs.p95', baseline: 100, current: 130, relativeChange: 0.3, pValue: 0.001, regression: true, message: 'worse' }],
+      regressions: 1,
+      method: 'test',
+    },
     baselineFile: 'base.json',
   });
   assert.match(md, /^# webllm-monitor: ❌ FAIL/);
@@ -157,23 +187,38 @@ test('checkBudgetPaths: every path a real export has is accepted; typos and non-
   // Names under maps are the run's: any model or type passes here; byOperation takes only its three.
   await checkBudgetPaths({ 'generations.byModel[Any-Model.v2].ttftMs.p95': { max: 1 }, 'generations.byOperation.embedding.total': { min: 1 } });
   const refused = async (/** @type {string} */ key, /** @type {RegExp} */ why) => {
-    await assert.rejects(checkBudgetPaths({ 'generations.total': { min: 1 }, [key]: { max: 1 } }), (err) => {
-      assert.ok(err instanceof CliError);
-      assert.match(err.message, why);
-      return true;
-    }, key);
+    await assert.rejects(
+      checkBudgetPaths({ 'generations.total': { min: 1 }, [key]: { max: 1 } }),
+      (err) => {
+        assert.ok(err instanceof CliError);
+        assert.match(err.message, why);
+        return true;
+      },
+      key,
+    );
   };
-  await refused('generations.ttftMs.p59', /^budget path "generations\.ttftMs\.p59": "p59" is not a field of "generations\.ttftMs"; nearest valid paths:\n {2}generations\.ttftMs\.p50\n/);
+  await refused(
+    'generations.ttftMs.p59',
+    /^budget path "generations\.ttftMs\.p59": "p59" is not a field of "generations\.ttftMs"; nearest valid paths:\n {2}generations\.ttftMs\.p50\n/,
+  );
   await refused('generation.total', /"generation" is not a field of the metrics; nearest valid paths:\n {2}generations\.total/);
   await refused('generations.byOperation.chatt.total', /"chatt" is not a field of "generations\.byOperation"/);
-  await refused('generations.byModel[X].ttft.p95', /"ttft" is not a field of "generations\.byModel\.X"; nearest valid paths:\n {2}generations\.byModel\[<name>\]\.ttftMs\.p95/);
+  await refused(
+    'generations.byModel[X].ttft.p95',
+    /"ttft" is not a field of "generations\.byModel\.X"; nearest valid paths:\n {2}generations\.byModel\[<name>\]\.ttftMs\.p95/,
+  );
   await refused('health.status', /"health\.status": names a field that is not a number/);
   await refused('generations.ttftMs', /names a field that is not a number/);
   await refused('generations.total.more', /"more" is not a field of "generations\.total"/);
 });
 
 test('junit and markdown of a run that did not complete: an <error>, not a failure; no verdict', () => {
-  const xml = junitXml([{ name: 'webllm-monitor ci', cases: [{ name: 'ci', classname: 'webllm-monitor.ci', pass: false, error: true, message: 'no Chromium found', details: 'no Chromium found; tried: /x' }] }]);
+  const xml = junitXml([
+    {
+      name: 'webllm-monitor ci',
+      cases: [{ name: 'ci', classname: 'webllm-monitor.ci', pass: false, error: true, message: 'no Chromium found', details: 'no Chromium found; tried: /x' }],
+    },
+  ]);
   assert.match(xml, /<testsuites name="webllm-monitor" tests="1" failures="0" errors="1"/);
   assert.match(xml, /<testsuite name="webllm-monitor ci" tests="1" failures="0" errors="1"/);
   assert.match(xml, /<error message="no Chromium found" type="CliError">no Chromium found; tried: \/x<\/error>/);

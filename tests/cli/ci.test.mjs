@@ -87,7 +87,10 @@ test('a passing budget: exit 0; metrics.json, report.md and junit.xml written', 
   const xml = await readFile(path.join(out, 'junit.xml'), 'utf8');
   const cases = testcases(xml);
   assert.equal(cases.length, Object.keys(budget).length);
-  assert.deepEqual(cases.map((c) => c.name), Object.keys(budget));
+  assert.deepEqual(
+    cases.map((c) => c.name),
+    Object.keys(budget),
+  );
   assert.ok(cases.every((c) => c.failure === null));
   assert.match(xml, /<testsuites name="webllm-monitor" tests="10" failures="0"/);
 
@@ -143,7 +146,10 @@ test('a baseline: a slower page (speed 4 against a speed-20 baseline) fails with
   assert.equal(r.code, 1, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
   assert.match(r.stdout, /^FAIL regression: .*decodeTokensPerSec p50 fell/m);
   const cases = testcases(await readFile(path.join(out, 'junit.xml'), 'utf8'));
-  assert.ok(cases.some((c) => c.name === 'generations.decodeTokensPerSec.p50' && /fell/.test(c.failure ?? '')), JSON.stringify(cases));
+  assert.ok(
+    cases.some((c) => c.name === 'generations.decodeTokensPerSec.p50' && /fell/.test(c.failure ?? '')),
+    JSON.stringify(cases),
+  );
   const md = await readFile(path.join(out, 'report.md'), 'utf8');
   assert.match(md, /^# webllm-monitor: ❌ FAIL/);
   assert.match(md, /## Regressions against the baseline/);
@@ -159,7 +165,10 @@ test('a baseline: a second run with the same settings shows no regression', asyn
   assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
   const cases = testcases(await readFile(path.join(out, 'junit.xml'), 'utf8'));
   assert.ok(cases.length > 5, 'every compared metric is a testcase');
-  assert.ok(cases.every((c) => c.failure === null), JSON.stringify(cases.filter((c) => c.failure !== null)));
+  assert.ok(
+    cases.every((c) => c.failure === null),
+    JSON.stringify(cases.filter((c) => c.failure !== null)),
+  );
 
   const bad = await cli(['ci', '--url', demoUrl, '--baseline', baseline, '--threshold', 'ten']);
   assert.equal(bad.code, 2);
@@ -211,7 +220,10 @@ test('an unknown budget path: exit 2 before the browser starts, listing the near
   await writeFile(budget, JSON.stringify({ 'generations.total': { min: 1 }, 'generations.ttftMs.p59': { max: 800 } }));
   const r = await cli(['ci', '--url', demoUrl, '--budget', budget, '--out', outDir('typo')]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /budget path "generations\.ttftMs\.p59": "p59" is not a field of "generations\.ttftMs"; nearest valid paths:\n {2}generations\.ttftMs\.p50/);
+  assert.match(
+    r.stderr,
+    /budget path "generations\.ttftMs\.p59": "p59" is not a field of "generations\.ttftMs"; nearest valid paths:\n {2}generations\.ttftMs\.p50/,
+  );
   assert.doesNotMatch(r.stderr, /launching/, 'no browser was started');
   assert.match(await readFile(path.join(outDir('typo'), 'report.md'), 'utf8'), /"p59" is not a field/);
 
@@ -244,7 +256,10 @@ test('a page without a monitor, a failing workload, bad arguments: exit 2', asyn
   r = await cli(['ci', '--url', demoUrl, '--bogus-flag', '--out', badFlag]);
   assert.equal(r.code, 2);
   assert.match(await readFile(path.join(badFlag, 'report.md'), 'utf8'), /Unknown option '--bogus-flag'/);
-  assert.match(await readFile(path.join(badFlag, 'junit.xml'), 'utf8'), /<error message="Unknown option &apos;--bogus-flag&apos;" type="CliError">Unknown option &apos;--bogus-flag&apos;<\/error>/);
+  assert.match(
+    await readFile(path.join(badFlag, 'junit.xml'), 'utf8'),
+    /<error message="Unknown option &apos;--bogus-flag&apos;" type="CliError">Unknown option &apos;--bogus-flag&apos;<\/error>/,
+  );
   assert.match(await readFile(path.join(tmp, 'webllm-monitor-results', 'report.md'), 'utf8'), /^# webllm-monitor: ⚠️ ERROR[\s\S]*Unknown option '--bogus'/);
 });
 
@@ -257,7 +272,8 @@ test('without playwright-core installed: exit 2 saying to install it', async () 
   await cp(path.join(REPO, 'package.json'), path.join(pkg, 'package.json'));
   const r = await new Promise((resolve) => {
     execFile(process.execPath, [path.join(pkg, 'js', 'cli', 'bin.js'), 'ci', '--url', demoUrl], { cwd: pkg }, (err, stdout, stderr) =>
-      resolve({ code: err ? err.code : 0, stdout, stderr }));
+      resolve({ code: err ? err.code : 0, stdout, stderr }),
+    );
   });
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /install playwright-core/);

@@ -20,8 +20,20 @@ let dir;
 const file = (name) => join(dir, name);
 
 function capture() {
-  const out = { text: '', write(s) { this.text += s; return true; } };
-  const err = { text: '', write(s) { this.text += s; return true; } };
+  const out = {
+    text: '',
+    write(s) {
+      this.text += s;
+      return true;
+    },
+  };
+  const err = {
+    text: '',
+    write(s) {
+      this.text += s;
+      return true;
+    },
+  };
   return { io: { stdout: out, stderr: err }, out, err };
 }
 

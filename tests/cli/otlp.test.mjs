@@ -19,8 +19,20 @@ let doc;
 const file = (name) => join(dir, name);
 
 async function run(argv) {
-  const out = { text: '', write(s) { this.text += s; return true; } };
-  const err = { text: '', write(s) { this.text += s; return true; } };
+  const out = {
+    text: '',
+    write(s) {
+      this.text += s;
+      return true;
+    },
+  };
+  const err = {
+    text: '',
+    write(s) {
+      this.text += s;
+      return true;
+    },
+  };
   const code = await runOtlp(argv, { stdout: out, stderr: err });
   return { code, stdout: out.text, stderr: err.text };
 }
@@ -55,7 +67,17 @@ after(async () => {
 test('otlp: the file reaches the receiver after a 503, decodes with the OTLP protobuf types', async () => {
   const r = await receiver((n) => (n === 1 ? [503, 'busy'] : [200, '{}']));
   try {
-    const res = await run([file('run.json'), '--endpoint', `${r.url}/`, '--service-name', 'ci-perf', '--resource', 'deployment.environment.name=ci', '--header', 'Authorization=Bearer t0ken']);
+    const res = await run([
+      file('run.json'),
+      '--endpoint',
+      `${r.url}/`,
+      '--service-name',
+      'ci-perf',
+      '--resource',
+      'deployment.environment.name=ci',
+      '--header',
+      'Authorization=Bearer t0ken',
+    ]);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /run\.json: sent \d+ metrics \(\d+ bytes\) to http:\/\/127\.0\.0\.1:\d+\/v1\/metrics: HTTP 200 after 2 attempts/);
     assert.equal(r.got.length, 2);
@@ -74,7 +96,17 @@ test('otlp: the file reaches the receiver after a 503, decodes with the OTLP pro
     const nanos = BigInt(Math.floor(doc.exportedAtMs)) * 1_000_000n + BigInt(Math.round((doc.exportedAtMs % 1) * 1e6));
     assert.equal(duration.exponentialHistogram.dataPoints[0].timeUnixNano, String(nanos));
     // The same file again: the same stream (instance id from the file), the same request.
-    const again = await run([file('run.json'), '--endpoint', r.url, '--service-name', 'ci-perf', '--resource', 'deployment.environment.name=ci', '--header', 'Authorization=Bearer t0ken']);
+    const again = await run([
+      file('run.json'),
+      '--endpoint',
+      r.url,
+      '--service-name',
+      'ci-perf',
+      '--resource',
+      'deployment.environment.name=ci',
+      '--header',
+      'Authorization=Bearer t0ken',
+    ]);
     assert.equal(again.code, 0);
     assert.equal(r.got[2].body, r.got[1].body);
   } finally {

@@ -25,9 +25,21 @@ test('identical exports: no regression', async () => {
 });
 
 test('two sessions with the same settings: noise is not a regression', async () => {
-  for (const [s1, s2] of [[1, 2], [3, 4], [5, 6], [7, 8]]) {
+  for (const [s1, s2] of [
+    [1, 2],
+    [3, 4],
+    [5, 6],
+    [7, 8],
+  ]) {
     const r = await compareExports(await simulateRun({ seed: s1 }), await simulateRun({ seed: s2 }));
-    assert.equal(r.regressions, 0, r.findings.filter((f) => f.regression).map((f) => f.message).join('\n'));
+    assert.equal(
+      r.regressions,
+      0,
+      r.findings
+        .filter((f) => f.regression)
+        .map((f) => f.message)
+        .join('\n'),
+    );
   }
 });
 
@@ -52,7 +64,9 @@ test('a 3% shift is below the threshold: significant or not, no regression', asy
   assert.ok(Math.abs(f.relativeChange - 0.03) < 1e-6);
   assert.match(f.message, /within the 10% threshold/);
   // With a 2% threshold the same data is a regression when the test agrees.
-  const strict = await compareExports(await simulateRun({ seed: 31 }), await simulateRun({ seed: 31, slowdown: 1.03 }), { thresholds: { 'timePerOutputTokenMs.p50': 0.02 } });
+  const strict = await compareExports(await simulateRun({ seed: 31 }), await simulateRun({ seed: 31, slowdown: 1.03 }), {
+    thresholds: { 'timePerOutputTokenMs.p50': 0.02 },
+  });
   const s = find(strict, 'generations.timePerOutputTokenMs.p50');
   assert.equal(s.regression, s.pValue < 0.01);
 });
@@ -68,13 +82,19 @@ test('faster is not a regression (direction)', async () => {
 });
 
 test('errorRate jump is found by the two-proportion test', async () => {
-  const r = await compareExports(await simulateRun({ seed: 51, generations: 100, errorRate: 0.02 }), await simulateRun({ seed: 52, generations: 100, errorRate: 0.3 }));
+  const r = await compareExports(
+    await simulateRun({ seed: 51, generations: 100, errorRate: 0.02 }),
+    await simulateRun({ seed: 52, generations: 100, errorRate: 0.3 }),
+  );
   const f = find(r, 'generations.errorRate');
   assert.equal(f.regression, true, f.message);
   assert.ok(f.pValue < 0.001);
   assert.match(f.message, /^errorRate rose \d+\.\d points \(\d+\.\d% → \d+\.\d%\), p = .*: regression$/);
   // A small jump (under +5 points) is not one.
-  const small = await compareExports(await simulateRun({ seed: 51, generations: 100, errorRate: 0.02 }), await simulateRun({ seed: 53, generations: 100, errorRate: 0.04 }));
+  const small = await compareExports(
+    await simulateRun({ seed: 51, generations: 100, errorRate: 0.02 }),
+    await simulateRun({ seed: 53, generations: 100, errorRate: 0.04 }),
+  );
   assert.equal(find(small, 'generations.errorRate').regression, false);
 });
 

@@ -6,7 +6,10 @@ import { dataset, exactQuantile, runMonitor, runSketches } from '../../bench/sui
 
 test('every contender ingests, answers p99 and reports its memory; accuracy is measured against exact ranks', async () => {
   const results = await runSketches({ n: 4000, reps: 1, accuracyN: 4000 });
-  assert.deepEqual(results.map((r) => r.id), ['webllm-monitor', 'ddsketch', 'hdr-js', 'hdr-wasm', 'tdigest', 'array']);
+  assert.deepEqual(
+    results.map((r) => r.id),
+    ['webllm-monitor', 'ddsketch', 'hdr-js', 'hdr-wasm', 'tdigest', 'array'],
+  );
   for (const r of results) {
     assert.ok(r.ingestNsPerValue > 0 && Number.isFinite(r.ingestNsPerValue), r.id);
     assert.ok(r.p99QueryUs > 0 && Number.isFinite(r.p99QueryUs), r.id);

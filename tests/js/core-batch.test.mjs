@@ -14,7 +14,14 @@ test('more events than the 8192-double buffer holds: automatic flushes, nothing 
   const models = ['a', 'b', 'c'];
   let prompt = 0;
   for (let i = 0; i < 400; i++) {
-    m.recordGeneration({ model: models[i % 3], type: `type-${i % 4}`, startedAt: T0 + i, durationMs: 100 + (i % 50), promptTokens: i, completionTokens: 2 * i });
+    m.recordGeneration({
+      model: models[i % 3],
+      type: `type-${i % 4}`,
+      startedAt: T0 + i,
+      durationMs: 100 + (i % 50),
+      promptTokens: i,
+      completionTokens: 2 * i,
+    });
     prompt += i;
   }
   assert.equal(m.lastRejections.length, 1, 'the buffer filled and was flushed without a read');
@@ -72,7 +79,10 @@ test('a record larger than the buffer grows it mid-batch, and memory growth is s
   assert.equal(gaps.max, 987);
   assert.ok(Math.abs(gaps.p50 - 5) / 5 < 0.003, `p50 ${gaps.p50} is 5 within the histogram's 0.27%`);
   const history = JSON.parse(m.exportJson(LATER)).generations;
-  assert.deepEqual(history.map((r) => r.chunks), [3, 3, 3, 3, 3, 1_000_001, 2, 2, 2, 2, 2, 200_001]);
+  assert.deepEqual(
+    history.map((r) => r.chunks),
+    [3, 3, 3, 3, 3, 1_000_001, 2, 2, 2, 2, 2, 200_001],
+  );
   // The buffer stays usable after growing.
   m.recordGeneration({ model: 'm', startedAt: T0 + 40, durationMs: 1 });
   assert.equal(m.metrics(LATER).generations.total, 13);

@@ -12,11 +12,17 @@ test('the bars hold the recorded values: counts sum, each value inside its bar, 
   const { count, bins } = core.histogram('operations.embed.durationMs', 12);
   assert.equal(count, 200);
   assert.ok(bins.length <= 12 && bins.length > 3);
-  assert.equal(bins.reduce((s, b) => s + b.count, 0), 200);
+  assert.equal(
+    bins.reduce((s, b) => s + b.count, 0),
+    200,
+  );
   for (let i = 1; i < bins.length; i++) assert.equal(bins[i].lo, bins[i - 1].hi, 'adjacent bars share their edge');
   assert.ok(bins[0].lo <= 40 && bins[0].hi >= 40, `the first bar holds 40 ms (${bins[0].lo}..${bins[0].hi})`);
   const perBar = bins.map((b) => values.filter((v) => v > b.lo && v <= b.hi).length);
-  assert.deepEqual(perBar, bins.map((b) => b.count));
+  assert.deepEqual(
+    perBar,
+    bins.map((b) => b.count),
+  );
   core.dispose();
 });
 
@@ -29,7 +35,10 @@ test('the zero bucket is a bar of its own; an empty series has none; more bars a
   assert.deepEqual(coarse.bins[0], { lo: 0, hi: 0, count: 2 });
   assert.ok(coarse.bins.length <= 3);
   assert.ok(fine.bins.length > coarse.bins.length);
-  assert.equal(fine.bins.reduce((s, b) => s + b.count, 0), 5);
+  assert.equal(
+    fine.bins.reduce((s, b) => s + b.count, 0),
+    5,
+  );
   core.dispose();
 });
 
@@ -47,6 +56,9 @@ test('Monitor#getHistogram: the queued events first, the same bars as the core',
   for (let i = 0; i < 30; i++) m.track('stage', () => i);
   const h = m.getHistogram('operations.stage.durationMs');
   assert.equal(h.count, 30);
-  assert.equal(h.bins.reduce((s, b) => s + b.count, 0), 30);
+  assert.equal(
+    h.bins.reduce((s, b) => s + b.count, 0),
+    30,
+  );
   await m.dispose();
 });

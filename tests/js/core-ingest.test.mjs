@@ -12,7 +12,17 @@ function close(actual, expected, tolerance = 1e-9) {
 function feedFour(m) {
   m.recordGeneration({ model: 'llama', type: 'chat', startedAt: T0, durationMs: 1000, ttftMs: 200, promptTokens: 100, completionTokens: 41 });
   m.recordGeneration({ model: 'llama', type: 'chat', startedAt: T0 + 1000, durationMs: 2000, ttftMs: 400, promptTokens: 200, completionTokens: 81 });
-  m.recordGeneration({ model: 'qwen', type: 'translate', operation: 'completion', startedAt: T0 + 3000, durationMs: 500, ttftMs: 100, promptTokens: 50, completionTokens: 10, finishReason: 'abort' });
+  m.recordGeneration({
+    model: 'qwen',
+    type: 'translate',
+    operation: 'completion',
+    startedAt: T0 + 3000,
+    durationMs: 500,
+    ttftMs: 100,
+    promptTokens: 50,
+    completionTokens: 10,
+    finishReason: 'abort',
+  });
   const err = new Error('Prompt tokens exceed context window size');
   err.name = 'ContextWindowSizeExceededError';
   m.recordGeneration({ model: 'llama', type: 'summary', startedAt: T0 + 3500, durationMs: 500, promptTokens: 5000, error: err });
@@ -87,8 +97,16 @@ test('nearest-rank quantiles are exact on small data', async () => {
 test('engine figures are preferred over client-side ones when given', async () => {
   const m = await MonitorCore.create();
   m.recordGeneration({
-    model: 'm', startedAt: T0, durationMs: 1000, ttftMs: 200, promptTokens: 100, completionTokens: 41,
-    engineTtftMs: 150, enginePrefillTokensPerSec: 666, engineDecodeTokensPerSec: 55.5, engineTimePerOutputTokenMs: 18,
+    model: 'm',
+    startedAt: T0,
+    durationMs: 1000,
+    ttftMs: 200,
+    promptTokens: 100,
+    completionTokens: 41,
+    engineTtftMs: 150,
+    enginePrefillTokensPerSec: 666,
+    engineDecodeTokensPerSec: 55.5,
+    engineTimePerOutputTokenMs: 18,
   });
   const g = m.metrics(LATER).generations;
   assert.equal(g.ttftMs.p50, 200, 'the client TTFT includes the lock wait: kept');
@@ -189,7 +207,16 @@ test('operations: recordOperation and recordDurations', async () => {
 test('memory samples: latest, peak and the history', async () => {
   const m = await MonitorCore.create();
   m.recordMemorySample({ timestamp: T0, usedJSHeapSize: 50e6, totalJSHeapSize: 60e6, jsHeapSizeLimit: 4e9, gpuBufferBytes: 1e9, wasmHeapBytes: 16777216 });
-  m.recordMemorySample({ label: 'after-load', timestamp: T0 + 5000, usedJSHeapSize: 40e6, jsHeapSizeLimit: 4e9, gpuBufferBytes: 2e9, storageUsage: 9e8, storageQuota: 6e10, userAgentBytes: 3e8 });
+  m.recordMemorySample({
+    label: 'after-load',
+    timestamp: T0 + 5000,
+    usedJSHeapSize: 40e6,
+    jsHeapSizeLimit: 4e9,
+    gpuBufferBytes: 2e9,
+    storageUsage: 9e8,
+    storageQuota: 6e10,
+    userAgentBytes: 3e8,
+  });
   const mem = m.metrics(LATER).memory;
   assert.equal(mem.samples, 2);
   assert.equal(mem.latest.label, 'after-load');
@@ -219,19 +246,34 @@ test('device lost and WebGPU adapter information', async () => {
   const m = await MonitorCore.create();
   // GPUSupportedLimits and GPUAdapterInfo expose prototype getters; features is set-like.
   class Limits {
-    get maxBufferSize() { return 2147483648; }
-    get maxComputeWorkgroupStorageSize() { return 32768; }
+    get maxBufferSize() {
+      return 2147483648;
+    }
+    get maxComputeWorkgroupStorageSize() {
+      return 32768;
+    }
   }
   m.recordWebGpu({
-    timestamp: T0, available: true, vendor: 'google', architecture: 'swiftshader',
-    description: 'SwiftShader Device (Subzero)', isFallbackAdapter: true,
-    limits: new Limits(), features: new Set(['shader-f16', 'timestamp-query']),
+    timestamp: T0,
+    available: true,
+    vendor: 'google',
+    architecture: 'swiftshader',
+    description: 'SwiftShader Device (Subzero)',
+    isFallbackAdapter: true,
+    limits: new Limits(),
+    features: new Set(['shader-f16', 'timestamp-query']),
   });
   m.recordDeviceLost({ timestamp: T0 + 10, reason: 'unknown', message: 'GPU connection lost' });
   m.recordDeviceLost({ timestamp: T0 + 20, reason: 'destroyed', model: 'Phi-3.5-mini' });
   const w = m.metrics(LATER).webgpu;
   assert.equal(w.available, true);
-  assert.deepEqual(w.adapter, { vendor: 'google', architecture: 'swiftshader', device: '', description: 'SwiftShader Device (Subzero)', isFallbackAdapter: true });
+  assert.deepEqual(w.adapter, {
+    vendor: 'google',
+    architecture: 'swiftshader',
+    device: '',
+    description: 'SwiftShader Device (Subzero)',
+    isFallbackAdapter: true,
+  });
   assert.deepEqual(w.limits, { maxBufferSize: 2147483648, maxComputeWorkgroupStorageSize: 32768 });
   assert.deepEqual(w.features, ['shader-f16', 'timestamp-query']);
   assert.equal(w.deviceLost.total, 2);

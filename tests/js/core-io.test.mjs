@@ -110,7 +110,10 @@ test('merging small sessions keeps exact quantiles', async () => {
   assert.deepEqual(s, { count: 100, min: 1, max: 100, mean: 50.5, p50: 50, p90: 90, p95: 95, p99: 99, p999: 100 });
   const history = JSON.parse(a.exportJson(LATER)).generations;
   assert.equal(history.length, 100);
-  assert.ok(history.every((r, i) => i === 0 || r.startedAt >= history[i - 1].startedAt), 'histories interleave by time');
+  assert.ok(
+    history.every((r, i) => i === 0 || r.startedAt >= history[i - 1].startedAt),
+    'histories interleave by time',
+  );
   a.dispose();
   b.dispose();
 });
@@ -132,17 +135,47 @@ test('corrupt, truncated or wrong-version imports throw naming the JSON path and
     ['not JSON', 'not json {', '$', /^\$: not valid JSON: /],
     ['truncated', good.slice(0, Math.floor(good.length / 2)), '$', /^\$: not valid JSON: .*unexpected end of input/],
     ['an array', '[]', '$', /^\$: expected an export object, got an array of 0$/],
-    ['schemaVersion 3', edit((d) => (d.schemaVersion = 3)), '$.schemaVersion', /^\$\.schemaVersion: version 3 is not supported \(this build reads version 2\)$/],
+    [
+      'schemaVersion 3',
+      edit((d) => (d.schemaVersion = 3)),
+      '$.schemaVersion',
+      /^\$\.schemaVersion: version 3 is not supported \(this build reads version 2\)$/,
+    ],
     ['schemaVersion as a string', edit((d) => (d.schemaVersion = '1')), '$.schemaVersion', /^\$\.schemaVersion: expected an integer, got "1"$/],
     ['no schemaVersion', edit((d) => delete d.schemaVersion), '$.schemaVersion', /^\$\.schemaVersion: missing$/],
     ['no sketches', edit((d) => delete d.sketches), '$.sketches', /^\$\.sketches: missing$/],
     ['a missing total', edit((d) => delete d.sketches.generations.total), '$.sketches.generations.total', /^\$\.sketches\.generations\.total: missing$/],
-    ['a total as a string', edit((d) => (d.sketches.generations.total = '30')), '$.sketches.generations.total', /^\$\.sketches\.generations\.total: expected a whole number, got "30"$/],
+    [
+      'a total as a string',
+      edit((d) => (d.sketches.generations.total = '30')),
+      '$.sketches.generations.total',
+      /^\$\.sketches\.generations\.total: expected a whole number, got "30"$/,
+    ],
     ['inconsistent counts', edit((d) => (d.sketches.generations.total += 1)), '$.sketches.generations.total', /is not succeeded \+ failed \+ aborted/],
-    ['a histogram that disagrees with its count', edit((d) => (d.sketches.generations.series.ttftMs.count += 1)), '$.sketches.generations.series.ttftMs.count', /but the histogram holds/],
-    ['a model group key with a dot', edit((d) => (d.sketches.byModel['a.b'] = 5)), '$.sketches.byModel["a.b"]', /^\$\.sketches\.byModel\["a\.b"\]: expected an object, got 5$/],
-    ['a history entry with a string duration', edit((d) => (d.generations[0].durationMs = 'slow')), '$.generations[0].durationMs', /^\$\.generations\[0\]\.durationMs: expected a number, got "slow"$/],
-    ['a memory snapshot that is not an object', edit((d) => (d.memorySnapshots[1] = 5)), '$.memorySnapshots[1]', /^\$\.memorySnapshots\[1\]: expected an object, got 5$/],
+    [
+      'a histogram that disagrees with its count',
+      edit((d) => (d.sketches.generations.series.ttftMs.count += 1)),
+      '$.sketches.generations.series.ttftMs.count',
+      /but the histogram holds/,
+    ],
+    [
+      'a model group key with a dot',
+      edit((d) => (d.sketches.byModel['a.b'] = 5)),
+      '$.sketches.byModel["a.b"]',
+      /^\$\.sketches\.byModel\["a\.b"\]: expected an object, got 5$/,
+    ],
+    [
+      'a history entry with a string duration',
+      edit((d) => (d.generations[0].durationMs = 'slow')),
+      '$.generations[0].durationMs',
+      /^\$\.generations\[0\]\.durationMs: expected a number, got "slow"$/,
+    ],
+    [
+      'a memory snapshot that is not an object',
+      edit((d) => (d.memorySnapshots[1] = 5)),
+      '$.memorySnapshots[1]',
+      /^\$\.memorySnapshots\[1\]: expected an object, got 5$/,
+    ],
   ];
   for (const [what, text, path, message] of cases) {
     for (const method of ['importJson', 'mergeJson']) {
@@ -167,12 +200,51 @@ test('corrupt, truncated or wrong-version imports throw naming the JSON path and
 test('the report shows the key figures', async () => {
   const m = await MonitorCore.create();
   m.recordModelLoad({ model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', startedAt: T0 - 40_000, durationMs: 30_000, fromCache: false, bytesFetched: 879_040_512 });
-  m.recordGeneration({ model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', type: 'chat', startedAt: T0, durationMs: 1000, ttftMs: 200, promptTokens: 100, completionTokens: 41 });
-  m.recordGeneration({ model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', type: 'chat', startedAt: T0 + 1000, durationMs: 2000, ttftMs: 400, promptTokens: 200, completionTokens: 81 });
-  m.recordGeneration({ model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', type: 'translate', startedAt: T0 + 3000, durationMs: 500, ttftMs: 100, promptTokens: 50, completionTokens: 10, finishReason: 'abort' });
-  m.recordGeneration({ model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', type: 'summary', startedAt: T0 + 3500, durationMs: 500, promptTokens: 5000, error: 'ContextWindowSizeExceededError: too long' });
+  m.recordGeneration({
+    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
+    type: 'chat',
+    startedAt: T0,
+    durationMs: 1000,
+    ttftMs: 200,
+    promptTokens: 100,
+    completionTokens: 41,
+  });
+  m.recordGeneration({
+    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
+    type: 'chat',
+    startedAt: T0 + 1000,
+    durationMs: 2000,
+    ttftMs: 400,
+    promptTokens: 200,
+    completionTokens: 81,
+  });
+  m.recordGeneration({
+    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
+    type: 'translate',
+    startedAt: T0 + 3000,
+    durationMs: 500,
+    ttftMs: 100,
+    promptTokens: 50,
+    completionTokens: 10,
+    finishReason: 'abort',
+  });
+  m.recordGeneration({
+    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
+    type: 'summary',
+    startedAt: T0 + 3500,
+    durationMs: 500,
+    promptTokens: 5000,
+    error: 'ContextWindowSizeExceededError: too long',
+  });
   for (const hit of [true, true, true, false]) m.recordCacheLookup({ cache: 'webllm/model', hit, timestamp: T0 });
-  m.recordWebGpu({ timestamp: T0, available: true, vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader Device (Subzero)', isFallbackAdapter: true });
+  m.recordWebGpu({
+    timestamp: T0,
+    available: true,
+    vendor: 'google',
+    architecture: 'swiftshader',
+    description: 'SwiftShader Device (Subzero)',
+    isFallbackAdapter: true,
+  });
   m.recordMemorySample({ timestamp: T0, usedJSHeapSize: 52_428_800, jsHeapSizeLimit: 4_294_705_152, gpuBufferBytes: 1_073_741_824 });
   const report = m.report(LATER);
   for (const needle of [

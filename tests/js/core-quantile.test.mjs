@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { MonitorCore } from '../../js/core.js';
 import { feedSession, LATER } from './helpers.mjs';
 
-const KEYS = [['p50', 0.5], ['p90', 0.9], ['p95', 0.95], ['p99', 0.99], ['p999', 0.999]];
+const KEYS = [
+  ['p50', 0.5],
+  ['p90', 0.9],
+  ['p95', 0.95],
+  ['p99', 0.99],
+  ['p999', 0.999],
+];
 
 test('quantile() equals the metrics for every kind of path, exact and sketched', async () => {
   const core = await MonitorCore.create();

@@ -27,20 +27,35 @@ test('wrong JS types are not coerced: a kind-8 record counts them with the field
     ['recordGeneration', gen({ promptTokens: 10n }), 'generation.promptTokens', 'generation.promptTokens: expected a number, got bigint 10n'],
     ['recordGeneration', gen({ ttftMs: { ms: 5 } }), 'generation.ttftMs', 'generation.ttftMs: expected a number, got an object'],
     ['recordGeneration', gen({ finishReason: true }), 'generation.finishReason', 'generation.finishReason: expected a string, got boolean true'],
-    ['recordGeneration', gen({ chunkGapsMs: '1,2' }), 'generation.chunkGapsMs', 'generation.chunkGapsMs: expected an array or a Float64Array of numbers, got string "1,2"'],
+    [
+      'recordGeneration',
+      gen({ chunkGapsMs: '1,2' }),
+      'generation.chunkGapsMs',
+      'generation.chunkGapsMs: expected an array or a Float64Array of numbers, got string "1,2"',
+    ],
     ['recordGeneration', gen({ chunkGapsMs: [1, '2'] }), 'generation.chunkGapsMs', 'generation.chunkGapsMs[1]: expected a number, got string "2"'],
     ['recordGeneration', gen({ error: 42 }), 'generation.error', 'generation.error: expected an Error or a string, got number 42'],
     ['recordGeneration', null, 'generation', 'generation: expected an object, got null'],
     ['recordGeneration', [gen()], 'generation', 'generation: expected an object, got an array of 1'],
-    ['recordModelLoad', { model: 'm', startedAt: T0, durationMs: 1, fromCache: 1 }, 'load.fromCache', 'load.fromCache: expected true, false or "unknown", got number 1'],
+    [
+      'recordModelLoad',
+      { model: 'm', startedAt: T0, durationMs: 1, fromCache: 1 },
+      'load.fromCache',
+      'load.fromCache: expected true, false or "unknown", got number 1',
+    ],
     ['recordModelLoad', 'llama', 'load', 'load: expected an object, got string "llama"'],
     ['recordCacheLookup', { cache: 'c', hit: 'yes', timestamp: T0 }, 'cache.hit', 'cache.hit: expected true or false, got string "yes"'],
-    ['recordOperation', { name: 'r', startedAt: T0, durationMs: 1, success: 1 }, 'operation.success', 'operation.success: expected true or false, got number 1'],
+    [
+      'recordOperation',
+      { name: 'r', startedAt: T0, durationMs: 1, success: 1 },
+      'operation.success',
+      'operation.success: expected true or false, got number 1',
+    ],
     ['recordMemorySample', { timestamp: T0, usedJSHeapSize: '5 MB' }, 'memory.usedJSHeapSize', 'memory.usedJSHeapSize: expected a number, got string "5 MB"'],
     ['recordDeviceLost', { timestamp: T0, reason: 5 }, 'deviceLost.reason', 'deviceLost.reason: expected a string, got number 5'],
     ['recordWebGpu', undefined, 'webgpu', 'webgpu: expected an object, got undefined'],
   ];
-  for (const [method, event, , ] of cases) m[method](event);
+  for (const [method, event, ,] of cases) m[method](event);
   m.recordDurations('retrieval', 'fast');
   m.recordDurations(7, [1, 2]);
   m.recordDurations('retrieval', [1, null, 3]);
@@ -54,7 +69,10 @@ test('wrong JS types are not coerced: a kind-8 record counts them with the field
   const result = m.flush();
   // The two valid events recorded before the first explicit flush count too.
   assert.equal(result.accepted, 3);
-  assert.deepEqual(result.rejected, expected.map((r) => ({ ...r, record: r.record + 2 })));
+  assert.deepEqual(
+    result.rejected,
+    expected.map((r) => ({ ...r, record: r.record + 2 })),
+  );
   baseline.recordGeneration(gen({ durationMs: 5 }));
 
   const metrics = m.metrics(LATER);
@@ -95,7 +113,12 @@ test('NaN, Infinity, negative and out-of-range numbers are refused by the core, 
     ['recordOperation', { name: 'r', startedAt: T0, durationMs: 1e12 }, 'operation.durationMs', /larger than the limit/],
     ['recordMemorySample', { timestamp: T0, usedJSHeapSize: Infinity }, 'memory.usedJSHeapSize', /Infinity is not a finite number/],
     ['recordDeviceLost', { reason: 'unknown' }, 'deviceLost.timestamp', /deviceLost\.timestamp is required/],
-    ['recordWebGpu', { timestamp: T0, available: true, limits: { maxBufferSize: -1 } }, 'webgpu.limits.maxBufferSize', /^webgpu\.limits\.maxBufferSize: -1 is outside \[0, /],
+    [
+      'recordWebGpu',
+      { timestamp: T0, available: true, limits: { maxBufferSize: -1 } },
+      'webgpu.limits.maxBufferSize',
+      /^webgpu\.limits\.maxBufferSize: -1 is outside \[0, /,
+    ],
     ['recordWebGpu', { available: true }, 'webgpu.timestamp', /webgpu\.timestamp: missing/],
   ];
   for (const [method, event] of cases) m[method](event);
@@ -143,7 +166,13 @@ test('rejections from automatic flushes are kept for the next explicit flush', a
   assert.equal(m.lastRejections.length, 2);
   const result = m.flush();
   assert.equal(result.accepted, 1);
-  assert.deepEqual(result.rejected.map((r) => [r.record, r.field]), [[0, 'generation.durationMs'], [2, 'generation.durationMs']]);
+  assert.deepEqual(
+    result.rejected.map((r) => [r.record, r.field]),
+    [
+      [0, 'generation.durationMs'],
+      [2, 'generation.durationMs'],
+    ],
+  );
   assert.deepEqual(m.lastRejections, [], 'an explicit flush hands them over');
   assert.deepEqual(m.flush(), { accepted: 0, rejected: [] });
   m.dispose();

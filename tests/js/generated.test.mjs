@@ -71,7 +71,10 @@ test('control: a generated file edited by hand is reported, and only that one', 
     const r = run('--check', dir);
     assert.equal(r.status, 1, `${rel} edited: --check should fail`);
     assert.deepEqual(
-      r.stderr.trim().split('\n').map((l) => path.relative(dir, l.split(' ')[0])),
+      r.stderr
+        .trim()
+        .split('\n')
+        .map((l) => path.relative(dir, l.split(' ')[0])),
       [rel],
     );
   }

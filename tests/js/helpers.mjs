@@ -45,11 +45,26 @@ export function feedSession(monitor, { seed = 1, n = 200, start = T0 } = {}) {
   const models = ['Llama-3.2-1B-Instruct-q4f16_1-MLC', 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC'];
   const types = ['chat', 'enhance_summary', 'translate'];
   let t = start;
-  monitor.recordWebGpu({ timestamp: t, available: true, vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader Device (Subzero)', isFallbackAdapter: true, limits: { maxBufferSize: 2147483648 }, features: ['shader-f16'] });
+  monitor.recordWebGpu({
+    timestamp: t,
+    available: true,
+    vendor: 'google',
+    architecture: 'swiftshader',
+    description: 'SwiftShader Device (Subzero)',
+    isFallbackAdapter: true,
+    limits: { maxBufferSize: 2147483648 },
+    features: ['shader-f16'],
+  });
   for (const model of models) {
     const cached = rand() < 0.5;
     monitor.recordCacheLookup({ cache: 'webllm/model', hit: cached, timestamp: t });
-    monitor.recordModelLoad({ model, startedAt: t, durationMs: Math.round(logn(cached ? 3000 : 30000, 0.2)), fromCache: cached, bytesFetched: cached ? 0 : 800_000_000 });
+    monitor.recordModelLoad({
+      model,
+      startedAt: t,
+      durationMs: Math.round(logn(cached ? 3000 : 30000, 0.2)),
+      fromCache: cached,
+      bytesFetched: cached ? 0 : 800_000_000,
+    });
     t += 40_000;
   }
   for (let i = 0; i < n; i++) {
@@ -61,13 +76,28 @@ export function feedSession(monitor, { seed = 1, n = 200, start = T0 } = {}) {
     let sum = 0;
     for (let k = 0; k < gaps.length; k++) sum += gaps[k] = Math.round(logn(25, 0.3) * 100) / 100;
     const r = rand();
-    const e = { model, type, startedAt: t, durationMs: Math.round((ttftMs + sum) * 100) / 100, ttftMs, chunkGapsMs: gaps, promptTokens: 10 + Math.floor(rand() * 1000), completionTokens };
+    const e = {
+      model,
+      type,
+      startedAt: t,
+      durationMs: Math.round((ttftMs + sum) * 100) / 100,
+      ttftMs,
+      chunkGapsMs: gaps,
+      promptTokens: 10 + Math.floor(rand() * 1000),
+      completionTokens,
+    };
     if (r < 0.03) e.finishReason = 'abort';
     else if (r < 0.05) e.error = new Error('context window exceeded');
     if (r >= 0.05 && rand() < 0.5) e.engineDecodeTokensPerSec = Math.round(logn(40, 0.1) * 100) / 100;
     monitor.recordGeneration(e);
     if (i % 10 === 0) monitor.recordOperation({ name: 'retrieval', startedAt: t, durationMs: Math.round(logn(30, 0.4)), success: rand() > 0.1 });
-    if (i % 5 === 0) monitor.recordMemorySample({ timestamp: t, usedJSHeapSize: 40e6 + Math.floor(rand() * 4e7), jsHeapSizeLimit: 4294705152, gpuBufferBytes: 1_000_000_000 + Math.floor(rand() * 1e6) });
+    if (i % 5 === 0)
+      monitor.recordMemorySample({
+        timestamp: t,
+        usedJSHeapSize: 40e6 + Math.floor(rand() * 4e7),
+        jsHeapSizeLimit: 4294705152,
+        gpuBufferBytes: 1_000_000_000 + Math.floor(rand() * 1e6),
+      });
     t += e.durationMs + Math.round(logn(1000, 0.5));
   }
   monitor.recordDeviceLost({ timestamp: t, reason: 'unknown', message: 'GPU connection lost' });
@@ -80,8 +110,17 @@ export function feedSession(monitor, { seed = 1, n = 200, start = T0 } = {}) {
  */
 export function makeHooks(overrides = {}) {
   const log = {
-    generations: [], loads: [], progress: [], loadStarted: [], loadFinished: [], unloaded: [],
-    started: [], finished: [], faults: [], typeRequests: [], cacheAsked: [],
+    generations: [],
+    loads: [],
+    progress: [],
+    loadStarted: [],
+    loadFinished: [],
+    unloaded: [],
+    started: [],
+    finished: [],
+    faults: [],
+    typeRequests: [],
+    cacheAsked: [],
   };
   const hooks = {
     now: () => Date.now(),

@@ -22,8 +22,7 @@ const heapBytes = () => module.HEAPU8.buffer.byteLength;
 function assertPrototypeClean() {
   assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), PROTO_NAMES);
   const probe = {};
-  for (const key of ['polluted', 'total', 'hits', 'input', 'p50', 'count', 'model'])
-    assert.equal(probe[key], undefined, `Object.prototype.${key}`);
+  for (const key of ['polluted', 'total', 'hits', 'input', 'p50', 'count', 'model']) assert.equal(probe[key], undefined, `Object.prototype.${key}`);
   assert.equal(Object.getPrototypeOf(probe), Object.prototype);
 }
 
@@ -141,12 +140,31 @@ test('wrong types anywhere in an event are refused, never coerced', async () => 
 
 test('an event whose getters or Proxy throw is refused naming the event; the monitor goes on', async () => {
   const core = await seeded();
-  const throwing = new Proxy({}, { get: () => { throw new Error('boom'); } });
+  const throwing = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error('boom');
+      },
+    },
+  );
   assertRefusedEvent(core, 'recordGeneration', throwing, 'generation', /^generation: reading the event threw Error: boom/);
   const getter = gen({});
-  Object.defineProperty(getter, 'ttftMs', { get: () => { throw new RangeError('no ttft'); }, enumerable: true });
+  Object.defineProperty(getter, 'ttftMs', {
+    get: () => {
+      throw new RangeError('no ttft');
+    },
+    enumerable: true,
+  });
   assertRefusedEvent(core, 'recordGeneration', getter, 'generation', /reading the event threw RangeError: no ttft/);
-  const gaps = new Proxy([1, 2, 3], { get: (t, k) => (k === '1' ? (() => { throw new Error('gap'); })() : t[k]) });
+  const gaps = new Proxy([1, 2, 3], {
+    get: (t, k) =>
+      k === '1'
+        ? (() => {
+            throw new Error('gap');
+          })()
+        : t[k],
+  });
   assertRefusedEvent(core, 'recordGeneration', gen({ chunkGapsMs: gaps }), 'generation', /threw Error: gap/);
   assertRefusedEvent(core, 'recordOperation', throwing, 'operation', /^operation: reading the event threw/);
   assertRefusedEvent(core, 'recordMemorySample', throwing, 'memory', /^memory: reading the event threw/);
@@ -163,7 +181,10 @@ test('an event whose getters or Proxy throw is refused naming the event; the mon
   core.recordGeneration(gen({ durationMs: 2 }));
   const outcome = core.flush();
   assert.equal(outcome.accepted, 2);
-  assert.deepEqual(outcome.rejected.map((r) => r.record), [1]);
+  assert.deepEqual(
+    outcome.rejected.map((r) => r.record),
+    [1],
+  );
   core.dispose();
 });
 
@@ -199,10 +220,28 @@ test('10 MB strings: names refused before they are copied into wasm memory, free
   assert.equal(core.metrics(LATER).webgpu.adapter.description.length, 256);
   const limits = {};
   for (let i = 0; i < 200; i++) limits[`limit${i}${BIG.slice(0, 20000)}`] = i;
-  assertRefusedEvent(core, 'recordWebGpu', { timestamp: T0, available: true, limits }, 'webgpu', /^webgpu: \d+ characters of JSON, more than the limit of 1048576$/);
-  assertRefusedEvent(core, 'recordWebGpu', { timestamp: T0, available: true, limits: { maxBufferSize: NaN } }, 'webgpu.limits.maxBufferSize', /^webgpu\.limits\.maxBufferSize: NaN is not a finite number$/);
+  assertRefusedEvent(
+    core,
+    'recordWebGpu',
+    { timestamp: T0, available: true, limits },
+    'webgpu',
+    /^webgpu: \d+ characters of JSON, more than the limit of 1048576$/,
+  );
+  assertRefusedEvent(
+    core,
+    'recordWebGpu',
+    { timestamp: T0, available: true, limits: { maxBufferSize: NaN } },
+    'webgpu.limits.maxBufferSize',
+    /^webgpu\.limits\.maxBufferSize: NaN is not a finite number$/,
+  );
   // A 5,000-character limit name: the message and the field show it cut at 256 bytes.
-  assertRefusedEvent(core, 'recordWebGpu', { timestamp: T0, available: true, limits: { [BIG.slice(0, 5000)]: -1 } }, `webgpu.limits["${'x'.repeat(256)}..."]`, /: -1 is outside \[0, 1e\+300\]$/);
+  assertRefusedEvent(
+    core,
+    'recordWebGpu',
+    { timestamp: T0, available: true, limits: { [BIG.slice(0, 5000)]: -1 } },
+    `webgpu.limits["${'x'.repeat(256)}..."]`,
+    /: -1 is outside \[0, 1e\+300\]$/,
+  );
   assert.equal(heapBytes(), heap, 'wasm memory did not grow');
   core.dispose();
 });
@@ -238,7 +277,13 @@ test('a refused WebGPU record with an odd limit name leaves an export that reads
 test('huge arrays: chunk gaps past the limit refused before the copy; durations past the limit refused', async () => {
   const core = await seeded();
   const heap = heapBytes();
-  assertRefusedEvent(core, 'recordGeneration', gen({ chunkGapsMs: new Float64Array(2 ** 20 + 1) }), 'generation.chunkGapsMs', /^generation\.chunkGapsMs: 1048577 gaps, more than the limit 1048576$/);
+  assertRefusedEvent(
+    core,
+    'recordGeneration',
+    gen({ chunkGapsMs: new Float64Array(2 ** 20 + 1) }),
+    'generation.chunkGapsMs',
+    /^generation\.chunkGapsMs: 1048577 gaps, more than the limit 1048576$/,
+  );
   assert.equal(heapBytes(), heap, 'the batch did not grow for a refused record');
   const before = dataOf(core);
   core.recordDurations('op', new Float64Array(MAX_DURATIONS + 1));
@@ -274,7 +319,11 @@ test('configure: non-finite numbers, BigInt, cycles, deep nesting and 10 MB valu
     [{ historySize: -5 }, /outside|negative/, 'config.historySize'],
     [{ historySize: '10' }, /expected a whole number, got "10"/, 'config.historySize'],
     [{ historySize: 10n }, /^config\.historySize: expected a JSON value, got bigint 10n$/, 'config.historySize'],
-    [{ thresholds: { errorRate: { warning: Infinity } } }, /^config\.thresholds\.errorRate\.warning: Infinity is not a finite number$/, 'config.thresholds.errorRate.warning'],
+    [
+      { thresholds: { errorRate: { warning: Infinity } } },
+      /^config\.thresholds\.errorRate\.warning: Infinity is not a finite number$/,
+      'config.thresholds.errorRate.warning',
+    ],
     [{ prices: { m: { input: -1, output: 0 } } }, /^config\.prices\.m\.input: -1 is outside/, 'config.prices.m.input'],
     [{ prices: { m: { input: 1e308, output: 0 } } }, /1e\+308 is outside/, 'config.prices.m.input'],
     [{ prices: { [BIG.slice(0, 300)]: { input: 1, output: 1 } } }, /a model name is 1 to 256 bytes, this one 300/],
@@ -296,7 +345,12 @@ test('configure: non-finite numbers, BigInt, cycles, deep nesting and 10 MB valu
   for (let i = 0; i < 100_000; i++) deep = { a: deep };
   refuses(() => core.configure(deep), /nested deeper than 64 levels/);
   const getter = {};
-  Object.defineProperty(getter, 'historySize', { get: () => { throw new Error('no'); }, enumerable: true });
+  Object.defineProperty(getter, 'historySize', {
+    get: () => {
+      throw new Error('no');
+    },
+    enumerable: true,
+  });
   refuses(() => core.configure(getter), /^config: cannot be serialized \(Error: no\)$/);
   refuses(() => core.configure({ toJSON: () => undefined }), /^config: expected a JSON value, got an object$/);
   assert.deepEqual(core.config(), config);
@@ -375,17 +429,97 @@ test('documents that are not exports are refused with the path; nothing changes;
     ['100,000 levels of [', '['.repeat(100_000), '$', /^\$: not valid JSON: nesting deeper than 64 levels$/],
     ['a million levels, closed', '['.repeat(1e6) + ']'.repeat(1e6), '$', /nesting deeper than 64 levels/],
     ['100,000 levels of {"a":', '{"a":'.repeat(100_000), '$', /nesting deeper than 64 levels/],
-    ['2^64', count((d) => { d.sketches.generations.total = 987654321; }).replace('987654321', '18446744073709551616'), '$.sketches.generations.total', /^\$\.sketches\.generations\.total: 1\.8446744073709552e\+19 is not a whole number >= 0$/],
-    ['2^53 + 1', count((d) => { d.sketches.cache.k.hits = 2 ** 53 + 2; }), '$.sketches.cache.k.hits', /larger than 2\^53/],
-    ['1e308 count', count((d) => { d.sketches.cache.k.hits = 1e308; }), '$.sketches.cache.k.hits', /1e\+308 is not a whole number >= 0/],
-    ['negative count', count((d) => { d.sketches.cache.k.misses = -1; }), '$.sketches.cache.k.misses', /-1 is negative/],
-    ['fractional count', count((d) => { d.sketches.cache.k.misses = 0.5; }), '$.sketches.cache.k.misses', /not a whole number/],
-    ['1e308 sum', count((d) => { d.sketches.operations.op.durationMs.sum = 1e308; }), '$.sketches.operations.op.durationMs.sum', /outside \[0, 1e\+300\]/],
-    ['a count as a string', count((d) => { d.sketches.cache.k.hits = '1'; }), '$.sketches.cache.k.hits', /expected a whole number, got "1"/],
-    ['a 10 MB model name', count((d) => { d.sketches.byModel[BIG] = d.sketches.byModel.m; delete d.sketches.byModel.m; }), undefined, /: a name of 10485760 bytes, longer than 256$/],
-    ['an empty cache name', count((d) => { d.sketches.cache[''] = d.sketches.cache.k; delete d.sketches.cache.k; }), '$.sketches.cache[""]', /an empty name/],
-    ['a control character', count((d) => { d.sketches.byType['a\u0000b'] = d.sketches.byType.default; delete d.sketches.byType.default; }), '$.sketches.byType["a\\u0000b"]', /a control character/],
-    ['a 10 MB history string', count((d) => { d.generations[0].model = BIG; }), '$.generations[0].model', /^\$\.generations\[0\]\.model: 10485760 bytes is longer than/],
+    [
+      '2^64',
+      count((d) => {
+        d.sketches.generations.total = 987654321;
+      }).replace('987654321', '18446744073709551616'),
+      '$.sketches.generations.total',
+      /^\$\.sketches\.generations\.total: 1\.8446744073709552e\+19 is not a whole number >= 0$/,
+    ],
+    [
+      '2^53 + 1',
+      count((d) => {
+        d.sketches.cache.k.hits = 2 ** 53 + 2;
+      }),
+      '$.sketches.cache.k.hits',
+      /larger than 2\^53/,
+    ],
+    [
+      '1e308 count',
+      count((d) => {
+        d.sketches.cache.k.hits = 1e308;
+      }),
+      '$.sketches.cache.k.hits',
+      /1e\+308 is not a whole number >= 0/,
+    ],
+    [
+      'negative count',
+      count((d) => {
+        d.sketches.cache.k.misses = -1;
+      }),
+      '$.sketches.cache.k.misses',
+      /-1 is negative/,
+    ],
+    [
+      'fractional count',
+      count((d) => {
+        d.sketches.cache.k.misses = 0.5;
+      }),
+      '$.sketches.cache.k.misses',
+      /not a whole number/,
+    ],
+    [
+      '1e308 sum',
+      count((d) => {
+        d.sketches.operations.op.durationMs.sum = 1e308;
+      }),
+      '$.sketches.operations.op.durationMs.sum',
+      /outside \[0, 1e\+300\]/,
+    ],
+    [
+      'a count as a string',
+      count((d) => {
+        d.sketches.cache.k.hits = '1';
+      }),
+      '$.sketches.cache.k.hits',
+      /expected a whole number, got "1"/,
+    ],
+    [
+      'a 10 MB model name',
+      count((d) => {
+        d.sketches.byModel[BIG] = d.sketches.byModel.m;
+        delete d.sketches.byModel.m;
+      }),
+      undefined,
+      /: a name of 10485760 bytes, longer than 256$/,
+    ],
+    [
+      'an empty cache name',
+      count((d) => {
+        d.sketches.cache[''] = d.sketches.cache.k;
+        delete d.sketches.cache.k;
+      }),
+      '$.sketches.cache[""]',
+      /an empty name/,
+    ],
+    [
+      'a control character',
+      count((d) => {
+        d.sketches.byType['a\u0000b'] = d.sketches.byType.default;
+        delete d.sketches.byType.default;
+      }),
+      '$.sketches.byType["a\\u0000b"]',
+      /a control character/,
+    ],
+    [
+      'a 10 MB history string',
+      count((d) => {
+        d.generations[0].model = BIG;
+      }),
+      '$.generations[0].model',
+      /^\$\.generations\[0\]\.model: 10485760 bytes is longer than/,
+    ],
     ['an array', '[]', '$', /expected an export object/],
     ['a number', '1e999', '$', /not valid JSON|expected an export object/],
     ['not JSON', '{"schemaVersion": 2, "sketches": {', '$', /^\$: not valid JSON: /],
@@ -422,7 +556,11 @@ test('merges whose counts would pass 2^53 are refused whole, nothing merged', as
   doc.sketches.cache.k.hits = 2 ** 53; // the largest a document may hold
   core.importJson(doc);
   const before = core.exportJson(LATER);
-  const err = refuses(() => core.mergeJson(doc), /^\$\.sketches\.cache\.k\.hits: \d+ is larger than 2\^53 \(in the merged session: nothing was merged\)$/, '$.sketches.cache.k.hits');
+  const err = refuses(
+    () => core.mergeJson(doc),
+    /^\$\.sketches\.cache\.k\.hits: \d+ is larger than 2\^53 \(in the merged session: nothing was merged\)$/,
+    '$.sketches.cache.k.hits',
+  );
   assert.ok(err);
   refuses(() => core.mergeAll([doc, doc]), /nothing was merged/);
   assert.equal(core.exportJson(LATER), before);
@@ -460,7 +598,10 @@ test('document size: over 128 MiB refused before the copy; 100 MB reads; too man
   refuses(() => core.mergeJson(over), /more than the limit of 134217728 bytes/);
   refuses(() => core.mergeAll([good, over]), /^document 2: \$: the document is/);
   const hundred = padded(100 * MiB);
-  refuses(() => core.mergeAll([hundred, hundred, hundred]), /^mergeAll: the documents hold \d+ characters together, more than the limit of 268435456 bytes \(256 MiB\) per call$/);
+  refuses(
+    () => core.mergeAll([hundred, hundred, hundred]),
+    /^mergeAll: the documents hold \d+ characters together, more than the limit of 268435456 bytes \(256 MiB\) per call$/,
+  );
   assert.equal(heapBytes(), heap, 'nothing was copied into wasm memory');
   assert.equal(core.exportJson(LATER), before);
 
@@ -508,7 +649,12 @@ test('quantile: a 10 MB path, __proto__ keys and bad q are refused in JS, briefl
   refuses(() => core.otlpJson({ resource: { a: 1n } }), /^options\.resource\.a: expected a JSON value, got bigint 1n$/, 'options.resource.a');
   refuses(() => core.otlpJson({ resource: { a: NaN } }), /^options\.resource\.a: NaN is not a finite number$/);
   const throwing = {};
-  Object.defineProperty(throwing, 'resource', { get: () => { throw new Error('no'); }, enumerable: true });
+  Object.defineProperty(throwing, 'resource', {
+    get: () => {
+      throw new Error('no');
+    },
+    enumerable: true,
+  });
   refuses(() => core.otlpJson(throwing), /^options: cannot be serialized \(Error: no\)$/);
   refuses(() => core.otlpJson({ resource: { a: BIG } }), /^options: \d+ characters of JSON, more than the limit of 1048576$/);
   refuses(() => core.otlpJson(() => 1), /^options: expected a JSON value, got a function/);
@@ -570,7 +716,14 @@ test('createMonitor: hostile events and documents give { ok: false } or a named 
   const { sink, entries } = quietLogger();
   const monitor = await createMonitor({ memory: false, webgpu: false, logger: sink, defaultType: BIG });
   const strict = await createMonitor({ memory: false, webgpu: false, logger: sink, strict: true });
-  const throwing = new Proxy({}, { get: () => { throw new Error('boom'); } });
+  const throwing = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error('boom');
+      },
+    },
+  );
 
   // Untagged events get the 10 MB default type: refused, named, not thrown.
   let r = monitor.recordGeneration({ model: 'm', durationMs: 5 });
@@ -581,18 +734,35 @@ test('createMonitor: hostile events and documents give { ok: false } or a named 
   assert.deepEqual([r.ok, r.field], [false, 'generation']);
   assert.match(r.message, /reading the event threw Error: boom/);
   const getter = { model: 'm', durationMs: 5 };
-  Object.defineProperty(getter, 'startedAt', { get: () => { throw new Error('late'); }, enumerable: true });
+  Object.defineProperty(getter, 'startedAt', {
+    get: () => {
+      throw new Error('late');
+    },
+    enumerable: true,
+  });
   assert.match(monitor.recordGeneration(getter).message, /reading the event threw Error: late/);
   assert.equal(monitor.recordOperation({ name: BIG, durationMs: 1 }).field, 'operation.name');
   assert.equal(monitor.recordCacheLookup({ cache: '__proto__', hit: true }).ok, true);
   assert.equal(monitor.recordModelLoad({ model: 'constructor', startedAt: T0, durationMs: Infinity }).field, 'load.durationMs');
   assert.equal(monitor.recordGeneration({ model: 'm', type: 'chat', durationMs: 5, completionTokens: 2 ** 64 }).field, 'generation.completionTokens');
   assert.equal(monitor.recordGeneration({ model: '__proto__', type: 'prototype', durationMs: 5 }).ok, true);
-  assert.throws(() => strict.recordGeneration(throwing), (err) => err instanceof TypeError && err.field === 'generation' && /threw Error: boom/.test(err.message));
-  assert.throws(() => strict.recordGeneration({ model: 'm', startedAt: T0, durationMs: NaN }), (err) => err.field === 'generation.durationMs');
+  assert.throws(
+    () => strict.recordGeneration(throwing),
+    (err) => err instanceof TypeError && err.field === 'generation' && /threw Error: boom/.test(err.message),
+  );
+  assert.throws(
+    () => strict.recordGeneration({ model: 'm', startedAt: T0, durationMs: NaN }),
+    (err) => err.field === 'generation.durationMs',
+  );
   // track() with a name the core refuses still returns the function's result, unchanged.
-  assert.equal(monitor.track(BIG, () => 42), 42);
-  await assert.rejects(monitor.track('op', () => Promise.reject(new Error('app'))), /^Error: app$|app/);
+  assert.equal(
+    monitor.track(BIG, () => 42),
+    42,
+  );
+  await assert.rejects(
+    monitor.track('op', () => Promise.reject(new Error('app'))),
+    /^Error: app$|app/,
+  );
 
   // Documents: a named Error, nothing changed, and the monitor still answers.
   const before = monitor.exportMetrics();

@@ -62,8 +62,18 @@ test('10 million generations and 12 hours of samples: memory, exports and lists 
   const core = await MonitorCore.create({ prices: { '*': { input: 0.01, output: 0.03 } } });
   const gaps = new Float64Array(2);
   const event = {
-    model: '', type: '', operation: 'chat', startedAt: 0, durationMs: 0, ttftMs: 0, chunkGapsMs: gaps,
-    promptTokens: 0, completionTokens: 0, finishReason: undefined, errorName: undefined, errorMessage: undefined,
+    model: '',
+    type: '',
+    operation: 'chat',
+    startedAt: 0,
+    durationMs: 0,
+    ttftMs: 0,
+    chunkGapsMs: gaps,
+    promptTokens: 0,
+    completionTokens: 0,
+    finishReason: undefined,
+    errorName: undefined,
+    errorMessage: undefined,
   };
   let seed = 12345;
   const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
@@ -103,8 +113,13 @@ test('10 million generations and 12 hours of samples: memory, exports and lists 
 
     if (i % MEMORY_EVERY === 0) {
       core.recordMemorySample({
-        label: LABELS[i % 3], timestamp: t, usedJSHeapSize: 5e7 + (r % 1e7), totalJSHeapSize: 1e8,
-        jsHeapSizeLimit: 4294705152, wasmHeapBytes: module.HEAPU8.length, gpuBufferBytes: 1e9 + (r % 1e6),
+        label: LABELS[i % 3],
+        timestamp: t,
+        usedJSHeapSize: 5e7 + (r % 1e7),
+        totalJSHeapSize: 1e8,
+        jsHeapSizeLimit: 4294705152,
+        wasmHeapBytes: module.HEAPU8.length,
+        gpuBufferBytes: 1e9 + (r % 1e6),
       });
     }
     if (i % (warm ? 10 : 1000) === 0) {
@@ -120,8 +135,13 @@ test('10 million generations and 12 hours of samples: memory, exports and lists 
     }
     if (i % MINUTE_EVERY === 0) {
       core.recordWebGpu({
-        timestamp: t, available: true, vendor: 'google', architecture: 'swiftshader', description: `minute ${i / MINUTE_EVERY}`,
-        limits: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 27 }, features: ['shader-f16', 'timestamp-query'],
+        timestamp: t,
+        available: true,
+        vendor: 'google',
+        architecture: 'swiftshader',
+        description: `minute ${i / MINUTE_EVERY}`,
+        limits: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 27 },
+        features: ['shader-f16', 'timestamp-query'],
       });
       if (i % (10 * MINUTE_EVERY) === 0) core.recordDeviceLost({ timestamp: t, reason: 'unknown', message: `lost at minute ${i / MINUTE_EVERY}` });
     }
@@ -141,8 +161,13 @@ test('10 million generations and 12 hours of samples: memory, exports and lists 
   const seconds = (performance.now() - started) / 1000;
 
   const row = (label, m) => ({
-    label, heapMiB: +(m.heapBytes / MiB).toFixed(2), coreBytes: m.coreBytes, exportBytes: m.exportBytes,
-    metricsBytes: m.metricsBytes, otlpBytes: m.otlpBytes, jsHeapMiB: +(m.jsHeapBytes / MiB).toFixed(1),
+    label,
+    heapMiB: +(m.heapBytes / MiB).toFixed(2),
+    coreBytes: m.coreBytes,
+    exportBytes: m.exportBytes,
+    metricsBytes: m.metricsBytes,
+    otlpBytes: m.otlpBytes,
+    jsHeapMiB: +(m.jsHeapBytes / MiB).toFixed(1),
   });
   console.log(`long session: ${N.toLocaleString('en')} generations in ${seconds.toFixed(1)} s (${((seconds * 1e9) / N).toFixed(0)} ns each, not asserted)`);
   console.table([row('after 1M', checkpoint), row('after 10M', final)]);

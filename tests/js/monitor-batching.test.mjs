@@ -79,7 +79,10 @@ test("a refused event of the monitor's own is logged with its method when its ba
   await null;
   const refused = entries.slice(before).filter(([level, text]) => level === 'warn' && text.includes('event refused'));
   assert.equal(refused.length, 1);
-  const text = refused[0].slice(1).map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' ');
+  const text = refused[0]
+    .slice(1)
+    .map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))
+    .join(' ');
   assert.match(text, /recordOperation/);
   assert.match(text, /operation\.name/);
   assert.equal(m.getMetrics().operations.ok.count, 2);

@@ -66,19 +66,34 @@ test('manual ingestion: defaults, outcomes, refusals naming the field', async ()
 
 test('strict mode throws a TypeError naming the field', async () => {
   const m = await createMonitor({ ...quiet(), strict: true });
-  assert.throws(() => m.recordOperation({ name: '', durationMs: 1 }), (err) => err instanceof TypeError && err.field === 'operation.name');
+  assert.throws(
+    () => m.recordOperation({ name: '', durationMs: 1 }),
+    (err) => err instanceof TypeError && err.field === 'operation.name',
+  );
   await m.dispose();
 });
 
 test('track times sync and async functions and passes results and errors through', async () => {
   const m = await createMonitor(quiet());
-  assert.equal(m.track('sync-ok', () => 7), 7);
+  assert.equal(
+    m.track('sync-ok', () => 7),
+    7,
+  );
   const boom = new RangeError('too far');
-  assert.throws(() => m.track('sync-fail', () => { throw boom; }), (err) => err === boom);
+  assert.throws(
+    () =>
+      m.track('sync-fail', () => {
+        throw boom;
+      }),
+    (err) => err === boom,
+  );
   assert.equal(await m.track('async-ok', async () => 'v'), 'v');
   const late = new Error('timeout');
   late.name = 'TimeoutError';
-  await assert.rejects(m.track('async-fail', () => new Promise((_, reject) => setTimeout(() => reject(late), 15))), (err) => err === late);
+  await assert.rejects(
+    m.track('async-fail', () => new Promise((_, reject) => setTimeout(() => reject(late), 15))),
+    (err) => err === late,
+  );
   const ops = m.getMetrics().operations;
   assert.equal(ops['sync-ok'].succeeded, 1);
   assert.equal(ops['sync-fail'].failed, 1);
@@ -101,7 +116,13 @@ test('withType tags what runs inside it and restores the previous tag', async ()
     return 'result';
   });
   assert.equal(out, 'result');
-  assert.throws(() => m.withType('t', () => { throw new Error('inner'); }), /inner/);
+  assert.throws(
+    () =>
+      m.withType('t', () => {
+        throw new Error('inner');
+      }),
+    /inner/,
+  );
   m.recordGeneration({ model: 'A', durationMs: 10 });
   const byType = m.getMetrics().generations.byType;
   assert.equal(byType.enhance_summary.total, 1);
@@ -127,18 +148,24 @@ test('export, import and merge; merging several is all or nothing', async () => 
   const before = c.exportMetrics();
   const broken = JSON.parse(eb);
   broken.sketches.generations.total = -1;
-  assert.throws(() => c.mergeMetrics(ea, broken), (err) => {
-    assert.match(err.message, /^document 2: \$\.sketches\.generations\.total: -1 is negative/);
-    assert.equal(err.path, '$.sketches.generations.total');
-    assert.equal(err.document, 2);
-    return true;
-  });
+  assert.throws(
+    () => c.mergeMetrics(ea, broken),
+    (err) => {
+      assert.match(err.message, /^document 2: \$\.sketches\.generations\.total: -1 is negative/);
+      assert.equal(err.path, '$.sketches.generations.total');
+      assert.equal(err.document, 2);
+      return true;
+    },
+  );
   assert.equal(c.getMetrics().generations.total, 50, 'nothing was merged');
   assert.deepEqual(JSON.parse(c.exportMetrics()).sketches, JSON.parse(before).sketches);
 
   c.importMetrics(ea);
   assert.equal(c.getMetrics().generations.total, 30);
-  assert.throws(() => c.importMetrics('{"schemaVersion": 9}'), (err) => err.path === '$.schemaVersion');
+  assert.throws(
+    () => c.importMetrics('{"schemaVersion": 9}'),
+    (err) => err.path === '$.schemaVersion',
+  );
   assert.equal(c.getMetrics().generations.total, 30);
   await Promise.all([a.dispose(), b.dispose(), c.dispose()]);
 });
@@ -147,8 +174,11 @@ test('exportCSV: a header and one quoted-where-needed row per generation', async
   const m = await createMonitor(quiet());
   m.recordGeneration({ model: 'A', type: 'chat', durationMs: 100, ttftMs: 20, completionTokens: 5, startedAt: Date.UTC(2026, 10, 23, 5, 0, 0) });
   m.recordGeneration({
-    model: 'A', durationMs: 50, startedAt: Date.UTC(2026, 10, 23, 5, 0, 1),
-    errorName: 'Error', errorMessage: 'bad "quote", comma\nand newline',
+    model: 'A',
+    durationMs: 50,
+    startedAt: Date.UTC(2026, 10, 23, 5, 0, 1),
+    errorName: 'Error',
+    errorMessage: 'bad "quote", comma\nand newline',
   });
   m.recordGeneration({ model: '=cmd', durationMs: 5, startedAt: Date.UTC(2026, 10, 23, 5, 0, 2) });
   const lines = m.exportCSV().split('\r\n');

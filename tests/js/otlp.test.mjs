@@ -46,7 +46,17 @@ async function sessionCore() {
   core.reset(T0 - 1000);
   feedSession(core, { n: 700 });
   // The engine's own figures (gen_ai.server.*) and an embedding, which the fixture lacks.
-  core.recordGeneration({ model: 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC', startedAt: T0 + 5e6, durationMs: 900, ttftMs: 210, promptTokens: 40, completionTokens: 30, engineTtftMs: 180, engineTimePerOutputTokenMs: 22.5, chunkGapsMs: [20, 25] });
+  core.recordGeneration({
+    model: 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC',
+    startedAt: T0 + 5e6,
+    durationMs: 900,
+    ttftMs: 210,
+    promptTokens: 40,
+    completionTokens: 30,
+    engineTtftMs: 180,
+    engineTimePerOutputTokenMs: 22.5,
+    chunkGapsMs: [20, 25],
+  });
   core.recordGeneration({ model: 'snowflake-arctic-embed-m-q0f32-MLC-b4', operation: 'embedding', startedAt: T0 + 5e6, durationMs: 35, promptTokens: 12 });
   core.recordCacheLookup({ cache: 'webllm/config', hit: true, timestamp: T0 + 5e6 });
   core.flush();
@@ -84,7 +94,13 @@ function quantileFromBuckets(p, q) {
 
 test('the request decodes with the OpenTelemetry protobuf definitions, field for field', async () => {
   const core = await sessionCore();
-  const text = core.otlpJson({ resource: { 'service.name': 'chat-app', 'deployment.environment.name': 'test', 'app.build': 42, 'app.canary': false, 'app.ratio': 0.5 }, scopeVersion: VERSION }, LATER);
+  const text = core.otlpJson(
+    {
+      resource: { 'service.name': 'chat-app', 'deployment.environment.name': 'test', 'app.build': 42, 'app.canary': false, 'app.ratio': 0.5 },
+      scopeVersion: VERSION,
+    },
+    LATER,
+  );
   const json = JSON.parse(text);
   const { bytes, back } = roundTrip(json);
   assert.ok(bytes.length > 1000);
@@ -95,7 +111,9 @@ test('the request decodes with the OpenTelemetry protobuf definitions, field for
 
 test('resource, scope, temporality, times and 64-bit integers as strings', async () => {
   const core = await sessionCore();
-  const req = JSON.parse(core.otlpJson({ resource: { 'service.name': 'chat-app', 'app.build': 42, 'app.canary': false, 'app.ratio': 0.5 }, scopeVersion: VERSION }, LATER));
+  const req = JSON.parse(
+    core.otlpJson({ resource: { 'service.name': 'chat-app', 'app.build': 42, 'app.canary': false, 'app.ratio': 0.5 }, scopeVersion: VERSION }, LATER),
+  );
   const res = req.resourceMetrics[0].resource.attributes;
   assert.deepEqual(res.find((a) => a.key === 'service.name').value, { stringValue: 'chat-app' });
   assert.deepEqual(res.find((a) => a.key === 'app.build').value, { intValue: '42' });
@@ -156,11 +174,20 @@ test('GenAI metrics: names, units, attributes, error.type on failures only', asy
   }
   const duration = points(byName.get('gen_ai.client.operation.duration'));
   // Every generation once: succeeded, failed (error.type = its name) and aborted (AbortError).
-  assert.equal(duration.reduce((s, p) => s + Number(p.count), 0), metrics.generations.total);
+  assert.equal(
+    duration.reduce((s, p) => s + Number(p.count), 0),
+    metrics.generations.total,
+  );
   const failed = duration.filter((p) => attrs(p)['error.type'] === 'Error');
   const aborted = duration.filter((p) => attrs(p)['error.type'] === 'AbortError');
-  assert.equal(failed.reduce((s, p) => s + Number(p.count), 0), metrics.generations.failed);
-  assert.equal(aborted.reduce((s, p) => s + Number(p.count), 0), metrics.generations.aborted);
+  assert.equal(
+    failed.reduce((s, p) => s + Number(p.count), 0),
+    metrics.generations.failed,
+  );
+  assert.equal(
+    aborted.reduce((s, p) => s + Number(p.count), 0),
+    metrics.generations.aborted,
+  );
   const embed = duration.find((p) => attrs(p)['gen_ai.operation.name'] === 'embeddings');
   assert.equal(attrs(embed)['gen_ai.request.model'], 'snowflake-arctic-embed-m-q0f32-MLC-b4');
   // Token usage adds up to the session's token counts.
@@ -176,15 +203,24 @@ test('GenAI metrics: names, units, attributes, error.type on failures only', asy
   assert.equal(points(byName.get('gen_ai.server.time_per_output_token'))[0].max, 0.0225);
   // Chunk gaps: every gap of every streamed generation.
   const gaps = points(byName.get('gen_ai.client.operation.time_per_output_chunk'));
-  assert.equal(gaps.reduce((s, p) => s + Number(p.count), 0), metrics.generations.chunkGapMs.count);
+  assert.equal(
+    gaps.reduce((s, p) => s + Number(p.count), 0),
+    metrics.generations.chunkGapMs.count,
+  );
   core.dispose();
 });
 
-test('quantiles recomputed from the exported buckets equal the core\'s', async () => {
+test("quantiles recomputed from the exported buckets equal the core's", async () => {
   const core = await sessionCore();
   const metrics = core.metrics(LATER);
   const byName = metricsByName(JSON.parse(core.otlpJson({}, LATER)));
-  const keys = [['p50', 0.5], ['p90', 0.9], ['p95', 0.95], ['p99', 0.99], ['p999', 0.999]];
+  const keys = [
+    ['p50', 0.5],
+    ['p90', 0.9],
+    ['p95', 0.95],
+    ['p99', 0.99],
+    ['p999', 0.999],
+  ];
   const check = (p, stats, label) => {
     assert.equal(Number(p.count), stats.count, label);
     assert.ok(stats.count > 256, `${label}: past the exact phase`);
@@ -193,7 +229,9 @@ test('quantiles recomputed from the exported buckets equal the core\'s', async (
       assert.ok(Math.abs(ms - stats[key]) <= 1e-9 * stats[key], `${label} ${key}: ${ms} vs ${stats[key]}`);
     }
   };
-  const successes = points(byName.get('gen_ai.client.operation.duration')).filter((p) => !attrs(p)['error.type'] && attrs(p)['gen_ai.operation.name'] === 'chat');
+  const successes = points(byName.get('gen_ai.client.operation.duration')).filter(
+    (p) => !attrs(p)['error.type'] && attrs(p)['gen_ai.operation.name'] === 'chat',
+  );
   assert.equal(successes.length, 2);
   for (const p of successes) {
     const model = attrs(p)['gen_ai.request.model'];
@@ -207,7 +245,7 @@ test('quantiles recomputed from the exported buckets equal the core\'s', async (
   core.dispose();
 });
 
-test('the project\'s own metrics: loads by source, caches, memory, operations, rejections', async () => {
+test("the project's own metrics: loads by source, caches, memory, operations, rejections", async () => {
   const core = await sessionCore();
   core.recordGeneration({ model: '', durationMs: 5 }); // refused: counted under its field
   core.flush();
@@ -215,7 +253,10 @@ test('the project\'s own metrics: loads by source, caches, memory, operations, r
   const byName = metricsByName(JSON.parse(core.otlpJson({}, LATER)));
   const loads = points(byName.get('webllm_monitor.model.load.duration'));
   assert.equal(byName.get('webllm_monitor.model.load.duration').unit, 's');
-  assert.equal(loads.reduce((s, p) => s + Number(p.count), 0), metrics.initialization.loads);
+  assert.equal(
+    loads.reduce((s, p) => s + Number(p.count), 0),
+    metrics.initialization.loads,
+  );
   for (const p of loads) assert.ok(['cache', 'network', 'unknown'].includes(attrs(p)['webllm_monitor.load.source']));
   const lookups = points(byName.get('webllm_monitor.cache.lookups'));
   const hits = lookups.filter((p) => attrs(p)['webllm_monitor.cache.result'] === 'hit').reduce((s, p) => s + Number(p.asInt), 0);
@@ -231,7 +272,10 @@ test('the project\'s own metrics: loads by source, caches, memory, operations, r
   const op = points(byName.get('webllm_monitor.operation.duration')).find((p) => attrs(p)['webllm_monitor.operation.name'] === 'retrieval');
   assert.equal(Number(op.count), metrics.operations.retrieval.count);
   const rejected = points(byName.get('webllm_monitor.events.rejected'));
-  assert.deepEqual(rejected.map((p) => [attrs(p)['webllm_monitor.event.field'], p.asInt]), [['generation.model', '1']]);
+  assert.deepEqual(
+    rejected.map((p) => [attrs(p)['webllm_monitor.event.field'], p.asInt]),
+    [['generation.model', '1']],
+  );
   assert.equal(points(byName.get('webllm_monitor.gpu.device_lost'))[0].asInt, '1');
   core.dispose();
 });
@@ -263,14 +307,21 @@ test('bad options are refused with the field named; nothing is sent', async () =
   assert.throws(() => normalizeOtlpOptions({ endpoint: 'http://x', resource: { n: NaN } }), /resource\["n"\]: expected a string, a finite number or a boolean/);
   assert.throws(() => normalizeOtlpOptions({ endpoint: 'http://x', interval: 5 }), /options\.otlp\.interval: unknown option/);
   assert.equal(normalizeOtlpOptions({ endpoint: 'http://collector:4318/' }).url, 'http://collector:4318/v1/metrics');
-  await assert.rejects(createMonitor({ otlp: { endpoint: 'nope' }, memory: false, webgpu: false }), /createMonitor: options\.otlp\.endpoint: expected a valid URL/);
+  await assert.rejects(
+    createMonitor({ otlp: { endpoint: 'nope' }, memory: false, webgpu: false }),
+    /createMonitor: options\.otlp\.endpoint: expected a valid URL/,
+  );
   assert.equal(retryAfterMs('3'), 3000);
   assert.equal(retryAfterMs(new Date(Date.now() + 60_000).toUTCString()) > 50_000, true);
   assert.equal(retryAfterMs('soon'), undefined);
 });
 
 test('toOTLP: given resource attributes go over the configured ones, not over the defaults', async () => {
-  const monitor = await createMonitor({ otlp: { endpoint: 'http://127.0.0.1:9', intervalMs: 60_000, resource: { 'service.name': 'myapp' } }, memory: false, webgpu: false });
+  const monitor = await createMonitor({
+    otlp: { endpoint: 'http://127.0.0.1:9', intervalMs: 60_000, resource: { 'service.name': 'myapp' } },
+    memory: false,
+    webgpu: false,
+  });
   try {
     const res = (req) => Object.fromEntries(req.resourceMetrics[0].resource.attributes.map((a) => [a.key, Object.values(a.value)[0]]));
     const plain = res(monitor.toOTLP());
@@ -319,7 +370,12 @@ test('periodic pushes: a 503 is retried, then the receiver gets the request', as
   const r = await receiver((n) => (n === 1 ? [503, { 'Retry-After': '0' }, 'overloaded'] : [200, { 'Content-Type': 'application/json' }, '{}']));
   const logs = [];
   const logger = { debug() {}, info() {}, warn: (...a) => logs.push(a), error: (...a) => logs.push(a), log() {} };
-  const monitor = await createMonitor({ otlp: { endpoint: r.url, intervalMs: 1000, backoffMs: 20, headers: { 'x-api-key': 'k1' }, resource: { 'service.name': 'node-test' } }, memory: false, webgpu: false, logger });
+  const monitor = await createMonitor({
+    otlp: { endpoint: r.url, intervalMs: 1000, backoffMs: 20, headers: { 'x-api-key': 'k1' }, resource: { 'service.name': 'node-test' } },
+    memory: false,
+    webgpu: false,
+    logger,
+  });
   try {
     monitor.recordGeneration({ model: 'm', durationMs: 120, ttftMs: 30, promptTokens: 9, completionTokens: 4 });
     await until(() => r.got.length >= 2);
@@ -379,7 +435,13 @@ test('a push that keeps failing gives up cleanly: counted, recorded, logged, nev
   assert.equal(rNet.status, null);
   assert.match(rNet.error, /fetch failed|ECONNREFUSED/);
   // A throwing body is a failed push, not a throw.
-  const broken = createOtlpPusher({ options: normalizeOtlpOptions({ endpoint: bad.url }), body: () => { throw new Error('boom'); }, onResult: () => {} });
+  const broken = createOtlpPusher({
+    options: normalizeOtlpOptions({ endpoint: bad.url }),
+    body: () => {
+      throw new Error('boom');
+    },
+    onResult: () => {},
+  });
   assert.match((await broken.push()).error, /building the request failed: boom/);
 });
 
@@ -399,7 +461,10 @@ test('an attribute or a header named __proto__ is kept as data, and no prototype
   const r = await receiver(() => [200, { 'Content-Type': 'application/json' }, '{}']);
   try {
     const o = normalizeOtlpOptions({ endpoint: r.url, headers, resource });
-    for (const [name, obj, value] of [['headers', o.headers, 'h'], ['resource', o.resource, 'r']]) {
+    for (const [name, obj, value] of [
+      ['headers', o.headers, 'h'],
+      ['resource', o.resource, 'r'],
+    ]) {
       assert.deepEqual(Object.getOwnPropertyDescriptor(obj, '__proto__'), { value, writable: true, enumerable: true, configurable: true }, name);
       assert.equal(Object.getPrototypeOf(obj), Object.prototype, `${name}: its prototype is unchanged`);
     }
@@ -420,7 +485,10 @@ test('an attribute or a header named __proto__ is kept as data, and no prototype
     }
     assert.equal(r.got.length, 1);
     const req = JSON.parse(r.got[0].body);
-    assert.deepEqual(req.resourceMetrics[0].resource.attributes.find((a) => a.key === '__proto__'), { key: '__proto__', value: { stringValue: 'r' } });
+    assert.deepEqual(
+      req.resourceMetrics[0].resource.attributes.find((a) => a.key === '__proto__'),
+      { key: '__proto__', value: { stringValue: 'r' } },
+    );
     assert.equal(r.got[0].headers['x-api-key'], 'k1');
     // The headers handed to fetch, for a push and for the last one on pagehide. (Node's fetch
     // itself leaves a header named __proto__ off the wire, so this looks at what it is given;
@@ -443,8 +511,14 @@ test('an attribute or a header named __proto__ is kept as data, and no prototype
   }
 
   // An object under "__proto__" is refused like any other non-attribute value, and pollutes nothing.
-  assert.throws(() => normalizeOtlpOptions({ endpoint: 'http://x', resource: JSON.parse('{"__proto__": {"polluted": 1}}') }), /resource\["__proto__"\]: expected a string, a finite number or a boolean/);
-  assert.throws(() => normalizeOtlpOptions({ endpoint: 'http://x', headers: JSON.parse('{"__proto__": {"polluted": 1}}') }), /headers\["__proto__"\]: expected a string/);
+  assert.throws(
+    () => normalizeOtlpOptions({ endpoint: 'http://x', resource: JSON.parse('{"__proto__": {"polluted": 1}}') }),
+    /resource\["__proto__"\]: expected a string, a finite number or a boolean/,
+  );
+  assert.throws(
+    () => normalizeOtlpOptions({ endpoint: 'http://x', headers: JSON.parse('{"__proto__": {"polluted": 1}}') }),
+    /headers\["__proto__"\]: expected a string/,
+  );
   assert.equal(/** @type {any} */ ({}).polluted, undefined);
   assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'x-api-key'), false);
 });

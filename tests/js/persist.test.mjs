@@ -45,12 +45,13 @@ function fakeIndexedDb({ failPut = null } = {}) {
             const data = stores.get(storeName);
             tx.objectStore = () => ({
               get: (k) => op(() => data.get(k)),
-              put: (val, k) => op(() => {
-                if (mode !== 'readwrite') throw new Error('readonly');
-                if (failPut) return { abort: failPut };
-                data.set(k, val);
-                return k;
-              }),
+              put: (val, k) =>
+                op(() => {
+                  if (mode !== 'readwrite') throw new Error('readonly');
+                  if (failPut) return { abort: failPut };
+                  data.set(k, val);
+                  return k;
+                }),
               delete: (k) => op(() => void data.delete(k)),
             });
             function op(fn) {
@@ -114,7 +115,10 @@ test('localStorage: a QuotaExceededError is reported with its name and not throw
   const { faults, fault } = collectFaults();
   const p = createPersistence({ kind: 'localStorage', save: () => 'x'.repeat(200), storage, fault });
   assert.equal(await p.saveNow(), false);
-  assert.deepEqual(faults.map((f) => [f.where, f.name]), [['persist.localStorage.write', 'QuotaExceededError']]);
+  assert.deepEqual(
+    faults.map((f) => [f.where, f.name]),
+    [['persist.localStorage.write', 'QuotaExceededError']],
+  );
   assert.ok(faults[0].err instanceof DOMException);
 });
 
@@ -133,7 +137,10 @@ test('save() throwing or returning a non-string is reported, nothing written', a
   const q = createPersistence({ kind: 'localStorage', storage, fault, save: () => undefined });
   assert.equal(await q.saveNow(), false);
   assert.equal(storage.map.size, 0);
-  assert.deepEqual(faults.map((f) => f.where), ['persist.localStorage.save', 'persist.localStorage.save']);
+  assert.deepEqual(
+    faults.map((f) => f.where),
+    ['persist.localStorage.save', 'persist.localStorage.save'],
+  );
   assert.match(faults[1].err.message, /save\(\) returned undefined/);
 });
 
@@ -154,19 +161,25 @@ test('storage that throws on access (disabled storage) or is missing: reported, 
   assert.equal(await p.restore(), null);
   assert.equal(await p.saveNow(), false);
   await p.clear();
-  assert.deepEqual(faults.map((f) => [f.where, f.name]), [
-    ['persist.localStorage.restore', 'SecurityError'],
-    ['persist.localStorage.write', 'SecurityError'],
-    ['persist.localStorage.clear', 'SecurityError'],
-  ]);
+  assert.deepEqual(
+    faults.map((f) => [f.where, f.name]),
+    [
+      ['persist.localStorage.restore', 'SecurityError'],
+      ['persist.localStorage.write', 'SecurityError'],
+      ['persist.localStorage.clear', 'SecurityError'],
+    ],
+  );
   // Node has no localStorage (without --experimental-webstorage) and no indexedDB
   const { faults: f2, fault: fault2 } = collectFaults();
   assert.equal(await createPersistence({ kind: 'localStorage', save: () => 'x', storage: null, fault: fault2 }).restore(), null);
   assert.equal(await createPersistence({ kind: 'indexedDB', save: () => 'x', storage: null, fault: fault2 }).saveNow(), false);
-  assert.deepEqual(f2.map((f) => [f.where, f.name]), [
-    ['persist.localStorage.restore', 'NotSupportedError'],
-    ['persist.indexedDB.write', 'NotSupportedError'],
-  ]);
+  assert.deepEqual(
+    f2.map((f) => [f.where, f.name]),
+    [
+      ['persist.localStorage.restore', 'NotSupportedError'],
+      ['persist.indexedDB.write', 'NotSupportedError'],
+    ],
+  );
 });
 
 test('start(): periodic saves until stop(); no page events in Node', async () => {
@@ -212,5 +225,8 @@ test('indexedDB (fake): a transaction aborted by a QuotaExceededError is reporte
   const { faults, fault } = collectFaults();
   const p = createPersistence({ kind: 'indexedDB', save: () => 'big', storage: idb, fault });
   assert.equal(await p.saveNow(), false);
-  assert.deepEqual(faults.map((f) => [f.where, f.name]), [['persist.indexedDB.write', 'QuotaExceededError']]);
+  assert.deepEqual(
+    faults.map((f) => [f.where, f.name]),
+    [['persist.indexedDB.write', 'QuotaExceededError']],
+  );
 });

@@ -75,7 +75,12 @@ async function runSession(monitor) {
     errors.push(err);
   }
   // A worker engine's string rejection that quotes the prompt.
-  const worker = await monitor.createEngine(CreateSimulatedMLCEngine, LLAMA, { timeScale: 0, worker: true, reply: () => REPLY, faults: { throwMidStreamAt: 1, throwName: 'InternalError', throwMessage: `bad input: ${PROMPT}` } });
+  const worker = await monitor.createEngine(CreateSimulatedMLCEngine, LLAMA, {
+    timeScale: 0,
+    worker: true,
+    reply: () => REPLY,
+    faults: { throwMidStreamAt: 1, throwName: 'InternalError', throwMessage: `bad input: ${PROMPT}` },
+  });
   try {
     for await (const c of await worker.chat.completions.create(ask(PROMPT, { stream: true }))) assert.ok(c);
   } catch (err) {
@@ -105,7 +110,10 @@ async function runSession(monitor) {
     errors.map((e) => (typeof e === 'string' ? e.split(':')[0] : e.name)),
     ['InternalError', 'InternalError', 'ToolCallOutputParseError', 'Error'],
   );
-  assert.ok(errors.every((e) => hasMark(typeof e === 'string' ? e : e.message)), 'every error quotes the prompt or the reply');
+  assert.ok(
+    errors.every((e) => hasMark(typeof e === 'string' ? e : e.message)),
+    'every error quotes the prompt or the reply',
+  );
   return errors;
 }
 
@@ -113,7 +121,15 @@ test('no prompt or reply text anywhere the monitor stores, exports, prints or sh
   const storage = memoryStorage();
   globalThis.localStorage = storage;
   const out = recorder();
-  const monitor = await createMonitor({ memory: false, webgpu: false, debug: true, logger: out.sink, persist: 'localStorage', persistKey: 'privacy', throttleMs: 0 });
+  const monitor = await createMonitor({
+    memory: false,
+    webgpu: false,
+    debug: true,
+    logger: out.sink,
+    persist: 'localStorage',
+    persistKey: 'privacy',
+    throttleMs: 0,
+  });
   const snapshots = [];
   monitor.subscribe((s) => snapshots.push(s));
   monitor.installConsole('privacyConsole');
@@ -133,7 +149,18 @@ test('no prompt or reply text anywhere the monitor stores, exports, prints or sh
   // The console commands, each called as a developer would in DevTools.
   const commands = globalThis.privacyConsole;
   const consoleResults = [];
-  for (const name of ['help', 'printMetrics', 'getMetrics', 'getStatus', 'getAllGenerations', 'getMemorySnapshots', 'exportMetrics', 'exportCSV', 'downloadMetrics', 'downloadCSV'])
+  for (const name of [
+    'help',
+    'printMetrics',
+    'getMetrics',
+    'getStatus',
+    'getAllGenerations',
+    'getMemorySnapshots',
+    'exportMetrics',
+    'exportCSV',
+    'downloadMetrics',
+    'downloadCSV',
+  ])
     consoleResults.push(commands[name]());
   places.consoleResults = inspect(consoleResults, { depth: 12, maxStringLength: null, maxArrayLength: null });
   // What the panel shows comes from subscribe(), getMetrics(), getStatus(), getAllGenerations().

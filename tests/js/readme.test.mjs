@@ -32,7 +32,11 @@ test('every README block is in a language that a test checks', () => {
 });
 
 /** GitHub's anchor of a heading. */
-const slug = (/** @type {string} */ h) => h.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+const slug = (/** @type {string} */ h) =>
+  h
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 
 test('every link to a heading or a file resolves, and linked files ship in the package', () => {
   const text = readFileSync(README, 'utf8').replace(/^```[\s\S]*?^```$/gm, '');
@@ -44,7 +48,10 @@ test('every link to a heading or a file resolves, and linked files ship in the p
     if (file === '') assert.ok(anchors.has(anchor), `#${anchor} is not a heading of README.md`);
     else {
       assert.ok(existsSync(path.join(ROOT, file)), `${file} does not exist`);
-      assert.ok(PKG.files.some((/** @type {string} */ f) => file === f || file.startsWith(f.endsWith('/') ? f : `${f}/`)), `${file} is linked but not in package.json "files"`);
+      assert.ok(
+        PKG.files.some((/** @type {string} */ f) => file === f || file.startsWith(f.endsWith('/') ? f : `${f}/`)),
+        `${file} is linked but not in package.json "files"`,
+      );
     }
   }
 });
@@ -53,18 +60,33 @@ test('every link to a heading or a file resolves, and linked files ship in the p
 async function typeCheck(/** @type {string} */ dir, /** @type {typeof blocks} */ list, /** @type {Record<string, string>} */ extra = {}) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: {
-      strict: true, noEmit: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'],
-      jsx: 'react-jsx', allowJs: true, checkJs: true, types: [], skipLibCheck: true,
-    },
-    include: ['*.ts', '*.tsx', '*.js'],
-  }));
+  writeFileSync(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'Bundler',
+        lib: ['ES2022', 'DOM'],
+        jsx: 'react-jsx',
+        allowJs: true,
+        checkJs: true,
+        types: [],
+        skipLibCheck: true,
+      },
+      include: ['*.ts', '*.tsx', '*.js'],
+    }),
+  );
   // What the README leaves to the app: the hook its CI workload calls, and the console commands.
-  writeFileSync(path.join(dir, 'app.d.ts'),
+  writeFileSync(
+    path.join(dir, 'app.d.ts'),
     "import type { ConsoleCommands } from 'webllm-monitor';\n" +
-    'declare global {\n  var webllmMonitor: ConsoleCommands;\n  interface Window { ask(question: string): Promise<string>; }\n}\nexport {};\n');
-  for (const b of list) writeFileSync(path.join(dir, `block-${String(b.line).padStart(4, '0')}${EXT[/** @type {keyof EXT} */ (b.lang)]}`), `${b.code}export {};\n`);
+      'declare global {\n  var webllmMonitor: ConsoleCommands;\n  interface Window { ask(question: string): Promise<string>; }\n}\nexport {};\n',
+  );
+  for (const b of list)
+    writeFileSync(path.join(dir, `block-${String(b.line).padStart(4, '0')}${EXT[/** @type {keyof EXT} */ (b.lang)]}`), `${b.code}export {};\n`);
   for (const [name, code] of Object.entries(extra)) writeFileSync(path.join(dir, name), code);
   try {
     await run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: ROOT, maxBuffer: 1 << 24 });
@@ -79,14 +101,20 @@ test('the ts, tsx and js blocks compile with strict tsc against the real @mlc-ai
   assert.ok(code.length >= 10, `${code.length} blocks`);
   const out = await typeCheck(path.join(GEN, 'types'), code);
   // Map tsc's file names back to README lines.
-  assert.equal(out.replace(/block-0*(\d+)\.\w+\((\d+),\d+\)/g, (_, l, n) => `README.md:${Number(l) + Number(n)}`), '');
+  assert.equal(
+    out.replace(/block-0*(\d+)\.\w+\((\d+),\d+\)/g, (_, l, n) => `README.md:${Number(l) + Number(n)}`),
+    '',
+  );
   t.diagnostic(`${code.length} blocks compiled`);
 });
 
 test('control: a wrong README block does fail the type check', { timeout: 300_000 }, async () => {
   const quick = blocks.find((b) => b.lang === 'ts' && b.code.includes('monitorType'));
   assert.ok(quick, 'the quick start block');
-  const broken = { ...quick, code: quick.code.replace("monitorType: 'chat'", 'monitorType: 42').replace('m.generations.ttftMs.p95', 'm.generations.ttftMs.p96') };
+  const broken = {
+    ...quick,
+    code: quick.code.replace("monitorType: 'chat'", 'monitorType: 42').replace('m.generations.ttftMs.p95', 'm.generations.ttftMs.p96'),
+  };
   const out = await typeCheck(path.join(GEN, 'control'), [broken]);
   const lineOf = (/** @type {string} */ needle) => broken.code.split('\n').findIndex((l) => l.includes(needle)) + 1;
   assert.match(out, new RegExp(`block-\\d+\\.ts\\(${lineOf('monitorType: 42')},\\d+\\): error`), out);
@@ -129,7 +157,8 @@ test('the sh blocks: packages that exist, npm scripts that exist, and the otlp c
     for (const cmd of shellCommands(b.code)) {
       const words = cmd.split(/\s+/);
       if (words[0] === 'npm' && (words[1] === 'install' || words[1] === 'i')) {
-        for (const w of words.slice(2).filter((x) => !x.startsWith('-'))) assert.ok(known.has(w), `README.md:${b.line}: npm install ${w}: not a dependency or peer of the package`);
+        for (const w of words.slice(2).filter((x) => !x.startsWith('-')))
+          assert.ok(known.has(w), `README.md:${b.line}: npm install ${w}: not a dependency or peer of the package`);
       } else if (words[0] === 'npm') {
         const script = words[1] === 'run' ? words[2] : words[1];
         assert.ok(Object.hasOwn(PKG.scripts, script), `README.md:${b.line}: npm ${words.slice(1).join(' ')}: no such script`);
@@ -145,7 +174,10 @@ test('the sh blocks: packages that exist, npm scripts that exist, and the otlp c
   const dir = mkdtempSync(path.join(tmpdir(), 'wlm-readme-'));
   try {
     mkdirSync(path.join(dir, 'bin'));
-    writeFileSync(path.join(dir, 'bin', 'npx'), `#!/bin/sh\n[ "$1" = webllm-monitor ] || exit 127\nshift\nexec "${process.execPath}" "${path.join(ROOT, 'js', 'cli', 'bin.js')}" "$@"\n`);
+    writeFileSync(
+      path.join(dir, 'bin', 'npx'),
+      `#!/bin/sh\n[ "$1" = webllm-monitor ] || exit 127\nshift\nexec "${process.execPath}" "${path.join(ROOT, 'js', 'cli', 'bin.js')}" "$@"\n`,
+    );
     chmodSync(path.join(dir, 'bin', 'npx'), 0o755);
     const file = /otlp (\S+)/.exec(cliLines[0])?.[1] ?? '';
     mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
@@ -154,11 +186,16 @@ test('the sh blocks: packages that exist, npm scripts that exist, and the otlp c
     writeFileSync(path.join(dir, file), core.exportJson());
     core.dispose();
     const stdout = execFileSync('bash', ['-c', `${cliLines[0]} --dry-run`], {
-      cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, TOKEN: 'secret' },
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, TOKEN: 'secret' },
     });
     const request = JSON.parse(stdout);
     const attrs = request.resourceMetrics[0].resource.attributes;
-    assert.ok(attrs.some((/** @type {any} */ a) => a.key === 'service.name' && a.value.stringValue === 'chat-app'), JSON.stringify(attrs));
+    assert.ok(
+      attrs.some((/** @type {any} */ a) => a.key === 'service.name' && a.value.stringValue === 'chat-app'),
+      JSON.stringify(attrs),
+    );
     assert.ok(attrs.some((/** @type {any} */ a) => a.key === 'deployment.environment.name' && a.value.stringValue === 'ci'));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -56,7 +56,10 @@ test('memory sampler: labelled snapshot with the callbacks values; JS heap field
   });
   await s.snapshot();
   await s.snapshot('');
-  assert.deepEqual(samples.slice(1).map((x) => x.label), ['periodic', 'periodic']);
+  assert.deepEqual(
+    samples.slice(1).map((x) => x.label),
+    ['periodic', 'periodic'],
+  );
 });
 
 test('memory sampler: absent or invalid callback values are left undefined', async () => {
@@ -100,7 +103,10 @@ test('memory sampler: faults of callbacks are swallowed and reported, the sample
   assert.equal(samples.length, 1);
   assert.equal(samples[0].wasmHeapBytes, undefined);
   assert.equal(samples[0].gpuBufferBytes, 10);
-  assert.deepEqual(faults.map((f) => f.where), ['memory.wasmHeapBytes']);
+  assert.deepEqual(
+    faults.map((f) => f.where),
+    ['memory.wasmHeapBytes'],
+  );
   assert.equal(faults[0].err.message, 'heap gone');
 });
 
@@ -122,7 +128,10 @@ test('memory sampler: a throwing record() and a throwing fault() never reach the
     fault,
   });
   await s2.snapshot('after-generation');
-  assert.deepEqual(faults.map((f) => f.where), ['memory.record']);
+  assert.deepEqual(
+    faults.map((f) => f.where),
+    ['memory.record'],
+  );
 });
 
 test('memory sampler: bad options are refused at creation', () => {
@@ -159,7 +168,13 @@ test('memory sampler: storage.estimate() at most once per 30 s, cached in betwee
   clock += 29_999;
   await s.snapshot('b');
   assert.equal(calls, 1);
-  assert.deepEqual(samples.map((x) => [x.storageUsage, x.storageQuota]), [[1000, 5e9], [1000, 5e9]]);
+  assert.deepEqual(
+    samples.map((x) => [x.storageUsage, x.storageQuota]),
+    [
+      [1000, 5e9],
+      [1000, 5e9],
+    ],
+  );
   clock += 1;
   await s.snapshot('c');
   assert.equal(calls, 2);
@@ -169,7 +184,10 @@ test('memory sampler: storage.estimate() at most once per 30 s, cached in betwee
   await s.snapshot('d');
   assert.equal(calls, 3);
   assert.equal(samples[3].storageUsage, 2000, 'the last good estimate stays');
-  assert.deepEqual(faults.map((f) => f.where), ['memory.storage.estimate']);
+  assert.deepEqual(
+    faults.map((f) => f.where),
+    ['memory.storage.estimate'],
+  );
 });
 
 test('memory sampler: measureUserAgentSpecificMemory only when cross-origin isolated, never waited for, one in flight, once per 30 s', async (t) => {
@@ -208,7 +226,10 @@ test('memory sampler: measureUserAgentSpecificMemory only when cross-origin isol
   await s.snapshot('e');
   assert.equal(pending.length, 2, 'within 30 s of the last call: no call');
   assert.equal(samples[4].userAgentBytes, 123456, 'the last completed measurement is carried');
-  assert.deepEqual(faults.map((f) => [f.where, f.err.name]), [['memory.measureUserAgentSpecificMemory', 'SecurityError']]);
+  assert.deepEqual(
+    faults.map((f) => [f.where, f.err.name]),
+    [['memory.measureUserAgentSpecificMemory', 'SecurityError']],
+  );
 });
 
 test('memory sampler: samples feed MonitorCore.recordMemorySample unchanged', async () => {
@@ -366,7 +387,9 @@ function fakeAdapter(info) {
 
 test('webgpu sampler: records adapter.info, limits as a plain object and features as an array', async () => {
   const infos = [];
-  const gpu = { requestAdapter: async () => fakeAdapter({ vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: true }) };
+  const gpu = {
+    requestAdapter: async () => fakeAdapter({ vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: true }),
+  };
   const s = createWebGpuSampler({ recordInfo: (i) => infos.push(i), recordDeviceLost() {}, gpu, now: () => T0 });
   await s.start();
   await s.start(); // once
@@ -413,7 +436,10 @@ test('webgpu sampler: unavailable when navigator.gpu is missing, no adapter, or 
   };
   await createWebGpuSampler({ recordInfo: (i) => infos.push(i), recordDeviceLost() {}, gpu, fault, now: () => T0 }).start();
   assert.deepEqual(infos, [{ timestamp: T0, available: false }]);
-  assert.deepEqual(faults.map((f) => f.where), ['webgpu.requestAdapter']);
+  assert.deepEqual(
+    faults.map((f) => f.where),
+    ['webgpu.requestAdapter'],
+  );
 });
 
 test('webgpu sampler: a throwing recordInfo is reported, start() still resolves', async () => {
@@ -427,7 +453,10 @@ test('webgpu sampler: a throwing recordInfo is reported, start() still resolves'
     fault,
   });
   await s.start();
-  assert.deepEqual(faults.map((f) => f.where), ['webgpu.recordInfo']);
+  assert.deepEqual(
+    faults.map((f) => f.where),
+    ['webgpu.recordInfo'],
+  );
 });
 
 test('webgpu sampler: watchDevice records the loss with reason, message and model; once per device; not after stop()', async () => {

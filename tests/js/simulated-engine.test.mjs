@@ -44,7 +44,15 @@ test('progress: WebLLM texts in order, fetching only when not cached, loading re
   assert.equal(texts[0], 'Start to fetch params');
   assert.deepEqual([first[0].progress, first[0].timeElapsed], [0, 0]);
   const phase = (t) =>
-    t.startsWith('Fetching param cache') ? 1 : t.startsWith('Loading model from cache') ? 2 : t.startsWith('Loading GPU shader modules') ? 3 : t.startsWith('Finish loading') ? 4 : 0;
+    t.startsWith('Fetching param cache')
+      ? 1
+      : t.startsWith('Loading model from cache')
+        ? 2
+        : t.startsWith('Loading GPU shader modules')
+          ? 3
+          : t.startsWith('Finish loading')
+            ? 4
+            : 0;
   const phases = texts.map(phase);
   for (let i = 1; i < phases.length; i++) assert.ok(phases[i] >= phases[i - 1], `text ${i} out of order: ${texts[i]}`);
   assert.deepEqual([...new Set(phases)], [0, 1, 2, 3, 4]);
@@ -53,7 +61,9 @@ test('progress: WebLLM texts in order, fetching only when not cached, loading re
   assert.ok(N > 5);
   assert.match(
     fetch[0],
-    new RegExp(`^Fetching param cache\\[1/${N}\\]: 32MB fetched\\. \\d+% completed, \\d+ secs elapsed\\. It can take a while when we first visit this page to populate the cache\\. Later refreshes will become faster\\.$`),
+    new RegExp(
+      `^Fetching param cache\\[1/${N}\\]: 32MB fetched\\. \\d+% completed, \\d+ secs elapsed\\. It can take a while when we first visit this page to populate the cache\\. Later refreshes will become faster\\.$`,
+    ),
   );
   const loads = first.filter((r) => phase(r.text) === 2);
   assert.equal(loads.length, N);
@@ -129,7 +139,14 @@ test('chat stream: chunk shapes, finish chunk, then the usage chunk with choices
   const u = usageChunk.usage;
   assert.equal(u.total_tokens, u.prompt_tokens + u.completion_tokens);
   assert.equal(u.completion_tokens, deltas.length, 'one sampled token per delta chunk');
-  assert.deepEqual(Object.keys(u.extra), ['e2e_latency_s', 'prefill_tokens_per_s', 'decode_tokens_per_s', 'time_to_first_token_s', 'time_per_output_token_s', 'latencyBreakdown']);
+  assert.deepEqual(Object.keys(u.extra), [
+    'e2e_latency_s',
+    'prefill_tokens_per_s',
+    'decode_tokens_per_s',
+    'time_to_first_token_s',
+    'time_per_output_token_s',
+    'latencyBreakdown',
+  ]);
   const x = u.extra;
   assert.ok(Math.abs(x.decode_tokens_per_s * x.time_per_output_token_s - 1) < 1e-9);
   assert.ok(Math.abs(x.e2e_latency_s - (x.time_to_first_token_s + (u.completion_tokens - 1) * x.time_per_output_token_s)) < 1e-6);
@@ -208,8 +225,19 @@ test('errors: names as in WebLLM (compared with the real MLCEngine where no GPU 
     ask('x', { stream_options: { include_usage: true } }),
     ask('x', { stream: true, n: 2 }),
     ask('x', { seed: 1.5 }),
-    { messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }] },
-    { messages: [{ role: 'user', content: 'x' }, { role: 'system', content: 'y' }, { role: 'user', content: 'z' }] },
+    {
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'assistant', content: 'y' },
+      ],
+    },
+    {
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'system', content: 'y' },
+        { role: 'user', content: 'z' },
+      ],
+    },
   ];
   const names = [];
   for (const request of requests) {
@@ -339,7 +367,11 @@ test('faults: error rate, abort rate, a lost device, a mid-stream throw, load er
   assert.equal(midErr.name, 'Error');
 
   const texts = [];
-  const deviceLost = new SimulatedMLCEngine({ timeScale: 0, faults: { loadError: { name: 'DeviceLostError' } }, initProgressCallback: (x) => texts.push(x.text) });
+  const deviceLost = new SimulatedMLCEngine({
+    timeScale: 0,
+    faults: { loadError: { name: 'DeviceLostError' } },
+    initProgressCallback: (x) => texts.push(x.text),
+  });
   const dl = await rejection(deviceLost.reload(QWEN));
   assert.equal(dl.name, 'DeviceLostError');
   assert.ok(texts.at(-1).startsWith('Finish loading'), 'as in WebLLM, thrown after the final report');
@@ -383,7 +415,10 @@ test('determinism: the same seed gives the same session; usage agrees with the r
   SimulatedMLCEngine.clearCache();
   const c = await run(8);
   assert.deepEqual(a, b);
-  assert.notDeepEqual(a.map((x) => x.text), c.map((x) => x.text));
+  assert.notDeepEqual(
+    a.map((x) => x.text),
+    c.map((x) => x.text),
+  );
 
   const engine = await CreateSimulatedMLCEngine(QWEN, { timeScale: 0.05, seed: 3 });
   const t0 = performance.now();
@@ -406,11 +441,7 @@ test('usage details: NaN decode rate without decode steps, KV cache reuse across
   assert.equal(nonStream.usage.extra.decode_tokens_per_s, 0, 'WebLLM: 0 when not streaming');
 
   const first = await engine.chat.completions.create(ask('What is WebGPU, in a few words?', { max_tokens: 10000 }));
-  const messages = [
-    { role: 'user', content: 'What is WebGPU, in a few words?' },
-    first.choices[0].message,
-    { role: 'user', content: 'And WebLLM?' },
-  ];
+  const messages = [{ role: 'user', content: 'What is WebGPU, in a few words?' }, first.choices[0].message, { role: 'user', content: 'And WebLLM?' }];
   const second = await engine.chat.completions.create({ messages });
   assert.ok(second.usage.prompt_tokens < 12, `only the new message is prefilled: ${second.usage.prompt_tokens}`);
   await engine.resetChat();
@@ -450,7 +481,14 @@ test('resumable: a stream left early is listed, read, continued on a new engine 
   assert.ok(probe.processedSeqLen > 10);
   // Without continueGeneration: the text so far, no model needed.
   const read = await new SimulatedMLCEngine().resumeChatCompletion('story');
-  assert.deepEqual(read, { sessionId: 'story', recoveredText: text(first), emittedTokens: 10, processedSeqLen: probe.processedSeqLen, replayedTokens: 0, recoveryMode: 'text_only' });
+  assert.deepEqual(read, {
+    sessionId: 'story',
+    recoveredText: text(first),
+    emittedTokens: 10,
+    processedSeqLen: probe.processedSeqLen,
+    replayedTokens: 0,
+    recoveryMode: 'text_only',
+  });
 
   // After a "page reload": another engine, another seed; the reply goes on where it stopped.
   const reloaded = await CreateSimulatedMLCEngine(LLAMA, { timeScale: 0, seed: 99 });
@@ -458,7 +496,10 @@ test('resumable: a stream left early is listed, read, continued on a new engine 
   assert.equal(typeof resumed[Symbol.asyncIterator], 'function');
   const rest = await collect(resumed);
   assert.equal(text(first) + text(rest), whole);
-  assert.ok(rest.slice(0, -1).every((c) => c.choices[0].delta.content !== ''), 'no empty deltas in a continuation');
+  assert.ok(
+    rest.slice(0, -1).every((c) => c.choices[0].delta.content !== ''),
+    'no empty deltas in a continuation',
+  );
   assert.equal(rest.at(-1).choices[0].finish_reason, 'stop');
   assert.equal(rest[0].id, rest.at(-1).id);
   assert.notEqual(rest[0].id, first[0].id);
@@ -527,7 +568,10 @@ test('resumable: WebLLM errors (ids, locks, unsupported requests) and worker mod
   assert.equal(exists.name, 'ResumableSessionExistsError');
   assert.equal(exists.message, 'Resumable session already exists: same');
   assert.equal((await rejection(engine.chat.completions.create(ask('x', resumable('a/b'))))).message, 'Invalid resumable session id: a/b');
-  assert.equal((await rejection(engine.chat.completions.create(ask('x', { n: 2, ...resumable('n') })))).message, 'Resumable generation currently requires n <= 1.');
+  assert.equal(
+    (await rejection(engine.chat.completions.create(ask('x', { n: 2, ...resumable('n') })))).message,
+    'Resumable generation currently requires n <= 1.',
+  );
   assert.equal(
     (await rejection(engine.chat.completions.create(ask('x', resumable('i', { checkpointIntervalTokens: 0 }))))).message,
     'resumable.checkpointIntervalTokens must be positive.',
@@ -537,7 +581,10 @@ test('resumable: WebLLM errors (ids, locks, unsupported requests) and worker mod
   assert.match(completion.message, /extra_body\.resumable/);
   // enabled: false is an ordinary generation.
   await engine.chat.completions.create(ask('x', { extra_body: { resumable: { enabled: false, sessionId: 'off' } } }));
-  assert.deepEqual((await engine.listResumableSessions()).map((s) => s.sessionId), ['same']);
+  assert.deepEqual(
+    (await engine.listResumableSessions()).map((s) => s.sessionId),
+    ['same'],
+  );
 
   // A session being written to is locked: not resumed, not deleted, until its stream ends.
   const stream = await engine.chat.completions.create(ask('x', { stream: true, ...resumable('busy') }));

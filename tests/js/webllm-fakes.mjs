@@ -246,7 +246,15 @@ export function addResumableSessions(engine) {
   };
   const textOnly = (sessionId) => ({ sessionId, recoveredText: '', emittedTokens: 0, processedSeqLen: 0, replayedTokens: 0, recoveryMode: 'text_only' });
   coordinator.listSessions = async () =>
-    [...saved].map(([sessionId, s]) => ({ sessionId, modelId: s.modelId, emittedTokens: 0, processedSeqLen: 0, resumable: true, recoveryMode: 'token_replay', reason: 'generation incomplete' }));
+    [...saved].map(([sessionId, s]) => ({
+      sessionId,
+      modelId: s.modelId,
+      emittedTokens: 0,
+      processedSeqLen: 0,
+      resumable: true,
+      recoveryMode: 'token_replay',
+      reason: 'generation incomplete',
+    }));
   coordinator.deleteSession = async (sessionId) => {
     saved.delete(sessionId);
   };
@@ -263,7 +271,10 @@ export function addResumableSessions(engine) {
         try {
           await pipeline.prefill(request, {});
           const state = { id: crypto.randomUUID(), created: Math.floor(Date.now() / 1000), prevMessageLength: pipeline.getMessage().length };
-          yield* engine.streamCurrentGeneration(request, s.modelId, pipeline, {}, Date.now(), state, () => engine.decode(pipeline, {}), { emitCurrent: false, skipEmptyDelta: true });
+          yield* engine.streamCurrentGeneration(request, s.modelId, pipeline, {}, Date.now(), state, () => engine.decode(pipeline, {}), {
+            emitCurrent: false,
+            skipEmptyDelta: true,
+          });
         } finally {
           await lock.release();
         }
@@ -273,7 +284,14 @@ export function addResumableSessions(engine) {
     try {
       await pipeline.prefill(request, {});
       while (!pipeline.stopped()) await engine.decode(pipeline, {});
-      return { sessionId, recoveredText: pipeline.getMessage(), emittedTokens: pipeline.sampled, processedSeqLen: pipeline.promptTokens + pipeline.sampled, replayedTokens: 0, recoveryMode: 'token_replay' };
+      return {
+        sessionId,
+        recoveredText: pipeline.getMessage(),
+        emittedTokens: pipeline.sampled,
+        processedSeqLen: pipeline.promptTokens + pipeline.sampled,
+        replayedTokens: 0,
+        recoveryMode: 'token_replay',
+      };
     } finally {
       await lock.release();
     }

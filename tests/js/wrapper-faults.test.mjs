@@ -100,7 +100,11 @@ const textOf = (chunks) => chunks.map((c) => (c.choices[0] && (c.choices[0].delt
 
 test('mid-stream throw of a named error: rethrown as is, recorded once as failed with its name, the lock freed', async () => {
   const failure = { name: 'InternalError', message: 'decode kernel failed' };
-  const sim = await CreateSimulatedMLCEngine(LLAMA, { timeScale: 0, seed: 5, faults: { throwMidStreamAt: 1, throwName: failure.name, throwMessage: failure.message } });
+  const sim = await CreateSimulatedMLCEngine(LLAMA, {
+    timeScale: 0,
+    seed: 5,
+    faults: { throwMidStreamAt: 1, throwName: failure.name, throwMessage: failure.message },
+  });
   const seen = tap(sim);
   const { hooks, log } = makeHooks();
   const engine = wrapEngine(sim, hooks);
@@ -241,7 +245,10 @@ test("interruptGenerate(): the engine's own return value; the running stream abo
   assert.equal(rest.at(-1).choices[0].finish_reason, 'abort');
   const bChunks = [(await bFirst).value, ...(await collect(b))];
   assert.equal(bChunks.at(-1).choices[0].finish_reason, 'length');
-  assert.deepEqual(log.generations.map((g) => g.finishReason), ['abort', 'length']);
+  assert.deepEqual(
+    log.generations.map((g) => g.finishReason),
+    ['abort', 'length'],
+  );
 
   // With nothing running, an interrupt changes nothing for the next request (WebLLM resets it).
   await engine.interruptGenerate();
@@ -254,7 +261,10 @@ test("interruptGenerate(): the engine's own return value; the running stream abo
 test('a lost GPU device: the generation in flight fails once, the monitor knows nothing is loaded, later calls fail, a reload is recorded', async () => {
   const lost = [];
   const monitor = await createMonitor({ memory: false, webgpu: false, logger: { debug() {}, info() {}, warn() {}, error() {}, log() {} } });
-  const engine = await monitor.createEngine(CreateSimulatedMLCEngine, LLAMA, { timeScale: 0, faults: { deviceLostAt: 2, onDeviceLost: (info) => lost.push(info) } });
+  const engine = await monitor.createEngine(CreateSimulatedMLCEngine, LLAMA, {
+    timeScale: 0,
+    faults: { deviceLostAt: 2, onDeviceLost: (info) => lost.push(info) },
+  });
   const sim = /** @type {SimulatedMLCEngine} */ (/** @type {unknown} */ (engine));
   assert.equal(monitor.getStatus().ready, true);
   await engine.chat.completions.create(ask('fine', { max_tokens: 4 }));
@@ -339,7 +349,10 @@ test('worker strings and other thrown values: passed on as they are, named only 
     }
     assert.equal(thrown, value, 'the very value');
   }
-  assert.deepEqual(log.generations.map((g) => g.errorName), values.map(([, name]) => name));
+  assert.deepEqual(
+    log.generations.map((g) => g.errorName),
+    values.map(([, name]) => name),
+  );
   assert.deepEqual(core.flush().rejected, [], 'a name the core would refuse never reaches it');
   const m = core.metrics(Date.now());
   assert.equal(m.generations.total, values.length);
@@ -364,11 +377,21 @@ test('worker strings and other thrown values: passed on as they are, named only 
   };
   const s = makeHooks();
   const stream = await wrapEngine(syncEngine, s.hooks).chat.completions.create(ask('x', { stream: true }));
-  assert.throws(() => stream.next(), (err) => err === sync);
-  assert.deepEqual(s.log.generations.map((g) => g.errorName), ['RangeError']);
+  assert.throws(
+    () => stream.next(),
+    (err) => err === sync,
+  );
+  assert.deepEqual(
+    s.log.generations.map((g) => g.errorName),
+    ['RangeError'],
+  );
 
   // A worker engine that fails mid-stream: the worker's string, recorded by its name.
-  const worker = await CreateSimulatedMLCEngine(LLAMA, { timeScale: 0, worker: true, faults: { throwMidStreamAt: 1, throwName: 'InternalError', throwMessage: 'kernel failed' } });
+  const worker = await CreateSimulatedMLCEngine(LLAMA, {
+    timeScale: 0,
+    worker: true,
+    faults: { throwMidStreamAt: 1, throwName: 'InternalError', throwMessage: 'kernel failed' },
+  });
   const w = makeHooks();
   const { error } = await drainUntilError(await wrapEngine(worker, w.hooks).chat.completions.create(ask('x', { stream: true })));
   assert.equal(error, 'InternalError: kernel failed');
@@ -536,7 +559,13 @@ test("WebLLM's MLCEngine: mid-stream throw, break, interruptGenerate, two models
   const notLoaded = await rejection(engine.chat.completions.create(ask('x')));
   assert.equal(notLoaded.name, 'ModelNotLoadedError');
   const g = log.generations.slice(-2);
-  assert.deepEqual(g.map((x) => [x.model, x.errorName]), [[A, 'Error'], ['unknown', 'ModelNotLoadedError']]);
+  assert.deepEqual(
+    g.map((x) => [x.model, x.errorName]),
+    [
+      [A, 'Error'],
+      ['unknown', 'ModelNotLoadedError'],
+    ],
+  );
 
   // reload() with a stream in flight; then unload() during a reload (WebLLM's AbortError path).
   await engine.reload(A);
@@ -551,7 +580,12 @@ test("WebLLM's MLCEngine: mid-stream throw, break, interruptGenerate, two models
   assert.equal(await interrupted, undefined, 'WebLLM resolves a reload cut short');
   assert.deepEqual(
     log.loads.map((l) => [l.model, l.errorName]),
-    [[`${A}+${B}`, undefined], [A, undefined], [`${A}+${B}`, undefined], [B, 'AbortError']],
+    [
+      [`${A}+${B}`, undefined],
+      [A, undefined],
+      [`${A}+${B}`, undefined],
+      [B, 'AbortError'],
+    ],
   );
   assert.deepEqual([log.generations.at(-1).model, log.generations.at(-1).errorName], [A, 'Error']);
 
@@ -598,7 +632,13 @@ test("WebLLM's WebWorkerMLCEngine over that MLCEngine: worker strings mid-stream
   const { error: e2 } = await drainUntilError(s);
   assert.equal(typeof e2, 'string');
   await reloading;
-  assert.deepEqual(log.loads.map((l) => [l.model, l.errorName]), [[A, undefined], [A, undefined]]);
+  assert.deepEqual(
+    log.loads.map((l) => [l.model, l.errorName]),
+    [
+      [A, undefined],
+      [A, undefined],
+    ],
+  );
   assert.deepEqual([log.generations[3].model, log.generations[3].errorName], [A, 'Error']);
 
   // The device is lost inside the worker: the client cannot tell; the worker's next answer can.
@@ -608,7 +648,10 @@ test("WebLLM's WebWorkerMLCEngine over that MLCEngine: worker strings mid-stream
   assert.deepEqual(log.generations.at(-1).errorName, 'ModelNotLoadedError');
   assert.deepEqual(log.unloaded.at(-1), { model: undefined });
   assert.equal(log.generations.length, 5);
-  assert.deepEqual(log.finished.map((f) => f.ok), [false, true, true, false, false]);
+  assert.deepEqual(
+    log.finished.map((f) => f.ok),
+    [false, true, true, false, false],
+  );
   assert.deepEqual(log.faults, []);
 });
 
@@ -624,7 +667,14 @@ test('names the core would refuse (and quote) never cost an event: odd model ids
   const bad = await rejection(engine.chat.completions.create(ask('x', { model: 'No\nSuch-Model' })));
   assert.equal(bad.name, 'SpecifiedModelNotFoundError', "WebLLM's own refusal, passed on");
   await engine.chat.completions.create(ask('x', { model: ids[1], monitorType: 'tag\twith a tab' }));
-  assert.deepEqual(log.generations.map((g) => [g.model, g.type]), [[ids[3], 'default'], ['unknown', 'default'], [ids[1], undefined]]);
+  assert.deepEqual(
+    log.generations.map((g) => [g.model, g.type]),
+    [
+      [ids[3], 'default'],
+      ['unknown', 'default'],
+      [ids[1], undefined],
+    ],
+  );
   assert.deepEqual(core.flush().rejected, []);
   const m = core.metrics(Date.now());
   assert.deepEqual([m.generations.total, m.initialization.loads, m.rejected.total], [3, 1, 0]);

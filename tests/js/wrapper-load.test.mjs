@@ -38,7 +38,10 @@ test('reload: recorded once per call, downloaded then from cache, bytes read fro
   assert.equal(first.errorName, undefined);
   // The app received every report, the very objects the engine produced, and so did the hooks.
   assert.equal(log.progress.length, reports.length);
-  assert.deepEqual(log.progress.map((p) => p.text), reports.map((r) => r.text));
+  assert.deepEqual(
+    log.progress.map((p) => p.text),
+    reports.map((r) => r.text),
+  );
   assert.ok(log.progress.every((p) => p.model === LLAMA));
   assert.deepEqual(log.loadStarted, [{ model: LLAMA }]);
   assert.deepEqual(log.loadFinished, [{ model: LLAMA, ok: true, error: undefined }]);
@@ -127,7 +130,10 @@ test('hasModelInCache, when the monitor has it, is asked with the app config; th
   await e2.reload(LLAMA);
   await e2.reload(LLAMA);
   await tick();
-  assert.deepEqual(real.log.loads.map((l) => l.fromCache), [false, true]);
+  assert.deepEqual(
+    real.log.loads.map((l) => l.fromCache),
+    [false, true],
+  );
 
   // A hasModelInCache that rejects (WebLLM's does for a model missing from the app config):
   // no answer, not a fault; the texts decide.
@@ -219,7 +225,10 @@ test('createEngine: the first load is measured, the app callback still called, f
   texts.length = 0;
   await engine.reload(LLAMA);
   assert.ok(texts.at(-1).startsWith('Finish loading'));
-  assert.deepEqual(log.loads.map((l) => l.fromCache), [false, true]);
+  assert.deepEqual(
+    log.loads.map((l) => l.fromCache),
+    [false, true],
+  );
 
   // A factory that fails.
   const failure = new Error('Cannot find model record');
@@ -242,7 +251,9 @@ test('createEngine: the first load is measured, the app callback still called, f
 test('parseProgressText reads every WebLLM text', () => {
   assert.deepEqual(parseProgressText('Start to fetch params'), { phase: 'start' });
   assert.deepEqual(
-    parseProgressText('Fetching param cache[3/22]: 96MB fetched. 14% completed, 4 secs elapsed. It can take a while when we first visit this page to populate the cache. Later refreshes will become faster.'),
+    parseProgressText(
+      'Fetching param cache[3/22]: 96MB fetched. 14% completed, 4 secs elapsed. It can take a while when we first visit this page to populate the cache. Later refreshes will become faster.',
+    ),
     { phase: 'fetch', index: 3, total: 22, megabytes: 96, bytes: 96 * 1048576, percent: 14, secondsElapsed: 4 },
   );
   assert.deepEqual(parseProgressText('Loading model from cache[22/22]: 664MB loaded. 100% completed, 19 secs elapsed.'), {
@@ -277,7 +288,10 @@ test('classifyError: names of errors, worker strings, anything else', () => {
   assert.deepEqual(classifyError(new TypeError('bad')), { name: 'TypeError', message: 'bad' });
   class CustomError extends Error {}
   assert.deepEqual(classifyError(new CustomError('x')), { name: 'Error', message: 'x' }, 'err.name wins (WebLLM sets it)');
-  assert.deepEqual(classifyError('ModelNotLoadedError: Model not loaded before trying: a: b'), { name: 'ModelNotLoadedError', message: 'Model not loaded before trying: a: b' });
+  assert.deepEqual(classifyError('ModelNotLoadedError: Model not loaded before trying: a: b'), {
+    name: 'ModelNotLoadedError',
+    message: 'Model not loaded before trying: a: b',
+  });
   assert.deepEqual(classifyError('Error: plain'), { name: 'Error', message: 'plain' });
   assert.deepEqual(classifyError('InternalError: x'), { name: 'InternalError', message: 'x' });
   assert.deepEqual(classifyError('lowercase: not a name'), { name: 'Error', message: 'lowercase: not a name' });

@@ -41,7 +41,11 @@ test('a wrapped simulated engine feeds a MonitorCore: counts, TTFT, decode speed
   const engineDecode = [];
   const engineTtft = [];
   for (let i = 0; i < 6; i++) {
-    const chunks = await drain(await engine.chat.completions.create(ask(`question ${i}`, { stream: true, max_tokens: 12, monitorType: i % 2 ? 'chat' : 'summary', stream_options: { include_usage: true } })));
+    const chunks = await drain(
+      await engine.chat.completions.create(
+        ask(`question ${i}`, { stream: true, max_tokens: 12, monitorType: i % 2 ? 'chat' : 'summary', stream_options: { include_usage: true } }),
+      ),
+    );
     engineDecode.push(chunks.at(-1).usage.extra.decode_tokens_per_s);
     engineTtft.push(chunks.at(-1).usage.extra.time_to_first_token_s * 1000);
   }
@@ -132,7 +136,10 @@ test("the wrapper around WebLLM's own WebWorkerMLCEngine: loads, streams, string
   assert.ok(loads[0].bytesFetched > 200 * 1048576);
 
   const chunks = await drain(await engine.chat.completions.create(ask('Hello worker', { stream: true, max_tokens: 10 })));
-  assert.ok(chunks.every((c) => c.choices.length === 1), 'the usage chunk the wrapper asked for is hidden');
+  assert.ok(
+    chunks.every((c) => c.choices.length === 1),
+    'the usage chunk the wrapper asked for is hidden',
+  );
   assert.equal(generations[0].completionTokens, 10);
   assert.equal(generations[0].model, QWEN, 'the model from the chunks');
   assert.ok(generations[0].engineDecodeTokensPerSec > 0);

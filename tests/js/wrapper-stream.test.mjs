@@ -264,7 +264,18 @@ test('NaN and Infinity from the engine never reach recordGeneration', async () =
         create: async () => ({
           model: 'odd',
           choices: [{ message: { content: 'ok', role: 'assistant' }, finish_reason: 'stop', index: 0 }],
-          usage: { prompt_tokens: NaN, completion_tokens: Infinity, total_tokens: 1, extra: { e2e_latency_s: 1, prefill_tokens_per_s: Infinity, decode_tokens_per_s: NaN, time_to_first_token_s: -Infinity, time_per_output_token_s: NaN } },
+          usage: {
+            prompt_tokens: NaN,
+            completion_tokens: Infinity,
+            total_tokens: 1,
+            extra: {
+              e2e_latency_s: 1,
+              prefill_tokens_per_s: Infinity,
+              decode_tokens_per_s: NaN,
+              time_to_first_token_s: -Infinity,
+              time_per_output_token_s: NaN,
+            },
+          },
         }),
       },
     },
@@ -397,7 +408,11 @@ test('an engine of the same shape with methods missing, forwarding, identity', a
     }
     async answer(req) {
       this.calls.push(req);
-      return { model: 'mini-model', choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, extra: {} } };
+      return {
+        model: 'mini-model',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, extra: {} },
+      };
     }
     whoAmI() {
       return this;

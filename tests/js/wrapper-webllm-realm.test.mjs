@@ -34,8 +34,19 @@ class FakeGPUDevice {
     return null;
   }
 }
-const limits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30, maxComputeWorkgroupStorageSize: 32768, maxStorageBuffersPerShaderStage: 10, maxComputeInvocationsPerWorkgroup: 1024 };
-const adapter = { limits, features: new Set(), info: { vendor: 'fake', architecture: '', device: '', description: 'Fake Adapter', isFallbackAdapter: false }, requestDevice: async () => new FakeGPUDevice() };
+const limits = {
+  maxBufferSize: 2 ** 31,
+  maxStorageBufferBindingSize: 2 ** 30,
+  maxComputeWorkgroupStorageSize: 32768,
+  maxStorageBuffersPerShaderStage: 10,
+  maxComputeInvocationsPerWorkgroup: 1024,
+};
+const adapter = {
+  limits,
+  features: new Set(),
+  info: { vendor: 'fake', architecture: '', device: '', description: 'Fake Adapter', isFallbackAdapter: false },
+  requestDevice: async () => new FakeGPUDevice(),
+};
 globalThis.navigator = { gpu: { requestAdapter: async () => adapter } };
 globalThis.GPUDevice = FakeGPUDevice;
 globalThis.GPUBuffer = FakeGPUBuffer;
@@ -45,7 +56,10 @@ function portPair() {
   const make = () => ({ message: [], disconnect: [], onMessage: null, onDisconnect: null, postMessage: null });
   const a = make();
   const b = make();
-  for (const [self, other] of [[a, b], [b, a]]) {
+  for (const [self, other] of [
+    [a, b],
+    [b, a],
+  ]) {
     self.onMessage = { addListener: (f) => self.message.push(f) };
     self.onDisconnect = { addListener: (f) => self.disconnect.push(f) };
     self.postMessage = (msg) => {
@@ -82,7 +96,11 @@ test('service worker: a reload the handler skips ("Already loaded") is not recor
     await macrotask();
     assert.deepEqual(texts.slice(3), ['Finish loading on WebGPU - Fake Adapter'], 'the handler skipped the load');
     assert.equal(log.loads.length, 1, 'no near-0 ms load');
-    assert.deepEqual(log.loadFinished.map((l) => l.ok), [true, true], 'the model is loaded all the same');
+    assert.deepEqual(
+      log.loadFinished.map((l) => l.ok),
+      [true, true],
+      'the model is loaded all the same',
+    );
     const chunks = await collect(await engine.chat.completions.create(ask('hi', { stream: true })));
     assert.ok(chunks.every((c) => c.choices.length === 1));
     assert.equal(log.generations[0].model, LLAMA);

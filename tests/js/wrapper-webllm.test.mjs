@@ -44,7 +44,10 @@ test('resumeChatCompletion: a resumed stream is measured, and the app gets no us
 
     // The first run: the request WebLLM saves is the app's, nothing added.
     const first = await collect(await engine.chat.completions.create(resumable('s1')));
-    assert.ok(first.every((c) => c.choices.length === 1), kind);
+    assert.ok(
+      first.every((c) => c.choices.length === 1),
+      kind,
+    );
     assert.equal(saved.get('s1').request.stream_options, undefined, `${kind}: the saved request carries no include_usage`);
     assert.equal(log.generations.length, 1);
 
@@ -52,7 +55,10 @@ test('resumeChatCompletion: a resumed stream is measured, and the app gets no us
     const resumed = await collect(await engine.resumeChatCompletion('s1', { continueGeneration: true, stream: true }));
     const direct = await collect(await raw.resumeChatCompletion('s1', { continueGeneration: true, stream: true }));
     assert.ok(resumed.length > 1);
-    assert.ok(resumed.every((c) => c.choices.length === 1 && c.choices[0].delta !== undefined), `${kind}: no choices: [] chunk`);
+    assert.ok(
+      resumed.every((c) => c.choices.length === 1 && c.choices[0].delta !== undefined),
+      `${kind}: no choices: [] chunk`,
+    );
     assert.deepEqual(resumed.map(shape), direct.map(shape), `${kind}: the same chunks as the raw engine`);
     assert.equal(log.generations.length, 2, `${kind}: the resumed stream is a generation`);
     const g = log.generations[1];
@@ -60,7 +66,10 @@ test('resumeChatCompletion: a resumed stream is measured, and the app gets no us
     assert.equal(g.model, LLAMA);
     assert.equal(g.finishReason, 'stop');
     assert.ok(g.ttftMs >= 0 && g.durationMs >= g.ttftMs);
-    assert.equal(g.responseChars, resumed.reduce((n, c) => n + (c.choices[0].delta.content ?? '').length, 0));
+    assert.equal(
+      g.responseChars,
+      resumed.reduce((n, c) => n + (c.choices[0].delta.content ?? '').length, 0),
+    );
 
     // An app that asked for usage gets the usage chunk when it resumes, and so does the record.
     await collect(await engine.chat.completions.create(resumable('s2', { stream_options: { include_usage: true } })));
@@ -83,9 +92,15 @@ test('resumeChatCompletion: a resumed stream is measured, and the app gets no us
 
     // listResumableSessions and deleteResumableSession pass through.
     assert.deepEqual(await engine.listResumableSessions(), await raw.listResumableSessions());
-    assert.deepEqual((await engine.listResumableSessions()).map((s) => s.sessionId), ['s1', 's2']);
+    assert.deepEqual(
+      (await engine.listResumableSessions()).map((s) => s.sessionId),
+      ['s1', 's2'],
+    );
     assert.equal(await engine.deleteResumableSession('s2'), undefined);
-    assert.deepEqual((await engine.listResumableSessions()).map((s) => s.sessionId), ['s1']);
+    assert.deepEqual(
+      (await engine.listResumableSessions()).map((s) => s.sessionId),
+      ['s1'],
+    );
     // A failed resume: the engine's error, recorded as a failed generation.
     const err = await engine.resumeChatCompletion('gone', { continueGeneration: true, stream: true }).catch((e) => e);
     assert.match(String(err.message ?? err), /Resumable session not found/);
@@ -113,7 +128,11 @@ test('two monitors on one engine: the wrappers nest, no recursion, each records 
     await macrotask();
     assert.equal(w1.getInitProgressCallback(), appCallback, "the app's callback, not the other wrapper's observer");
     assert.equal(w2.getInitProgressCallback(), appCallback);
-    assert.deepEqual(texts, ['Start to fetch params', 'Loading model from cache[1/1]: 10MB loaded. 100% completed, 0 secs elapsed.', 'Finish loading on WebGPU - Fake Adapter'], kind);
+    assert.deepEqual(
+      texts,
+      ['Start to fetch params', 'Loading model from cache[1/1]: 10MB loaded. 100% completed, 0 secs elapsed.', 'Finish loading on WebGPU - Fake Adapter'],
+      kind,
+    );
     assert.equal(m1.log.loads.length, 1, `${kind}: a reload through the first wrapper`);
     await w2.reload(LLAMA);
     await macrotask();
@@ -124,7 +143,10 @@ test('two monitors on one engine: the wrappers nest, no recursion, each records 
 
     // A generation through the outer wrapper: each monitor records it once, with its tag.
     const chunks = await collect(await w2.chat.completions.create(ask('hi', { stream: true, monitorType: 'summary' })));
-    assert.ok(chunks.every((c) => c.choices.length === 1), `${kind}: no usage chunk leaks through two wrappers`);
+    assert.ok(
+      chunks.every((c) => c.choices.length === 1),
+      `${kind}: no usage chunk leaks through two wrappers`,
+    );
     assert.deepEqual([m1.log.generations.length, m2.log.generations.length], [1, 1]);
     assert.deepEqual([m1.log.generations[0].type, m2.log.generations[0].type], ['summary', 'summary']);
     assert.equal(m2.log.generations[0].completionTokens, 4);
@@ -172,7 +194,7 @@ test('hasModelInCache: asked only with the app config the app gave; the progress
   assert.deepEqual([log.loads[0].fromCache, log.loads[0].bytesFetched], [false, 30 * 1048576]);
 });
 
-test("bytesFetched is WebLLM's \"MB fetched\" figure: for a partly cached model, the whole model (an upper bound)", async () => {
+test('bytesFetched is WebLLM\'s "MB fetched" figure: for a partly cached model, the whole model (an upper bound)', async () => {
   for (const kind of KINDS) {
     // Two of three shards were cached: WebLLM still counts them (index.js 8242).
     const { raw } = makeEngine(kind, () => ({ fetchedMB: [10, 20, 30] }));
@@ -263,7 +285,11 @@ test('a stream never iterated is recorded as abandoned after hooks.abandonAfterM
     // The app iterates it after all: the engine's chunks, the added usage chunk still hidden,
     // nothing recorded twice.
     const late = await collect(left);
-    assert.deepEqual(late.map((c) => c.choices.length), chunks.map((c) => c.choices.length), kind);
+    assert.deepEqual(
+      late.map((c) => c.choices.length),
+      chunks.map((c) => c.choices.length),
+      kind,
+    );
     assert.equal(log.generations.length, 2);
     assert.deepEqual(log.faults, []);
   }
@@ -312,6 +338,9 @@ test('a restarted worker reloads inside the next request: recorded as a load, ke
   await engine.chat.completions.create(ask('again'));
   assert.equal(log.loads.length, 3);
   assert.equal(log.generations.length, 2);
-  assert.deepEqual(log.loadFinished.map((l) => l.ok), [true, true, true]);
+  assert.deepEqual(
+    log.loadFinished.map((l) => l.ok),
+    [true, true, true],
+  );
   assert.deepEqual(log.faults, []);
 });

@@ -26,7 +26,12 @@ let pending = null;
  */
 function comparable(doc) {
   const { generations, initialization, cache, errors, operations, rejected } = doc.metrics;
-  return { sketches: doc.sketches, history: doc.generations, memorySnapshots: doc.memorySnapshots, metrics: { generations, initialization, cache, errors, operations, rejected } };
+  return {
+    sketches: doc.sketches,
+    history: doc.generations,
+    memorySnapshots: doc.memorySnapshots,
+    metrics: { generations, initialization, cache, errors, operations, rejected },
+  };
 }
 
 /** The text stored under the key, read with a persistence of its own (null: nothing). */
@@ -66,7 +71,12 @@ window.api = {
     const warnings = monitor.logEntries.filter((e) => e.level === 'warn').map((e) => ({ message: e.message, reason: e.errorMessage }));
     const result = { restored: comparable(doc), total: doc.metrics.generations.total, warnings, status: monitor.getStatus(), storedAfterStart: await stored() };
     const { latencyMs } = doc.metrics.generations;
-    show(`createMonitor (${kind}, "${key}"): restored`, { total: result.total, latencyMs: { p50: latencyMs.p50, p95: latencyMs.p95 }, warnings, storedAfterStart: result.storedAfterStart === null ? null : `${result.storedAfterStart.length} chars` });
+    show(`createMonitor (${kind}, "${key}"): restored`, {
+      total: result.total,
+      latencyMs: { p50: latencyMs.p50, p95: latencyMs.p95 },
+      warnings,
+      storedAfterStart: result.storedAfterStart === null ? null : `${result.storedAfterStart.length} chars`,
+    });
     return result;
   },
   /** The wrapped simulated engine (its load is recorded). */
@@ -77,7 +87,11 @@ window.api = {
   /** `n` completed generations, streamed and not, of two types; returns the export after them. */
   async generate(n) {
     for (let i = 0; i < n; i++, count++) {
-      const request = { messages: [{ role: 'user', content: `question ${count}` }], max_tokens: 12 + (count % 5) * 9, monitorType: count % 3 ? 'chat' : 'translate' };
+      const request = {
+        messages: [{ role: 'user', content: `question ${count}` }],
+        max_tokens: 12 + (count % 5) * 9,
+        monitorType: count % 3 ? 'chat' : 'translate',
+      };
       if (count % 2 === 0) {
         for await (const chunk of await engine.chat.completions.create({ ...request, stream: true })) void chunk;
       } else {
@@ -153,7 +167,8 @@ window.api = {
   /** A real export of `n` generations (a monitor of its own, not persisted). */
   async exportOf(n) {
     const m = await createMonitor({ memory: false, webgpu: false });
-    for (let i = 0; i < n; i++) m.recordGeneration({ model: MODEL, type: 'chat', durationMs: 200 + 10 * i, ttftMs: 20 + i, promptTokens: 10, completionTokens: 30 });
+    for (let i = 0; i < n; i++)
+      m.recordGeneration({ model: MODEL, type: 'chat', durationMs: 200 + 10 * i, ttftMs: 20 + i, promptTokens: 10, completionTokens: 30 });
     const text = m.exportMetrics();
     await m.dispose();
     return text;

@@ -56,7 +56,10 @@ async function memory({ intervalMs = 40, periodic = 3 } = {}) {
     memory: metrics.memory,
     snapshotLabels: snapshots.map((s) => s.label),
   };
-  show(`memory sampler samples (crossOriginIsolated: ${result.crossOriginIsolated})`, table(samples, ['label', 'usedJSHeapSize', 'totalJSHeapSize', 'jsHeapSizeLimit', 'userAgentBytes', 'wasmHeapBytes', 'storageUsage', 'storageQuota']));
+  show(
+    `memory sampler samples (crossOriginIsolated: ${result.crossOriginIsolated})`,
+    table(samples, ['label', 'usedJSHeapSize', 'totalJSHeapSize', 'jsHeapSizeLimit', 'userAgentBytes', 'wasmHeapBytes', 'storageUsage', 'storageQuota']),
+  );
   show('metrics().memory.latest', metrics.memory.latest);
   show('faults', faults);
   return result;
@@ -125,10 +128,20 @@ async function webgpu() {
   core.dispose();
   const result = { infos, lost, steps, startMs, lostMs, faults, errorsBefore, rejected: flushed.rejected, webgpu: metrics.webgpu, memory: metrics.memory };
   const info = infos[0];
-  show('WebGPU sampler: adapter', { ...info, limits: Object.entries(info.limits).map(([k, v]) => `${k}=${v}`).join(' '), features: info.features.join(' ') });
+  show('WebGPU sampler: adapter', {
+    ...info,
+    limits: Object.entries(info.limits)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
+    features: info.features.join(' '),
+  });
   show('GPU buffer bytes (tracking)', steps.map(([s, n]) => `${s.padEnd(42)} ${n}`).join('\n'));
   show('device.lost -> recordDeviceLost', lost);
-  show('metrics().webgpu (limits and features counted)', { ...metrics.webgpu, limits: `${Object.keys(metrics.webgpu.limits).length} limits`, features: `${metrics.webgpu.features.length} features` });
+  show('metrics().webgpu (limits and features counted)', {
+    ...metrics.webgpu,
+    limits: `${Object.keys(metrics.webgpu.limits).length} limits`,
+    features: `${metrics.webgpu.features.length} features`,
+  });
   return result;
 }
 
@@ -136,7 +149,14 @@ async function webgpu() {
 async function webgpuUnavailable() {
   const core = await MonitorCore.create();
   const infos = [];
-  const s = createWebGpuSampler({ gpu: undefined, recordInfo: (i) => { infos.push(i); core.recordWebGpu(i); }, recordDeviceLost() {} });
+  const s = createWebGpuSampler({
+    gpu: undefined,
+    recordInfo: (i) => {
+      infos.push(i);
+      core.recordWebGpu(i);
+    },
+    recordDeviceLost() {},
+  });
   await s.start();
   const metrics = core.metrics();
   core.dispose();

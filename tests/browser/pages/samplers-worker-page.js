@@ -25,8 +25,19 @@ async function run() {
   const metrics = core.metrics();
   const snapshots = core.memorySnapshots();
   core.dispose();
-  show('memory samples posted by the worker', table(messages.filter((m) => m.type === 'memory').map((m) => m.sample), ['label', 'usedJSHeapSize', 'wasmHeapBytes', 'gpuBufferBytes', 'storageUsage', 'storageQuota']));
-  show('other messages from the worker', messages.filter((m) => m.type !== 'memory').map((m) => (m.type === 'webgpu' ? { type: m.type, vendor: m.info.vendor, architecture: m.info.architecture, features: m.info.features.length } : m)));
+  show(
+    'memory samples posted by the worker',
+    table(
+      messages.filter((m) => m.type === 'memory').map((m) => m.sample),
+      ['label', 'usedJSHeapSize', 'wasmHeapBytes', 'gpuBufferBytes', 'storageUsage', 'storageQuota'],
+    ),
+  );
+  show(
+    'other messages from the worker',
+    messages
+      .filter((m) => m.type !== 'memory')
+      .map((m) => (m.type === 'webgpu' ? { type: m.type, vendor: m.info.vendor, architecture: m.info.architecture, features: m.info.features.length } : m)),
+  );
   show('main-thread metrics().memory.latest / webgpu.deviceLost', { latest: metrics.memory.latest, deviceLost: metrics.webgpu.deviceLost });
   return { messages, final, rejected: flushed.rejected, memory: metrics.memory, webgpu: metrics.webgpu, snapshots };
 }

@@ -27,9 +27,28 @@ window.setInterval = (fn, ms, ...args) => {
 
 // The host probes' computed styles before the panel injects anything.
 const PROBE_PROPS = [
-  'color', 'background-color', 'border-top-width', 'border-top-style', 'border-top-color', 'border-collapse',
-  'padding-top', 'padding-left', 'margin-top', 'font-family', 'font-size', 'font-weight', 'line-height',
-  'box-sizing', 'display', 'position', 'width', 'height', 'border-radius', 'text-transform', 'white-space', 'overflow',
+  'color',
+  'background-color',
+  'border-top-width',
+  'border-top-style',
+  'border-top-color',
+  'border-collapse',
+  'padding-top',
+  'padding-left',
+  'margin-top',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'line-height',
+  'box-sizing',
+  'display',
+  'position',
+  'width',
+  'height',
+  'border-radius',
+  'text-transform',
+  'white-space',
+  'overflow',
 ];
 function probeStyles() {
   return Object.fromEntries(
@@ -62,9 +81,7 @@ function App() {
     className: 'host-extra-class',
   });
   const content =
-    mode === 'inline'
-      ? panel
-      : h(React.Fragment, null, h('button', { id: 'opener', type: 'button', onClick: () => setOpen(true) }, 'Open the monitor'), panel);
+    mode === 'inline' ? panel : h(React.Fragment, null, h('button', { id: 'opener', type: 'button', onClick: () => setOpen(true) }, 'Open the monitor'), panel);
   return h(React.StrictMode, null, h(React.Profiler, { id: 'panel', onRender }, content));
 }
 
@@ -118,7 +135,15 @@ window.api = {
     });
     const old = Date.now() - 10 * 60_000;
     for (let k = 0; k < 3; k++) {
-      monitor.recordGeneration({ model: 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC', type: 'translate', startedAt: old - k * 1000, durationMs: 900 + k * 150, ttftMs: 120 + k, promptTokens: 30, completionTokens: 40 });
+      monitor.recordGeneration({
+        model: 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC',
+        type: 'translate',
+        startedAt: old - k * 1000,
+        durationMs: 900 + k * 150,
+        ttftMs: 120 + k,
+        promptTokens: 30,
+        completionTokens: 40,
+      });
     }
     for (let k = 0; k < 9; k++) monitor.recordCacheLookup({ cache: 'kv-prefix', hit: k % 3 !== 0 });
     await engine.reload(MODEL);
