@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The inner loop (`npm run test:fast`): the native doctest suite and every Node suite that needs
-# no browser and no long run, against what scripts/build.sh last built. `npm test` runs all of
-# these and the rest (wasm, ASan + UBSan, fuzzing, headless Chromium, the CLI against the demo,
-# the 10-million-generation session, types).
+# The inner loop (`npm run test:fast`): the lint (scripts/lint.sh), the native doctest suite and
+# every Node suite that needs no browser and no long run, against what scripts/build.sh last
+# built. `npm test` runs all of these and the rest (wasm, ASan + UBSan, fuzzing, headless
+# Chromium, the CLI against the demo, the 10-million-generation session, types).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/lint.sh
 [[ -f dist/webllm-monitor-core.wasm && -x build/native/wlm_tests ]] || bash scripts/build.sh
 ctest --test-dir build/native --output-on-failure --no-tests=error
 shopt -s nullglob

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Run every suite against what scripts/build.sh built: native doctest, the same suite compiled to
-# wasm under Node, the JS tests (node:test), then the browser tests (node:test driving headless
-# Chromium). Exits non-zero if any suite fails; runs all.
+# Run every suite against what scripts/build.sh built: the lint (scripts/lint.sh), native doctest,
+# the same suite compiled to wasm under Node, the JS tests (node:test), then the browser tests
+# (node:test driving headless Chromium). Exits non-zero if any suite fails; runs all.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
@@ -20,6 +20,7 @@ run() {  # $1 = name, rest = command
   fi
 }
 
+run "lint (eslint, prettier; scripts/lint.sh)" bash scripts/lint.sh
 run "native tests (ctest build/native)" ctest --test-dir build/native --output-on-failure --no-tests=error
 run "wasm tests (ctest build/wasm, node)" ctest --test-dir build/wasm --output-on-failure --no-tests=error
 
