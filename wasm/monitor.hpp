@@ -32,6 +32,19 @@ struct Price {
   double output_per_1k = 0;  // per 1,000 completion tokens
 };
 
+/// The most records a history keeps (`historySize`'s upper bound), and the most an export's
+/// histories may hold.
+inline constexpr std::size_t kMaxHistory = 100'000;
+
+/// A sliding window of the metrics: which ring of slices, and how many slices before the
+/// current one it spans.
+struct Window {
+  const char* name;
+  bool fine;          // the 10 s ring, else the 1 min ring
+  std::int64_t back;  // slices before the current one
+};
+inline constexpr Window kWindows[] = {{"1m", true, 6}, {"5m", true, 30}, {"1h", false, 60}};
+
 struct Config {
   std::size_t history_size = 1000;
   std::string currency = "USD";

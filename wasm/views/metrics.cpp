@@ -1,0 +1,248 @@
+// The monitor's views of its data: the metrics object (session, groups, windows, cost, health)
+// and the status summary. The numbers come from the aggregates; this file arranges them.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "monitor.hpp"
+
+namespace wlm {
+namespace {
+
+double number_at(const json& obj, std::initializer_list<const char*> path) {
+  const json* cur = &obj;
+  for (const char* key : path) {
+    if (!cur->is_object()) return NAN;
+    auto it = cur->find(key);
+    if (it == cur->end()) return NAN;
+    cur = &*it;
+  }
+  return cur->is_number() ? cur->get<double>() : NAN;
+}
+
+}  // namespace
+
+json Monitor::window_metrics(const char* name, double now_ms) const {
+  for (std::size_t i = 0; i < std::size(kWindows); ++i) {
+    const Window& w = kWindows[i];
+    if (std::string(name) != w.name) continue;
+    const SliceRing& ring = w.fine ? fine_ : coarse_;
+    std::int64_t last = ring.id_of(now_ms);
+    std::int64_t first = last - w.back;
+    // The slices before the current one rarely change: merge them again only when they did.
+    WindowCache& cache = window_cache_[i];
+    std::uint64_t stamp = ring.stamp_of(first, last - 1);
+    if (cache.first != first || cache.last != last || cache.stamp != stamp) {
+      cache.merged = Slice();
+      ring.collect(first, last - 1, cache.merged);
+      cache.first = first;
+      cache.last = last;
+      cache.stamp = stamp;
+    }
+    Slice agg = cache.merged;
+    ring.collect(last, last, agg);
+    double span = now_ms - static_cast<double>(first) * ring.width_ms();
+    return json{{"spanMs", span},
+                {"generations", agg.generations.metrics(span)},
+                {"errors", {{"total", agg.errors}}},
+                {"cache", agg.cache.metrics()}};
+  }
+  return nullptr;
+}
+
+json Monitor::cost() const {
+  json by_model = json::object();
+  double input = 0, output = 0;
+  for (const auto& [model, g] : state_.by_model.items) {
+    auto it = config_.prices.find(model);
+    if (it == config_.prices.end()) it = config_.prices.find("*");
+    Price p = it == config_.prices.end() ? Price{} : it->second;
+    double in = static_cast<double>(g.prompt_tokens) / 1000.0 * p.input_per_1k;
+    double out = static_cast<double>(g.completion_tokens) / 1000.0 * p.output_per_1k;
+    input += in;
+    output += out;
+    by_model[model] = json{{"input", in}, {"output", out}, {"total", in + out}};
+  }
+  return json{{"currency", config_.currency},
+              {"input", input},
+              {"output", output},
+              {"total", input + output},
+              {"byModel", std::move(by_model)}};
+}
+
+json Monitor::health(double now_ms, const json& metrics) const {
+  const json& w5 = metrics["windows"]["5m"]["generations"];
+  bool recent = w5["total"].get<std::uint64_t>() > 0;
+  const json& g = recent ? w5 : metrics["generations"];
+  struct Check {
+    const char* metric;
+    const char* label;
+    const char* unit;
+    double value;
+    const Threshold& t;
+    bool lower_is_worse;
+  };
+  double heap_used = state_.memory_latest.used_js_heap;
+  double heap_limit = state_.memory_latest.js_heap_limit;
+  double heap = state_.memory_samples && present(heap_used) && present(heap_limit) && heap_limit > 0
+                    ? heap_used / heap_limit
+                    : NAN;
+  Check checks[] = {
+      {"generations.ttftMs.p95", "p95 time to first token", " ms", number_at(g, {"ttftMs", "p95"}),
+       config_.ttft_p95_ms, false},
+      {"generations.latencyMs.p95", "p95 latency", " ms", number_at(g, {"latencyMs", "p95"}),
+       config_.latency_p95_ms, false},
+      {"generations.errorRate", "error rate", "", number_at(g, {"errorRate"}), config_.error_rate, false},
+      {"generations.decodeTokensPerSec.p50", "p50 decode speed", " tokens/s",
+       number_at(g, {"decodeTokensPerSec", "p50"}), config_.decode_tokens_per_sec_p50, true},
+      {"memory.jsHeapFraction", "JS heap use", " of the limit", heap, config_.js_heap_fraction, false},
+  };
+  int worst = 0;
+  json reasons = json::array();
+  for (const Check& c : checks) {
+    if (std::isnan(c.value)) continue;
+    auto beyond = [&](double limit) {
+      return present(limit) && (c.lower_is_worse ? c.value < limit : c.value > limit);
+    };
+    int level = beyond(c.t.critical) ? 2 : beyond(c.t.warning) ? 1 : 0;
+    if (!level) continue;
+    worst = std::max(worst, level);
+    double limit = level == 2 ? c.t.critical : c.t.warning;
+    reasons.push_back(json{
+        {"metric", c.metric},
+        {"level", level == 2 ? "critical" : "warning"},
+        {"value", c.value},
+        {"threshold", limit},
+        {"message", fmt::format("{} {:.4g}{} is {} the {} threshold {:.4g}{}", c.label, c.value, c.unit,
+                                c.lower_is_worse ? "below" : "above",
+                                level == 2 ? "critical" : "warning", limit, c.unit)}});
+  }
+  (void)now_ms;
+  static const char* kLevels[] = {"healthy", "warning", "critical"};
+  return json{{"status", kLevels[worst]}, {"basis", recent ? "5m" : "session"}, {"reasons", std::move(reasons)}};
+}
+
+json Monitor::metrics(double now_ms) const {
+  const SessionState& s = state_;
+  json out = json::object();
+
+  json gen = s.generations.metrics();
+  for (const auto& [key, map] : {std::make_pair("byType", &s.by_type), std::make_pair("byModel", &s.by_model),
+                                 std::make_pair("byOperation", &s.by_operation)}) {
+    json groups = json::object();
+    for (const auto& [k, v] : map->items) groups[k] = v.metrics();
+    gen[key] = std::move(groups);
+  }
+  out["generations"] = std::move(gen);
+
+  const LastLoad& last = s.last_load;
+  json last_from_cache = last.from_cache == Tristate::unknown ? json(nullptr)
+                                                              : json(last.from_cache == Tristate::yes);
+  out["initialization"] = json{
+      {"loads", s.loads},
+      {"succeeded", s.loads - s.loads_failed},
+      {"failed", s.loads_failed},
+      {"fromCache", s.loads_from_cache},
+      {"downloaded", s.loads_downloaded},
+      {"unknownCache", s.loads - s.loads_failed - s.loads_from_cache - s.loads_downloaded},
+      {"bytesFetched", s.bytes_fetched},
+      {"lastModel", last.present ? json(last.model) : json(nullptr)},
+      {"lastDurationMs", last.present ? json(last.duration_ms) : json(nullptr)},
+      {"lastFromCache", last.present ? last_from_cache : json(nullptr)},
+      {"lastBytesFetched", last.present ? jsonio::number_or_null(last.bytes_fetched) : json(nullptr)},
+      {"lastSucceeded", last.present ? json(last.succeeded) : json(nullptr)},
+      {"lastLoadedAt", last.present ? json(last.started_at) : json(nullptr)},
+      {"loadMs", s.load_ms.summary()}};
+
+  HitMiss all;
+  json by_name = json::object();
+  for (const auto& [k, v] : s.cache.items) {
+    all.merge(v);
+    by_name[k] = v.metrics();
+  }
+  json cache = all.metrics();
+  cache["byName"] = std::move(by_name);
+  out["cache"] = std::move(cache);
+
+  json recent = json::array();
+  for (auto it = s.recent_errors.rbegin(); it != s.recent_errors.rend(); ++it)
+    recent.push_back(it->to_json());  // newest first
+  json errors_by_name = json::object();
+  for (const auto& [k, v] : s.errors_by_name.items) errors_by_name[k] = v;
+  out["errors"] = json{{"total", s.errors}, {"byName", std::move(errors_by_name)}, {"recent", std::move(recent)}};
+
+  out["memory"] = json{{"samples", s.memory_samples},
+                       {"latest", s.memory_samples ? to_json(s.memory_latest) : json(nullptr)},
+                       {"peak", s.memory_samples ? to_json(s.memory_peak) : json(nullptr)}};
+
+  json lost = json::array();
+  for (auto it = s.recent_device_lost.rbegin(); it != s.recent_device_lost.rend(); ++it)
+    lost.push_back(to_json(*it));
+  json webgpu{{"available", s.has_webgpu ? json(s.webgpu.available) : json(nullptr)},
+              {"adapter", nullptr},
+              {"limits", json::object()},
+              {"features", json::array()},
+              {"deviceLost", {{"total", s.device_lost}, {"recent", std::move(lost)}}}};
+  if (s.has_webgpu && s.webgpu.available) {
+    json info = to_json(s.webgpu);
+    webgpu["adapter"] = json{{"vendor", info["vendor"]},
+                             {"architecture", info["architecture"]},
+                             {"device", info["device"]},
+                             {"description", info["description"]},
+                             {"isFallbackAdapter", info["isFallbackAdapter"]}};
+    webgpu["limits"] = info["limits"];
+    webgpu["features"] = info["features"];
+  }
+  out["webgpu"] = std::move(webgpu);
+
+  json ops = json::object();
+  for (const auto& [k, v] : s.operations.items) {
+    std::uint64_t n = v.succeeded + v.failed;
+    ops[k] = json{{"count", n},
+                  {"succeeded", v.succeeded},
+                  {"failed", v.failed},
+                  {"successRate", n ? json(static_cast<double>(v.succeeded) / static_cast<double>(n)) : json(nullptr)},
+                  {"durationMs", v.duration_ms.summary()}};
+  }
+  out["operations"] = std::move(ops);
+  out["cost"] = cost();
+
+  json rejected_recent = json::array();
+  for (auto it = s.recent_rejections.rbegin(); it != s.recent_rejections.rend(); ++it)
+    rejected_recent.push_back(json{{"field", it->name}, {"message", it->message}});
+  json rejected_by_field = json::object();
+  for (const auto& [k, v] : s.rejected_by_field.items) rejected_by_field[k] = v;
+  out["rejected"] = json{{"total", s.rejected}, {"byField", std::move(rejected_by_field)},
+                         {"recent", std::move(rejected_recent)}};
+
+  json windows = json::object();
+  for (const Window& w : kWindows) windows[w.name] = window_metrics(w.name, now_ms);
+  out["windows"] = std::move(windows);
+  out["health"] = health(now_ms, out);
+  // The status of these metrics, for status() until the data changes or the windows move on:
+  // within one window step, no part of it depends on the exact time.
+  status_cache_ = {true, changes_, window_step(now_ms), status_from(out)};
+  return out;
+}
+
+json Monitor::status(double now_ms) const {
+  if (!status_cache_.valid || status_cache_.changes != changes_ || status_cache_.step != window_step(now_ms))
+    (void)metrics(now_ms);  // fills the cache
+  return status_cache_.status;
+}
+
+json Monitor::status_from(const json& metrics) const {
+  const LastLoad& last = state_.last_load;
+  return json{{"health", metrics["health"]["status"]},
+              {"healthReasons", metrics["health"]["reasons"]},
+              {"model", last.present ? json(last.model) : json(nullptr)},
+              {"modelLoaded", last.present && last.succeeded},
+              {"generations", state_.generations.total},
+              {"errors", state_.errors},
+              {"rejected", state_.rejected},
+              {"firstEventAt", jsonio::number_or_null(state_.first_event_at)},
+              {"lastEventAt", jsonio::number_or_null(state_.last_event_at)}};
+}
+
+}  // namespace wlm
