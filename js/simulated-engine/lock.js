@@ -1,4 +1,7 @@
-// The per-model lock (WebLLM's CustomLock: FIFO, handed over on release).
+// The per-model lock: WebLLM's CustomLock (lib/index.js, not exported), FIFO and handed over on
+// release. As in WebLLM, both methods are async: release() hands the lock to the next waiter at
+// once and rejects when the lock is not held. The tests' fakes of WebLLM's own MLCEngine
+// (tests/js/webllm-fakes.mjs) use it too.
 
 export class CustomLock {
   constructor() {
@@ -14,7 +17,7 @@ export class CustomLock {
     await new Promise((resolve) => this.queue.push(resolve));
   }
 
-  release() {
+  async release() {
     if (!this.acquired) throw Error('InternalError: expect lock is acquired upon release()');
     if (this.queue.length === 0) this.acquired = false;
     else this.queue.shift()();

@@ -82,7 +82,7 @@ export async function generate(engine, request, requestName) {
     };
   } finally {
     journal?.close();
-    pipeline.lock.release();
+    await pipeline.lock.release();
   }
 }
 
@@ -174,7 +174,7 @@ export async function* streamChunks(engine, request, pipeline, plan, timeReceive
       journal.end('abort');
       journal.close();
     }
-    pipeline.lock.release();
+    await pipeline.lock.release();
   }
 }
 
@@ -210,6 +210,6 @@ export async function embed(engine, request) {
       usage: { prompt_tokens: tokens, total_tokens: tokens, extra: { prefill_tokens_per_s: tokens / (took / 1000) } },
     };
   } finally {
-    pipeline.lock.release();
+    await pipeline.lock.release();
   }
 }

@@ -46,7 +46,7 @@ export async function resumeChat(engine, sessionId, options) {
         recoveryMode: g.recoveryMode,
       };
     } finally {
-      pipeline.lock.release();
+      await pipeline.lock.release();
     }
   } finally {
     session.active = false;

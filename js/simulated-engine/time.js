@@ -5,7 +5,7 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 const sleepMs = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Yields to the event loop (a GPU step awaits the device: other work, other models, run). */
-const macrotask =
+export const macrotask =
   typeof setImmediate === 'function'
     ? () => new Promise((resolve) => setImmediate(resolve))
     : typeof MessageChannel === 'function'

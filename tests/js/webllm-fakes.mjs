@@ -5,30 +5,12 @@
 // pipeline), the prefill and decode steps, and the pipeline object, which is a FakePipeline.
 // The WebWorkerMLCEngine pair connects WebLLM's real client and handler through a fake worker.
 import { MLCEngine, ModelType, WebWorkerMLCEngine, WebWorkerMLCEngineHandler } from '@mlc-ai/web-llm';
+import { CustomLock } from '../../js/simulated-engine/lock.js';
+import { macrotask } from '../../js/simulated-engine/time.js';
 
-/** One turn of the event loop, as a GPU step awaits the device. */
-export const macrotask = () => new Promise((resolve) => setImmediate(resolve));
-
-/** A FIFO lock handed over on release (WebLLM's CustomLock, which the package does not export). */
-export class Lock {
-  constructor() {
-    this.acquired = false;
-    this.queue = [];
-  }
-
-  async acquire() {
-    if (!this.acquired) {
-      this.acquired = true;
-      return;
-    }
-    await new Promise((resolve) => this.queue.push(resolve));
-  }
-
-  async release() {
-    if (this.queue.length === 0) this.acquired = false;
-    else this.queue.shift()();
-  }
-}
+// The per-model lock is WebLLM's CustomLock (which the package does not export), as the simulated
+// engine has it; a GPU step waits one turn of the event loop, as the simulated engine's do.
+export { macrotask };
 
 /**
  * Stands in for WebLLM's LLMChatPipeline: the reply is `reply` (or `words` numbered words), one
@@ -190,7 +172,7 @@ export function patchedMLCEngine(engineConfig = {}, pipelines = () => ({})) {
     await macrotask();
     checkAbort();
     this.loadedModelIdToPipeline.set(modelId, new FakePipeline(modelId, options));
-    this.loadedModelIdToLock.set(modelId, new Lock());
+    this.loadedModelIdToLock.set(modelId, new CustomLock());
     if (this.initProgressCallback !== undefined) this.initProgressCallback({ progress: 1, timeElapsed: 0.01, text: 'Finish loading on WebGPU - Fake Adapter' });
   };
   // The real model selection (ModelNotLoadedError, SpecifiedModelNotFoundError...), but the
