@@ -4,6 +4,7 @@
 import { describeValue } from '../log.js';
 import { makeRandom } from '../random.js';
 import { SimulatedErrors, simulatedError } from './errors.js';
+import { maxTokensOf, replyTokensOf } from './generation.js';
 import { reloadModels, unloadModels } from './loading.js';
 import { browserCache, modelProfile } from './models.js';
 import { getModelIdToUse } from './requests.js';
@@ -215,11 +216,10 @@ export class SimulatedMLCEngine {
       textTokens = Math.max(1, Math.min(2048, Math.round(rand.lognormal(this._medianTokens, 0.6))));
       replyTokens = null;
       if (this._reply !== undefined) {
-        // A scripted reply: one token per word, each with the whitespace before it.
-        replyTokens = String(this._reply(request)).match(/\s*\S+/g) ?? [];
+        replyTokens = replyTokensOf(this._reply(request));
         textTokens = replyTokens.length;
       }
-      maxTokens = typeof request.max_tokens === 'number' && request.max_tokens > 0 ? request.max_tokens : Infinity;
+      maxTokens = maxTokensOf(request);
     }
     const plan = { n, rand, textRand, textTokens, replyTokens, maxTokens, errorAtPrefill: null, abortAfter: null, throwAfter: null, deviceLostAfter: null };
     const halfway = from + Math.max(1, Math.floor((Math.min(textTokens + 1, maxTokens) - from) / 2));

@@ -13,6 +13,44 @@ const WORDS = (
   'simple clear quickly better data page user offline inference quantized small large'
 ).split(' ');
 
+/** A scripted reply's tokens: one per word, each with the whitespace before it. */
+export const replyTokensOf = (text) => String(text).match(/\s*\S+/g) ?? [];
+
+/** The text of the `index`-th (from 1) of `count` random words: the first capitalised, a full stop after the last. */
+export function randomWord(rand, index, count) {
+  const word = WORDS[Math.floor(rand.uniform() * WORDS.length)];
+  return (index === 1 ? word[0].toUpperCase() + word.slice(1) : ' ' + word) + (index === count ? '.' : '');
+}
+
+/** A request's max_tokens, Infinity when it sets none. */
+export const maxTokensOf = (config) => (config && typeof config.max_tokens === 'number' && config.max_tokens > 0 ? config.max_tokens : Infinity);
+
+/**
+ * WebLLM's stop conditions once the `sampled`-th token of a round is sampled
+ * (LLMChatPipeline.processNextToken), on a reply of `textTokens` tokens: the token after them is
+ * the stop token ("stop", counted as a completion token, as WebLLM does); `maxTokens` reply
+ * tokens or a full context window (`contextLeft` tokens after the prompt) give "length";
+ * undefined while the generation goes on.
+ */
+export function finishAfter(sampled, textTokens, maxTokens, contextLeft) {
+  if (sampled > textTokens) return 'stop';
+  if (sampled >= maxTokens || sampled >= contextLeft) return 'length';
+  return undefined;
+}
+
+/** Throws as a disposed GPU object does once the model was unloaded or the device lost. */
+export function checkAlive(pipeline) {
+  if (pipeline.disposed) throw new Error('Cannot run the model: its pipeline was disposed (unload() or a lost device).');
+}
+
+/** The prompt's tokens without reuse of the KV cache: the whole conversation, or the prompt. */
+export function promptTokensOf(request) {
+  if (!('messages' in request)) return tokensOf(contentChars(request.prompt)) + 2;
+  let n = 12;
+  for (const m of request.messages) n += tokensOf(contentChars(m.content)) + 4;
+  return n;
+}
+
 function sameMessage(a, b) {
   return a && b && a.role === b.role && (a.content === b.content || JSON.stringify(a.content) === JSON.stringify(b.content));
 }
@@ -52,19 +90,12 @@ export class Generation {
     this.recoveryMode = undefined;
   }
 
-  checkAlive() {
-    if (this.pipeline.disposed) {
-      const err = new Error('Cannot run the model: its pipeline was disposed (unload() or a lost device).');
-      throw err;
-    }
-  }
-
   promptTokensFor() {
     const request = this.request;
     const pipeline = this.pipeline;
     if (!('messages' in request)) {
       pipeline.conversation = null;
-      return tokensOf(contentChars(request.prompt)) + 2;
+      return promptTokensOf(request);
     }
     const messages = request.messages;
     const prev = pipeline.conversation;
@@ -73,39 +104,22 @@ export class Generation {
       prev !== null && pipeline.finishReason !== 'abort' && pipeline.finishReason !== 'length' && history.length > 0 && prev.length === history.length;
     if (reuse) for (let i = 0; i < history.length && reuse; i++) reuse = sameMessage(prev[i], history[i]);
     if (reuse) return tokensOf(contentChars(messages[messages.length - 1].content)) + 6;
-    let n = 12;
-    for (const m of messages) n += tokensOf(contentChars(m.content)) + 4;
-    return n;
+    return promptTokensOf(request);
   }
 
   /** Samples one token after prefill or decode and applies WebLLM's stop conditions. */
   sample() {
     const plan = this.plan;
     this.sampled += 1;
-    if (this.sampled <= plan.textTokens) {
-      if (plan.replyTokens !== null) {
-        this.message += plan.replyTokens[this.sampled - 1];
-      } else {
-        const word = WORDS[Math.floor(this.text.uniform() * WORDS.length)];
-        this.message += (this.sampled === 1 ? word[0].toUpperCase() + word.slice(1) : ' ' + word) + (this.sampled === plan.textTokens ? '.' : '');
-      }
-    } else {
-      this.stopped = true;
-      this.finishReason = 'stop';
-    }
-    if (!this.stopped && this.sampled >= plan.maxTokens) {
-      this.stopped = true;
-      this.finishReason = 'length';
-    }
-    if (!this.stopped && this.contextTokens + this.sampled >= this.pipeline.profile.contextWindow) {
-      this.stopped = true;
-      this.finishReason = 'length';
-    }
+    this.finishReason = finishAfter(this.sampled, plan.textTokens, plan.maxTokens, this.pipeline.profile.contextWindow - this.contextTokens);
+    this.stopped = this.finishReason !== undefined;
+    if (this.finishReason !== 'stop')
+      this.message += plan.replyTokens !== null ? plan.replyTokens[this.sampled - 1] : randomWord(this.text, this.sampled, plan.textTokens);
   }
 
   async prefill() {
     checkGenerationConfig(this.request);
-    this.checkAlive();
+    checkAlive(this.pipeline);
     this.promptTokens = this.promptTokensFor();
     const contextWindow = this.pipeline.profile.contextWindow;
     if (this.promptTokens > contextWindow) throw new SimulatedErrors.ContextWindowSizeExceededError(this.promptTokens, contextWindow);
@@ -113,7 +127,7 @@ export class Generation {
     const profile = this.pipeline.profile;
     const ms = this.rand.lognormal(35 + (1000 * this.promptTokens) / profile.prefillTps, 0.25);
     const took = await this.timeline.advance(ms);
-    this.checkAlive();
+    checkAlive(this.pipeline);
     this.prefillS += took / 1000;
     this.pipeline.stats.prefillTokens += this.promptTokens;
     this.pipeline.stats.prefillS += took / 1000;
@@ -132,7 +146,7 @@ export class Generation {
    */
   async replay(session) {
     checkGenerationConfig(this.request);
-    this.checkAlive();
+    checkAlive(this.pipeline);
     if (this.plan.errorAtPrefill) throw this.plan.errorAtPrefill;
     this.sampled = this.startSampled = session.emittedTokens;
     this.message = session.message;
@@ -144,7 +158,7 @@ export class Generation {
     const profile = this.pipeline.profile;
     const restoreMs = kv ? 20 + (session.checkpointSeqLen * profile.vramMB) / 4096 / 50 : 35;
     const took = await this.timeline.advance(this.rand.lognormal(restoreMs + (1000 * this.promptTokens) / profile.prefillTps, 0.25));
-    this.checkAlive();
+    checkAlive(this.pipeline);
     this.prefillS += took / 1000;
     this.pipeline.stats.prefillTokens += this.promptTokens;
     this.pipeline.stats.prefillS += took / 1000;
@@ -165,10 +179,10 @@ export class Generation {
     if (plan.throwAfter !== null && this.sampled >= plan.throwAfter) {
       throw simulatedError(plan.throwName ?? 'Error', plan.throwMessage ?? 'Simulated failure while decoding (faults.throwMidStreamAt).');
     }
-    this.checkAlive();
+    checkAlive(this.pipeline);
     const ms = this.rand.lognormal(1000 / this.pipeline.profile.decodeTps, 0.2);
     const took = await this.timeline.advance(ms);
-    this.checkAlive();
+    checkAlive(this.pipeline);
     this.decodeTokens += 1;
     this.decodeS += took / 1000;
     this.pipeline.stats.decodeTokens += 1;

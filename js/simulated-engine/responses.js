@@ -2,7 +2,7 @@
 // of its chunks (WebLLM's asyncGenerate; a resumed session's continuation too), embeddings.
 
 import { makeRandom } from '../random.js';
-import { Generation } from './generation.js';
+import { checkAlive, Generation } from './generation.js';
 import { checkChatRequest, checkCompletionRequest, checkEmbeddingRequest, tokensOf } from './requests.js';
 import { ResumableJournal, resumableConfigOf } from './sessions.js';
 import { hashString, mix, Timeline, uuid } from './time.js';
@@ -192,7 +192,7 @@ export async function embed(engine, request) {
     for (const item of items) tokens += typeof item === 'string' ? tokensOf(item.length) : item.length;
     const t = new Timeline(engine._timeScale);
     const took = await t.advance(rand.lognormal(15 + (1000 * tokens) / pipeline.profile.prefillTps, 0.2));
-    if (pipeline.disposed) throw new Error('Cannot run the model: its pipeline was disposed (unload() or a lost device).');
+    checkAlive(pipeline);
     const dims = pipeline.profile.dims;
     const data = items.map((item, index) => {
       const r = makeRandom(hashString(typeof item === 'string' ? item : item.join(',')));

@@ -5,18 +5,30 @@
 // pipeline), the prefill and decode steps, and the pipeline object, which is a FakePipeline.
 // The WebWorkerMLCEngine pair connects WebLLM's real client and handler through a fake worker.
 import { MLCEngine, ModelType, WebWorkerMLCEngine, WebWorkerMLCEngineHandler } from '@mlc-ai/web-llm';
+import { makeRandom } from '../../js/random.js';
+import { checkAlive, finishAfter, maxTokensOf, promptTokensOf, randomWord, replyTokensOf } from '../../js/simulated-engine/generation.js';
 import { CustomLock } from '../../js/simulated-engine/lock.js';
-import { macrotask } from '../../js/simulated-engine/time.js';
+import { textOnlyResult } from '../../js/simulated-engine/sessions.js';
+import { hashString, macrotask } from '../../js/simulated-engine/time.js';
 
-// The per-model lock is WebLLM's CustomLock (which the package does not export), as the simulated
-// engine has it; a GPU step waits one turn of the event loop, as the simulated engine's do.
+// The lock, the reply's tokens, the stop conditions, the prompt's token count and the turn of the
+// event loop a GPU step waits are the simulated engine's (js/simulated-engine/): WebLLM's
+// CustomLock, which the package does not export, and LLMChatPipeline's counting.
 export { macrotask };
 
 /**
- * Stands in for WebLLM's LLMChatPipeline: the reply is `reply` (or `words` numbered words), one
- * word per token; each decode step waits one macrotask. `throwAtStep: k` makes the k-th decode
- * step throw `throwError` (default a plain Error). After dispose() (unload, a lost device) the
- * next step throws, as the disposed GPU objects do. `device`: see the constructor.
+ * Stands in for WebLLM's LLMChatPipeline: the reply is `reply`, or `words` random words drawn
+ * from the model id, one word per token, then the stop token; each step waits one macrotask.
+ * `throwAtStep: k` makes the k-th decode step throw `throwError` (default a plain Error). After
+ * dispose() (unload, a lost device) the next step throws, as the disposed GPU objects do.
+ * `device`: see the constructor.
+ *
+ * Not the simulated engine's Generation: WebLLM's MLCEngine calls the pipeline's own methods
+ * (prefill and decode steps, stopped(), getMessage(), the getCurRound*() figures), so this keeps
+ * LLMChatPipeline's shape; each step waits exactly one macrotask, not a simulated duration, so
+ * that the tests' interleavings stay the same from run to run; the times are fixed (0.05 s of
+ * prefill, 0.02 s a decoded token); and every prefill counts the whole conversation (WebLLM's
+ * reuse of the KV cache is decided in the engine's prefill, which is replaced here).
  */
 export class FakePipeline {
   constructor(id, { reply, words = 12, throwAtStep, throwError, device } = {}) {
@@ -25,7 +37,8 @@ export class FakePipeline {
     // destroys it, as WebLLM's runtime does on unload (index.js 5163).
     this.device = device;
     if (device !== undefined) device.createBuffer({ size: 1 << 20 });
-    this.tokens = reply !== undefined ? reply.split(/(?<= )/) : Array.from({ length: words }, (_, i) => `w${i + 1} `);
+    const rand = makeRandom(hashString(id));
+    this.tokens = reply !== undefined ? replyTokensOf(reply) : Array.from({ length: words }, (_, i) => randomWord(rand, i + 1, words));
     this.throwAtStep = throwAtStep;
     this.throwError = throwError;
     this.disposed = false;
@@ -38,60 +51,48 @@ export class FakePipeline {
     this.sampled = 0;
     this.steps = 0;
     this.finish = undefined;
-    this.isStopped = false;
     this.maxTokens = Infinity;
     this.promptTokens = 0;
   }
 
-  checkAlive() {
-    if (this.disposed) throw new Error('Cannot run a disposed pipeline (the model was unloaded, or the device lost).');
-  }
-
   async prefill(input, genConfig) {
-    this.checkAlive();
+    checkAlive(this);
     this.newRound();
     this.rounds += 1;
-    if (genConfig && typeof genConfig.max_tokens === 'number' && genConfig.max_tokens > 0) this.maxTokens = genConfig.max_tokens;
-    const messages = Array.isArray(input.messages) ? input.messages : [{ content: input.prompt ?? '' }];
-    this.promptTokens = 8 + messages.reduce((n, m) => n + Math.ceil(String(m.content ?? '').length / 4), 0);
+    this.maxTokens = maxTokensOf(genConfig);
+    this.promptTokens = promptTokensOf(input);
     await macrotask();
-    this.checkAlive();
+    checkAlive(this);
     this.sample();
   }
 
   async decode() {
-    this.checkAlive();
+    checkAlive(this);
     this.steps += 1;
     if (this.throwAtStep === this.steps) throw this.throwError ?? new Error('Simulated GPU failure while decoding');
     await macrotask();
-    this.checkAlive();
+    checkAlive(this);
     this.sample();
   }
 
+  // `sampled` leaves the stop token out: WebLLM counts it as a completion token (and its step as
+  // a decoded one), but the tests written against this fake expect a reply's words only (a
+  // 4-word reply, 4 completion tokens: tests/js/wrapper-webllm.test.mjs).
   sample() {
-    if (this.sampled >= this.tokens.length) {
-      this.isStopped = true;
-      this.finish = 'stop';
-      return;
-    }
+    this.finish = finishAfter(this.sampled + 1, this.tokens.length, this.maxTokens, Infinity);
+    if (this.finish === 'stop') return;
     this.message += this.tokens[this.sampled];
     this.sampled += 1;
-    if (this.sampled >= this.maxTokens) {
-      this.isStopped = true;
-      this.finish = 'length';
-    }
   }
 
   getMessage() {
     return this.message;
   }
   stopped() {
-    return this.isStopped;
+    return this.finish !== undefined;
   }
   triggerStop() {
-    if (this.isStopped) return;
-    this.isStopped = true;
-    this.finish = 'abort';
+    if (this.finish === undefined) this.finish = 'abort';
   }
   getFinishReason() {
     return this.finish;
@@ -226,7 +227,7 @@ export function addResumableSessions(engine) {
     if (config !== undefined) saved.set(config.sessionId, { request: structuredClone(request), modelId });
     return config;
   };
-  const textOnly = (sessionId) => ({ sessionId, recoveredText: '', emittedTokens: 0, processedSeqLen: 0, replayedTokens: 0, recoveryMode: 'text_only' });
+  const textOnly = (sessionId) => textOnlyResult({ sessionId, message: '', emittedTokens: 0, processedSeqLen: 0 });
   coordinator.listSessions = async () =>
     [...saved].map(([sessionId, s]) => ({
       sessionId,
