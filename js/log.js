@@ -8,7 +8,7 @@ export { describeValue } from './describe.js';
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /**
- * @param {{ debug?: boolean, service?: string, sink?: Pick<Console, 'debug'|'info'|'warn'|'error'> }} [options]
+ * @param {{ debug?: boolean, service?: string, sink?: Partial<Pick<Console, 'debug'|'info'|'warn'|'error'|'log'>> }} [options]
  */
 export function createLogger({ debug = false, service = 'webllm-monitor', sink = globalThis.console } = {}) {
   const threshold = debug ? LEVELS.debug : LEVELS.warn;

@@ -15,7 +15,7 @@ function csvCell(v) {
 
 /**
  * One row per generation, a header first; startedAt as ISO 8601.
- * @param {object[]} generations the generation history (MonitorCore.generations())
+ * @param {import('./core.js').GenerationRecord[]} generations the generation history (MonitorCore.generations())
  */
 export function toCSV(generations) {
   const lines = [CSV_COLUMNS.join(',')];

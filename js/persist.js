@@ -21,6 +21,8 @@ const DB_VERSION = 1;
  * @property {(key: string) => Promise<string | null>} get
  * @property {(key: string, text: string) => Promise<void>} set
  * @property {(key: string) => Promise<void>} remove
+ * @property {() => Promise<void>} [warm] opens ahead of the first operation (IndexedDB)
+ * @property {() => void} [close]
  */
 
 /**

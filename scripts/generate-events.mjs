@@ -149,7 +149,44 @@ export function eventsDts(d, { mark, fail }) {
     }
     out.push('}');
   }
+  out.push(...eventsJsDeclarations(d, fail));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The declarations of events.js's values (for the package's own type check, tsconfig.checkjs.json,
+ * where `../generated/events.js` resolves to this file): not API, core.d.ts re-exports only the
+ * event types.
+ */
+function eventsJsDeclarations(d, fail) {
+  const list = kinds(d, fail);
+  const gapped = list.filter((e) => e.fields.some((f) => f.type === 'gaps'));
+  return [
+    '',
+    "// ---- The values of events.js, for the package's own type check (not API: core.d.ts re-exports",
+    '// only the event types above).',
+    '',
+    "/** What the encoders call on the batch's writer (js/core/encoder.js's BatchEncoder). */",
+    'export interface EventWriter {',
+    '  isEvent(e: unknown, name: string): boolean;',
+    '  listLength(values: unknown, field: string, limit: number): number;',
+    '  begin(kind: number, nfields: number, extra: number): number;',
+    '  end(): void;',
+    '  num(i: number, v: unknown, field: string): void;',
+    '  str(i: number, v: unknown, field: string, expected?: string): void;',
+    '  text(i: number, v: unknown, field: string): void;',
+    '  bool(i: number, v: unknown, field: string): void;',
+    '  fromCache(i: number, v: unknown, field: string): void;',
+    '  success(i: number, e: any, field: string): void;',
+    '  errorFields(nameIndex: number, messageIndex: number, e: any, prefix: string): void;',
+    '  numbers(o: number, i: number, nfields: number, values: any, n: number, field: string): void;',
+    '}',
+    '',
+    `export declare const KIND: Readonly<{ ${list.map((e) => `${e.key}: ${e.kind}`).join('; ')} }>;`,
+    `export declare const FIELD_COUNT: Readonly<{ ${list.map((e) => `${e.key}: ${e.fields.length}`).join('; ')} }>;`,
+    `export declare const MAX_LIST: Readonly<{ ${gapped.map((e) => `${e.key}: ${e.fields.find((f) => f.type === 'gaps').limit}`).join('; ')} }>;`,
+    ...list.filter((e) => e.ts).map((e) => `export declare function encode${kindName(e)}(w: EventWriter, ev: unknown): void;`),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,9 +19,11 @@ export class CliError extends Error {
 /**
  * Parses a subcommand's arguments (positionals allowed, -h/--help added); a parse error becomes
  * an InputError prefixed with the command's name.
+ * @template {import('node:util').ParseArgsOptionsConfig} T
  * @param {string} command
  * @param {string[]} argv
- * @param {import('node:util').ParseArgsConfig['options']} options
+ * @param {T} options
+ * @returns {ReturnType<typeof parseArgs<{ args: string[], allowPositionals: true, options: T & { help: { type: 'boolean', short: 'h' } } }>>}
  */
 export function parseCommand(command, argv, options) {
   try {

@@ -41,8 +41,8 @@ const pct = (x) => `${(Math.abs(x) * 100).toFixed(1)}%`;
 
 /**
  * Compares two export documents (parsed JSON or JSON text) in the core.
- * @param {object | string} baselineDoc
- * @param {object | string} currentDoc
+ * @param {import('../core.js').ExportDocument | string} baselineDoc
+ * @param {import('../core.js').ExportDocument | string} currentDoc
  * @param {import('../core.js').RegressionOptions} [options]
  *   threshold: default relative threshold of percentiles (fraction, 0.1); thresholds: by metric path
  *   ("generations.ttftMs.p95", "ttftMs.p95", "generations.errorRate", "cache.hitRate", "initialization.loadMs.p50").
@@ -166,7 +166,7 @@ export class InputError extends Error {
  * the JSON path as the core does ("a.json: $.schemaVersion: version 2 is not supported ...").
  * @param {string} file
  * @param {import('../core.js').MonitorCore} core a scratch monitor (its data is replaced)
- * @returns {Promise<{ file: string, text: string, doc: object }>}
+ * @returns {Promise<{ file: string, text: string, doc: import('../core.js').ExportDocument }>}
  */
 export async function readExportFile(file, core) {
   const { readFile } = await import('node:fs/promises');

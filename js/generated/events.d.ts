@@ -128,3 +128,32 @@ export interface DeviceLostEvent {
   /** The model whose device was lost; default: the last loaded model. */
   model?: string | null;
 }
+
+// ---- The values of events.js, for the package's own type check (not API: core.d.ts re-exports
+// only the event types above).
+
+/** What the encoders call on the batch's writer (js/core/encoder.js's BatchEncoder). */
+export interface EventWriter {
+  isEvent(e: unknown, name: string): boolean;
+  listLength(values: unknown, field: string, limit: number): number;
+  begin(kind: number, nfields: number, extra: number): number;
+  end(): void;
+  num(i: number, v: unknown, field: string): void;
+  str(i: number, v: unknown, field: string, expected?: string): void;
+  text(i: number, v: unknown, field: string): void;
+  bool(i: number, v: unknown, field: string): void;
+  fromCache(i: number, v: unknown, field: string): void;
+  success(i: number, e: any, field: string): void;
+  errorFields(nameIndex: number, messageIndex: number, e: any, prefix: string): void;
+  numbers(o: number, i: number, nfields: number, values: any, n: number, field: string): void;
+}
+
+export declare const KIND: Readonly<{ generation: 1; load: 2; cache: 3; operation: 4; memory: 5; deviceLost: 6; durations: 7; rejected: 8 }>;
+export declare const FIELD_COUNT: Readonly<{ generation: 20; load: 7; cache: 3; operation: 6; memory: 10; deviceLost: 4; durations: 4; rejected: 2 }>;
+export declare const MAX_LIST: Readonly<{ generation: 1048576; durations: 4194304 }>;
+export declare function encodeGeneration(w: EventWriter, ev: unknown): void;
+export declare function encodeModelLoad(w: EventWriter, ev: unknown): void;
+export declare function encodeCacheLookup(w: EventWriter, ev: unknown): void;
+export declare function encodeOperation(w: EventWriter, ev: unknown): void;
+export declare function encodeMemorySample(w: EventWriter, ev: unknown): void;
+export declare function encodeDeviceLost(w: EventWriter, ev: unknown): void;

@@ -8,6 +8,14 @@ import { guardedClock, size, unref } from './shared.js';
 const SLOW_MEASURE_INTERVAL_MS = 30_000;
 
 /**
+ * `performance` with Chromium's non-standard parts, which lib.dom does not declare.
+ * @typedef {Performance & {
+ *   memory?: { usedJSHeapSize: number, totalJSHeapSize: number, jsHeapSizeLimit: number },
+ *   measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }>,
+ * }} ChromiumPerformance
+ */
+
+/**
  * @typedef {object} MemorySample
  * @property {string} label
  * @property {number} timestamp epoch milliseconds
@@ -70,7 +78,7 @@ export function createMemorySampler(options) {
 
   /** Starts a user-agent memory measurement when allowed; never waits for it. */
   function maybeMeasureUserAgent(t) {
-    const perf = globalThis.performance;
+    const perf = /** @type {ChromiumPerformance | undefined} */ (globalThis.performance);
     if (globalThis.crossOriginIsolated !== true || !perf || typeof perf.measureUserAgentSpecificMemory !== 'function') return;
     if (uaInFlight !== null || t - uaStartedAt < SLOW_MEASURE_INTERVAL_MS) return;
     uaStartedAt = t;
@@ -149,7 +157,7 @@ export function createMemorySampler(options) {
         storageQuota: storage?.quota,
       };
       try {
-        const m = globalThis.performance?.memory;
+        const m = /** @type {ChromiumPerformance | undefined} */ (globalThis.performance)?.memory;
         if (m) {
           sample.usedJSHeapSize = size(m.usedJSHeapSize);
           sample.totalJSHeapSize = size(m.totalJSHeapSize);

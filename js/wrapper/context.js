@@ -30,7 +30,7 @@ export class Context extends Guard {
     /** A load the worker runs inside a generation request (reloadIfUnmatched), seen by its texts. */
     /** @type {LoadTracker | null} */
     this.implicitLoad = null;
-    /** @type {Set<Measurement>} generations not recorded yet */
+    /** @type {Set<import('./generation.js').Measurement>} generations not recorded yet */
     this.inFlight = new Set();
     this.subProxies = new WeakMap();
     this.bound = new Map();

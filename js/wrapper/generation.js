@@ -52,8 +52,10 @@ function isResumable(request) {
   return r !== null && typeof r === 'object' && r.enabled === true;
 }
 
+/** @typedef {import('./context.js').Context} Context */
+
 /** One call measured, from the call to the event it records (hooks.recordGeneration). */
-class Measurement {
+export class Measurement {
   /**
    * @param {Context} ctx
    * @param {'chat' | 'completion' | 'embedding'} operation

@@ -4,6 +4,7 @@
 
 const MIB = 1024 * 1024;
 
+/** @type {Array<['fetch' | 'load', RegExp]>} */
 const PROGRESS_PATTERNS = [
   ['fetch', /^Fetching param cache\[(\d+)\/(\d+)\]:\s*(\d+(?:\.\d+)?)\s*MB fetched\.\s*(\d+(?:\.\d+)?)% completed,\s*(\d+(?:\.\d+)?) secs elapsed/i],
   ['load', /^Loading model from cache\[(\d+)\/(\d+)\]:\s*(\d+(?:\.\d+)?)\s*MB loaded\.\s*(\d+(?:\.\d+)?)% completed,\s*(\d+(?:\.\d+)?) secs elapsed/i],
@@ -67,7 +68,7 @@ export class LoadEvidence {
     if (text.startsWith('Fetching param cache')) {
       this.fetchSeen = true;
       const info = parseProgressText(text);
-      if (info.megabytes !== undefined && info.megabytes > this.currentMB) this.currentMB = info.megabytes;
+      if ('megabytes' in info && info.megabytes !== undefined && info.megabytes > this.currentMB) this.currentMB = info.megabytes;
     } else if (text.startsWith('Loading model from cache')) {
       this.loadSeen = true;
     } else if (text.startsWith('Start to fetch params')) {

@@ -159,8 +159,8 @@ export function wrapEngine(engine, hooks) {
  * every report. A failed load is recorded and its error rethrown unchanged.
  * @param {(modelId: string | string[], engineConfig?: object, chatOpts?: unknown) => Promise<any>} factory
  * @param {string | string[]} modelId
- * @param {object} [engineConfig]
- * @param {unknown} [chatOpts]
+ * @param {{ initProgressCallback?: (report: unknown) => unknown, appConfig?: unknown } | undefined} engineConfig
+ * @param {unknown} chatOpts
  * @param {object} hooks
  */
 export async function createEngine(factory, modelId, engineConfig, chatOpts, hooks) {
