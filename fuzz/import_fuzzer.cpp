@@ -36,7 +36,8 @@ wlm::Monitor seeded() {
 /// windows, which are live views and not exported).
 wlm::json persisted(const std::string& text) {
   wlm::json doc = wlm::json::parse(text, nullptr, false);
-  return wlm::json{{"sketches", doc["sketches"]}, {"generations", doc["generations"]},
+  return wlm::json{{"sketches", doc["sketches"]},
+                   {"generations", doc["generations"]},
                    {"memorySnapshots", doc["memorySnapshots"]}};
 }
 
@@ -56,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string once = m.export_json(kNow);
     wlm::Monitor back;
     require(back.import_json(once).ok, "an export of an accepted import was refused");
-    require(persisted(back.export_json(kNow)) == persisted(once), "export -> import -> export is not a fixed point");
+    require(persisted(back.export_json(kNow)) == persisted(once),
+            "export -> import -> export is not a fixed point");
     (void)m.metrics(kNow);
     (void)m.text_report(kNow);
     std::string otlp;
@@ -66,7 +68,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   wlm::Monitor target = seeded();
   const std::string target_before = target.export_json(kNow);
   wlm::Status merged = target.merge_json(text);
-  if (!merged.ok) require(target.export_json(kNow) == target_before, "a refused merge changed the monitor");
+  if (!merged.ok)
+    require(target.export_json(kNow) == target_before, "a refused merge changed the monitor");
   require(merged.ok == imported.ok, "import and merge disagree on a document");
   return 0;
 }

@@ -31,9 +31,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   wlm::Monitor m;
   m.reset(1.7e12);
   wlm::batch::Result r = wlm::batch::ingest(m, batch.data(), batch.size(), records, strings);
-  require(r.accepted + r.rejected.size() <= records, "more records accepted or rejected than the batch holds");
+  require(r.accepted + r.rejected.size() <= records,
+          "more records accepted or rejected than the batch holds");
   for (const auto& rej : r.rejected)
-    require(!rej.field.empty() && !rej.message.empty(), "a refusal names no field or has no message");
+    require(!rej.field.empty() && !rej.message.empty(),
+            "a refusal names no field or has no message");
 
   // Whatever was accepted must read, export and import back.
   constexpr double kNow = 1.7e12 + 3'600'000;
@@ -44,8 +46,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   require(back.import_json(text).ok, "an export of accepted events was refused");
   wlm::json a = wlm::json::parse(text, nullptr, false);
   wlm::json b = wlm::json::parse(back.export_json(kNow), nullptr, false);
-  require(a["sketches"] == b["sketches"] && a["generations"] == b["generations"], "export -> import -> export is not a fixed point");
+  require(a["sketches"] == b["sketches"] && a["generations"] == b["generations"],
+          "export -> import -> export is not a fixed point");
   std::string otlp;
-  require(m.otlp_json(R"({"resource":{"service.name":"fuzz"}})", kNow, otlp).ok, "otlp_json failed on accepted events");
+  require(m.otlp_json(R"({"resource":{"service.name":"fuzz"}})", kNow, otlp).ok,
+          "otlp_json failed on accepted events");
   return 0;
 }

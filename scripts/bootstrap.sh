@@ -2,7 +2,7 @@
 # Make this machine able to build and test webllm-monitor, then build it. Idempotent; fast
 # (a few seconds) when everything is already there.
 #   1. tools and headers: cmake, g++, em++ (emscripten), clang++ and libFuzzer (fuzz targets),
-#      nlohmann/json, fmt, doctest, node >= 20,
+#      nlohmann/json, fmt, doctest, clang-format (scripts/lint.sh), node >= 20,
 #      chromium (/usr/bin/chromium, or the browser CHROME_PATH names) for the browser tests
 #      missing ones are installed with apt-get when root, else listed and we exit 1
 #   2. npm ci when node_modules is missing or older than package-lock.json
@@ -25,6 +25,8 @@ command -v em++ >/dev/null 2>&1 || need_pkg emscripten
 # clang++ with libFuzzer and the sanitizer runtimes for the fuzz targets (scripts/build.sh fuzz);
 # g++'s own ASan/UBSan runtimes come with g++
 command -v clang++ >/dev/null 2>&1 || need_pkg clang
+# the C++ layout check of scripts/lint.sh (bookworm: clang-format 14, the version .clang-format is for)
+command -v clang-format >/dev/null 2>&1 || need_pkg clang-format
 if ! compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then
   clang_major="$(clang++ -dumpversion 2>/dev/null | cut -d. -f1)"
   need_pkg "libclang-rt-${clang_major:-14}-dev"

@@ -20,7 +20,7 @@ run() {  # $1 = name, rest = command
   fi
 }
 
-run "lint (eslint, prettier; scripts/lint.sh)" bash scripts/lint.sh
+run "lint (eslint, prettier, tsc checkJs, clang-format; scripts/lint.sh)" bash scripts/lint.sh
 run "native tests (ctest build/native)" ctest --test-dir build/native --output-on-failure --no-tests=error
 run "wasm tests (ctest build/wasm, node)" ctest --test-dir build/wasm --output-on-failure --no-tests=error
 

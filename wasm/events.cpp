@@ -21,13 +21,12 @@ Status check(const char* field, double v, bool required, double lo, double hi, b
   if (std::isinf(v))
     return Status::error(field, fmt::format("{}: {} is not a finite number", field, text(v)));
   if (v < lo) {
-    if (lo == 0)
-      return Status::error(field, fmt::format("{}: {} is negative", field, text(v)));
+    if (lo == 0) return Status::error(field, fmt::format("{}: {} is negative", field, text(v)));
     return Status::error(field, fmt::format("{}: {} is below the minimum {}", field, text(v), lo));
   }
   if (v > hi)
-    return Status::error(field,
-                         fmt::format("{}: {} is larger than the limit {}", field, text(v), text(hi)));
+    return Status::error(
+        field, fmt::format("{}: {} is larger than the limit {}", field, text(v), text(hi)));
   if (whole && v != std::floor(v))
     return Status::error(field, fmt::format("{}: {} is not a whole number", field, text(v)));
   return Status::success();
@@ -56,7 +55,8 @@ Status check_name(const char* field, const std::string& s, bool required) {
                                             s.substr(0, 32), s.size(), Limits::kMaxNameBytes));
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f)
-      return Status::error(field, fmt::format("{}: \"{}\" contains a control character", field, escaped(s)));
+      return Status::error(
+          field, fmt::format("{}: \"{}\" contains a control character", field, escaped(s)));
   return Status::success();
 }
 
@@ -153,20 +153,21 @@ Status validate(GenerationEvent& e) {
   for (std::size_t i = 0; i < e.chunk_gaps_ms.size(); ++i) {
     double g = e.chunk_gaps_ms[i];
     if (!std::isfinite(g) || g < 0 || g > Limits::kMaxDurationMs)
-      return Status::error("generation.chunkGapsMs",
-                           fmt::format("generation.chunkGapsMs[{}]: {} is not a duration in [0, {}]",
-                                       i, text(g), text(Limits::kMaxDurationMs)));
+      return Status::error(
+          "generation.chunkGapsMs",
+          fmt::format("generation.chunkGapsMs[{}]: {} is not a duration in [0, {}]", i, text(g),
+                      text(Limits::kMaxDurationMs)));
   }
   WLM_TRY(check("generation.promptTokens", e.prompt_tokens, false, 0, Limits::kMaxTokens, true));
   WLM_TRY(check("generation.completionTokens", e.completion_tokens, false, 0, Limits::kMaxTokens,
-                  true));
+                true));
   WLM_TRY(check("generation.engineTtftMs", e.engine_ttft_ms, false, 0, Limits::kMaxDurationMs));
-  WLM_TRY(check("generation.enginePrefillTokensPerSec", e.engine_prefill_tokens_per_sec, false,
-                  0, Limits::kMaxRate));
+  WLM_TRY(check("generation.enginePrefillTokensPerSec", e.engine_prefill_tokens_per_sec, false, 0,
+                Limits::kMaxRate));
   WLM_TRY(check("generation.engineDecodeTokensPerSec", e.engine_decode_tokens_per_sec, false, 0,
-                  Limits::kMaxRate));
-  WLM_TRY(check("generation.engineTimePerOutputTokenMs", e.engine_time_per_output_token_ms,
-                  false, 0, Limits::kMaxDurationMs));
+                Limits::kMaxRate));
+  WLM_TRY(check("generation.engineTimePerOutputTokenMs", e.engine_time_per_output_token_ms, false,
+                0, Limits::kMaxDurationMs));
   WLM_TRY(check_name("generation.errorName", e.error_name, false));
   WLM_TRY(check("generation.promptChars", e.prompt_chars, false, 0, Limits::kMaxChars, true));
   WLM_TRY(check("generation.responseChars", e.response_chars, false, 0, Limits::kMaxChars, true));
@@ -223,16 +224,19 @@ Status validate(WebGpuInfo& e) {
   for (std::string* s : {&e.vendor, &e.architecture, &e.device, &e.description})
     cut(*s, Limits::kMaxNameBytes);
   if (e.limits.size() > 256)
-    return Status::error("webgpu.limits",
-                         fmt::format("webgpu.limits: {} entries, more than the limit 256", e.limits.size()));
+    return Status::error(
+        "webgpu.limits",
+        fmt::format("webgpu.limits: {} entries, more than the limit 256", e.limits.size()));
   if (e.features.size() > 256)
-    return Status::error("webgpu.features",
-                         fmt::format("webgpu.features: {} entries, more than the limit 256", e.features.size()));
+    return Status::error(
+        "webgpu.features",
+        fmt::format("webgpu.features: {} entries, more than the limit 256", e.features.size()));
   for (const auto& [name, v] : e.limits) {
     WLM_TRY(check_name("webgpu.limits", name, true));
     if (!std::isfinite(v) || v < 0)
-      return Status::error("webgpu.limits",
-                           fmt::format("webgpu.limits: {} is {}, not a finite number >= 0", name, text(v)));
+      return Status::error(
+          "webgpu.limits",
+          fmt::format("webgpu.limits: {} is {}, not a finite number >= 0", name, text(v)));
   }
   for (const auto& f : e.features) WLM_TRY(check_name("webgpu.features", f, true));
   return Status::success();

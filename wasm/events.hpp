@@ -13,7 +13,13 @@
 namespace wlm {
 
 enum class Operation : std::uint8_t { chat = 0, completion = 1, embedding = 2 };
-enum class FinishReason : std::uint8_t { stop = 0, length = 1, abort = 2, tool_calls = 3, error = 4 };
+enum class FinishReason : std::uint8_t {
+  stop = 0,
+  length = 1,
+  abort = 2,
+  tool_calls = 3,
+  error = 4
+};
 /// Model loaded from the browser cache: yes, no, or not known.
 enum class Tristate : std::uint8_t { no = 0, yes = 1, unknown = 2 };
 
@@ -29,14 +35,14 @@ inline bool present(double v) { return !std::isnan(v); }
 
 /// Limits beyond which a value is refused as absurd.
 struct Limits {
-  static constexpr double kMaxTimestamp = 8.64e15;     // JavaScript's Date range
-  static constexpr double kMaxDurationMs = 6.048e8;    // one week
+  static constexpr double kMaxTimestamp = 8.64e15;   // JavaScript's Date range
+  static constexpr double kMaxDurationMs = 6.048e8;  // one week
   static constexpr double kMaxTokens = 1e9;
   static constexpr double kMaxChars = 1e10;
-  static constexpr double kMaxRate = 1e9;              // tokens per second
+  static constexpr double kMaxRate = 1e9;                    // tokens per second
   static constexpr double kMaxBytes = 1.125899906842624e15;  // 1 PiB
   static constexpr double kMaxTemperature = 100;
-  static constexpr std::size_t kMaxNameBytes = 256;    // model, type, cache, operation names
+  static constexpr std::size_t kMaxNameBytes = 256;      // model, type, cache, operation names
   static constexpr std::size_t kMaxMessageBytes = 2048;  // error messages are cut to this
   static constexpr std::size_t kMaxChunkGaps = 1u << 20;
 };

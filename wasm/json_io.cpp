@@ -52,7 +52,8 @@ class Sax {
  private:
   bool value() {
     if (++values_ > kMaxJsonValues) {
-      message_ = fmt::format("$: the document holds more than {} JSON values, the limit", kMaxJsonValues);
+      message_ =
+          fmt::format("$: the document holds more than {} JSON values, the limit", kMaxJsonValues);
       too_large_ = true;
       return false;
     }
@@ -78,8 +79,8 @@ constexpr std::size_t kMaxPathKeyBytes = 256;
 bool is_identifier(const std::string& key) {
   if (key.empty()) return false;
   for (char c : key) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -117,21 +118,17 @@ std::string dump(const json& value, int indent) {
 
 std::string describe(const json& v) {
   switch (v.type()) {
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::array:
-      return fmt::format("an array of {}", v.size());
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return fmt::format("an array of {}", v.size());
     case json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
-      if (s.size() > 40) return fmt::format("a string \"{}...\" ({} bytes)", s.substr(0, 40), s.size());
+      if (s.size() > 40)
+        return fmt::format("a string \"{}...\" ({} bytes)", s.substr(0, 40), s.size());
       return fmt::format("\"{}\"", s);
     }
-    case json::value_t::null:
-      return "null";
-    case json::value_t::discarded:
-      return "nothing";
-    default:
-      return dump(v);
+    case json::value_t::null: return "null";
+    case json::value_t::discarded: return "nothing";
+    default: return dump(v);
   }
 }
 
@@ -215,8 +212,7 @@ Status count_value(const json& v, const std::string& path, std::uint64_t& out) {
   } else {
     return wrong_type(path, "a whole number", v);
   }
-  if (out > kMax)
-    return Status::error(path, fmt::format("{}: {} is larger than 2^53", path, out));
+  if (out > kMax) return Status::error(path, fmt::format("{}: {} is larger than 2^53", path, out));
   return Status::success();
 }
 
@@ -259,8 +255,8 @@ Status string(const json& obj, const std::string& path, const char* key, std::st
   return Status::success();
 }
 
-Status optional_string(const json& obj, const std::string& path, const char* key,
-                       std::string& out, std::size_t max_len) {
+Status optional_string(const json& obj, const std::string& path, const char* key, std::string& out,
+                       std::size_t max_len) {
   const json* v = nullptr;
   if (Status s = member(obj, path, key, v); !s) return s;
   if (v->is_null()) {
@@ -280,4 +276,4 @@ Status boolean(const json& obj, const std::string& path, const char* key, bool& 
 
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
-}  // namespace jsonio
+}  // namespace wlm::jsonio

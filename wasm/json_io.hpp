@@ -40,8 +40,8 @@ Status member(const json& obj, const std::string& path, const char* key, const j
 Status object(const json& obj, const std::string& path, const char* key, const json*& out);
 Status array(const json& obj, const std::string& path, const char* key, const json*& out);
 /// A finite number within [lo, hi].
-Status number(const json& obj, const std::string& path, const char* key, double& out,
-              double lo, double hi);
+Status number(const json& obj, const std::string& path, const char* key, double& out, double lo,
+              double hi);
 /// A number or null (null -> NaN, meaning "absent").
 Status optional_number(const json& obj, const std::string& path, const char* key, double& out,
                        double lo, double hi);
@@ -51,8 +51,8 @@ Status integer(const json& obj, const std::string& path, const char* key, std::i
                std::int64_t lo, std::int64_t hi);
 Status string(const json& obj, const std::string& path, const char* key, std::string& out,
               std::size_t max_len);
-Status optional_string(const json& obj, const std::string& path, const char* key,
-                       std::string& out, std::size_t max_len);
+Status optional_string(const json& obj, const std::string& path, const char* key, std::string& out,
+                       std::size_t max_len);
 Status boolean(const json& obj, const std::string& path, const char* key, bool& out);
 /// Reads element `v` itself (not a member) as a count or finite number.
 Status count_value(const json& v, const std::string& path, std::uint64_t& out);

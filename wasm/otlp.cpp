@@ -79,8 +79,8 @@ class MetricsWriter {
       data.push_back(std::move(p));
     }
     if (data.empty()) return;
-    add(name, unit, description,
-        "exponentialHistogram", json{{"aggregationTemporality", 2}, {"dataPoints", std::move(data)}});
+    add(name, unit, description, "exponentialHistogram",
+        json{{"aggregationTemporality", 2}, {"dataPoints", std::move(data)}});
   }
 
   /// A monotonic cumulative sum; points with a zero count are kept (a known attribute set).
@@ -94,7 +94,8 @@ class MetricsWriter {
                           {"asInt", u64(v)}});
     if (data.empty()) return;
     add(name, unit, description, "sum",
-        json{{"aggregationTemporality", 2}, {"isMonotonic", true}, {"dataPoints", std::move(data)}});
+        json{
+            {"aggregationTemporality", 2}, {"isMonotonic", true}, {"dataPoints", std::move(data)}});
   }
 
   /// A gauge point taken at `at_ms`; NaN values are left out. Integers go as asInt.
@@ -118,9 +119,10 @@ class MetricsWriter {
   json take() { return std::move(metrics_); }
 
  private:
-  void add(const char* name, const char* unit, const char* description, const char* kind, json data) {
-    metrics_.push_back(
-        json{{"name", name}, {"description", description}, {"unit", unit}, {kind, std::move(data)}});
+  void add(const char* name, const char* unit, const char* description, const char* kind,
+           json data) {
+    metrics_.push_back(json{
+        {"name", name}, {"description", description}, {"unit", unit}, {kind, std::move(data)}});
   }
 
   json start_, now_;
@@ -136,8 +138,9 @@ json resource_attributes(const json& resource) {
     } else if (v.is_boolean()) {
       value = json{{"boolValue", v}};
     } else if (v.is_number_integer()) {
-      value = json{{"intValue", v.is_number_unsigned() ? fmt::format_int(v.get<std::uint64_t>()).str()
-                                                       : fmt::format_int(v.get<std::int64_t>()).str()}};
+      value =
+          json{{"intValue", v.is_number_unsigned() ? fmt::format_int(v.get<std::uint64_t>()).str()
+                                                   : fmt::format_int(v.get<std::int64_t>()).str()}};
     } else {
       value = json{{"doubleValue", v}};
     }
@@ -166,7 +169,8 @@ void genai_metrics(const SessionState& s, MetricsWriter& w) {
     first_chunk.emplace_back(attrs, &g.first_chunk_ms);
     chunk.emplace_back(std::move(attrs), &g.chunk_gap_ms);
   }
-  w.histogram("gen_ai.client.operation.duration", "s", "GenAI operation duration.", std::move(duration));
+  w.histogram("gen_ai.client.operation.duration", "s", "GenAI operation duration.",
+              std::move(duration));
   w.histogram("gen_ai.client.token.usage", "{token}", "Number of input and output tokens used.",
               std::move(tokens));
   w.histogram("gen_ai.server.time_to_first_token", "s",
@@ -174,22 +178,25 @@ void genai_metrics(const SessionState& s, MetricsWriter& w) {
   w.histogram("gen_ai.server.time_per_output_token", "s",
               "Time per output token generated after the first token for successful responses.",
               std::move(tpot));
-  w.histogram("gen_ai.client.operation.time_to_first_chunk", "s",
-              "Time to receive the first chunk, measured from when the client issues the generation "
-              "request to when the first chunk is received in the response stream.",
-              std::move(first_chunk));
-  w.histogram("gen_ai.client.operation.time_per_output_chunk", "s",
-              "Time per output chunk, recorded for each chunk received after the first one, measured "
-              "as the time elapsed from the end of the previous chunk to the end of the current chunk.",
-              std::move(chunk));
+  w.histogram(
+      "gen_ai.client.operation.time_to_first_chunk", "s",
+      "Time to receive the first chunk, measured from when the client issues the generation "
+      "request to when the first chunk is received in the response stream.",
+      std::move(first_chunk));
+  w.histogram(
+      "gen_ai.client.operation.time_per_output_chunk", "s",
+      "Time per output chunk, recorded for each chunk received after the first one, measured "
+      "as the time elapsed from the end of the previous chunk to the end of the current chunk.",
+      std::move(chunk));
 }
 
 void own_metrics(const SessionState& s, MetricsWriter& w, double now_ms) {
   std::vector<std::pair<json, const Series*>> loads;
   for (const auto& [k, v] : s.loads_by.items) {
-    json attrs = json::array({string_attr("gen_ai.provider.name", kOtlpProviderName),
-                              string_attr("gen_ai.request.model", k.model),
-                              string_attr("webllm_monitor.load.source", load_source(k.from_cache))});
+    json attrs =
+        json::array({string_attr("gen_ai.provider.name", kOtlpProviderName),
+                     string_attr("gen_ai.request.model", k.model),
+                     string_attr("webllm_monitor.load.source", load_source(k.from_cache))});
     if (!k.error_type.empty()) attrs.push_back(string_attr("error.type", k.error_type));
     loads.emplace_back(std::move(attrs), &v.duration_ms);
   }
@@ -201,9 +208,10 @@ void own_metrics(const SessionState& s, MetricsWriter& w, double now_ms) {
   std::vector<std::pair<json, double>> ratios;
   for (const auto& [name, hm] : s.cache.items) {
     for (bool hit : {true, false}) {
-      lookups.emplace_back(json::array({string_attr("webllm_monitor.cache.name", name),
-                                        string_attr("webllm_monitor.cache.result", hit ? "hit" : "miss")}),
-                           hit ? hm.hits : hm.misses);
+      lookups.emplace_back(
+          json::array({string_attr("webllm_monitor.cache.name", name),
+                       string_attr("webllm_monitor.cache.result", hit ? "hit" : "miss")}),
+          hit ? hm.hits : hm.misses);
     }
     std::uint64_t total = hm.hits + hm.misses;
     if (total)
@@ -212,8 +220,9 @@ void own_metrics(const SessionState& s, MetricsWriter& w, double now_ms) {
   }
   w.counter("webllm_monitor.cache.lookups", "{lookup}", "Cache lookups by cache and result.",
             std::move(lookups));
-  w.gauge("webllm_monitor.cache.hit_ratio", "1", "Share of the cache's lookups that hit, since the start.",
-          std::move(ratios), now_ms, false);
+  w.gauge("webllm_monitor.cache.hit_ratio", "1",
+          "Share of the cache's lookups that hit, since the start.", std::move(ratios), now_ms,
+          false);
 
   if (s.memory_samples) {
     const MemorySample& m = s.memory_latest;
@@ -231,7 +240,8 @@ void own_metrics(const SessionState& s, MetricsWriter& w, double now_ms) {
          m.js_heap_limit},
         {"webllm_monitor.page.memory", "Page memory (performance.measureUserAgentSpecificMemory).",
          m.ua_measured_bytes},
-        {"webllm_monitor.wasm_heap.size", "WebAssembly memory of the sampled modules.", m.wasm_heap_bytes},
+        {"webllm_monitor.wasm_heap.size", "WebAssembly memory of the sampled modules.",
+         m.wasm_heap_bytes},
         {"webllm_monitor.gpu.buffer.size", "Bytes of the live WebGPU buffers the engine created.",
          m.gpu_buffer_bytes},
         {"webllm_monitor.storage.usage", "Origin storage in use (navigator.storage.estimate).",
@@ -270,7 +280,8 @@ void own_metrics(const SessionState& s, MetricsWriter& w, double now_ms) {
 
 Status OtlpOptions::read(const json& in, const std::string& path) {
   if (!in.is_object())
-    return Status::error(path, fmt::format("{}: expected an object, got {}", path, jsonio::describe(in)));
+    return Status::error(path,
+                         fmt::format("{}: expected an object, got {}", path, jsonio::describe(in)));
   OtlpOptions o;
   if (in.contains("resource")) {
     const json* res = nullptr;
@@ -286,9 +297,10 @@ Status OtlpOptions::read(const json& in, const std::string& path) {
       bool ok = v.is_boolean() || (v.is_number() && std::isfinite(v.get<double>())) ||
                 (v.is_string() && v.get<std::string>().size() <= Limits::kMaxMessageBytes);
       if (!ok)
-        return Status::error(p, fmt::format("{}: expected a string (up to {} bytes), a finite number "
-                                            "or a boolean, got {}",
-                                            p, Limits::kMaxMessageBytes, jsonio::describe(v)));
+        return Status::error(p,
+                             fmt::format("{}: expected a string (up to {} bytes), a finite number "
+                                         "or a boolean, got {}",
+                                         p, Limits::kMaxMessageBytes, jsonio::describe(v)));
     }
     o.resource = *res;
   }
@@ -306,10 +318,11 @@ json otlp_metrics(const SessionState& state, const OtlpOptions& options, double 
   own_metrics(state, w, now_ms);
   json scope{{"name", kOtlpScopeName}};
   if (!options.scope_version.empty()) scope["version"] = options.scope_version;
-  return json{{"resourceMetrics",
-               json::array({json{{"resource", {{"attributes", resource_attributes(options.resource)}}},
-                                 {"scopeMetrics",
-                                  json::array({json{{"scope", std::move(scope)}, {"metrics", w.take()}}})}}})}};
+  return json{
+      {"resourceMetrics",
+       json::array({json{{"resource", {{"attributes", resource_attributes(options.resource)}}},
+                         {"scopeMetrics", json::array({json{{"scope", std::move(scope)},
+                                                            {"metrics", w.take()}}})}}})}};
 }
 
 }  // namespace wlm

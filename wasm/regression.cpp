@@ -23,16 +23,19 @@ constexpr double kSqrt2 = 1.4142135623730951;
 double erfc_fit(double x) {
   double z = std::fabs(x);
   double t = 1 / (1 + 0.5 * z);
+  // clang-format off: the fit's nested polynomial, one coefficient a line
   double r =
-      t * std::exp(-z * z - 1.26551223 +
-                   t * (1.00002368 +
-                        t * (0.37409196 +
-                             t * (0.09678418 +
-                                  t * (-0.18628806 +
-                                       t * (0.27886807 +
-                                            t * (-1.13520398 +
-                                                 t * (1.48851587 +
-                                                      t * (-0.82215223 + t * 0.17087277)))))))));
+      t *
+      std::exp(
+          -z * z - 1.26551223 +
+          t * (1.00002368 +
+               t * (0.37409196 +
+                    t * (0.09678418 +
+                         t * (-0.18628806 +
+                              t * (0.27886807 + t * (-1.13520398 +
+                                                     t * (1.48851587 + t * (-0.82215223 +
+                                                                            t * 0.17087277)))))))));
+  // clang-format on
   return x >= 0 ? r : 2 - r;
 }
 
@@ -43,13 +46,14 @@ const char* const kOptionKeys = "alpha, threshold, thresholds, minCount, byType,
 Status option_number(const json& v, const std::string& path, double& out, double lo, double hi,
                      bool open_lo, bool open_hi) {
   if (!v.is_number())
-    return Status::error(path, fmt::format("{}: expected a number, got {}", path, jsonio::describe(v)));
+    return Status::error(path,
+                         fmt::format("{}: expected a number, got {}", path, jsonio::describe(v)));
   double d = v.get<double>();
   bool ok = std::isfinite(d) && (open_lo ? d > lo : d >= lo) && (open_hi ? d < hi : d <= hi);
   if (!ok)
-    return Status::error(path, fmt::format("{}: expected a number in {}{}, {}{}, got {}", path,
-                                           open_lo ? "(" : "[", lo, hi, open_hi ? ")" : "]",
-                                           jsonio::dump(v)));
+    return Status::error(
+        path, fmt::format("{}: expected a number in {}{}, {}{}, got {}", path, open_lo ? "(" : "[",
+                          lo, hi, open_hi ? ")" : "]", jsonio::dump(v)));
   out = d;
   return Status::success();
 }
@@ -63,7 +67,8 @@ constexpr double kMaxThreshold = 1e9;
 
 Status Options::read(const json& in, const std::string& path) {
   if (!in.is_object())
-    return Status::error(path, fmt::format("{}: expected an object, got {}", path, jsonio::describe(in)));
+    return Status::error(path,
+                         fmt::format("{}: expected an object, got {}", path, jsonio::describe(in)));
   Options o = *this;
   for (const auto& [key, v] : in.items()) {
     std::string p = jsonio::child(path, key);
@@ -74,8 +79,9 @@ Status Options::read(const json& in, const std::string& path) {
       WLM_TRY(option_number(v, p, o.threshold, 0, kMaxThreshold, false, false));
     } else if (key == "thresholds") {
       if (!v.is_object())
-        return Status::error(p, fmt::format("{}: expected an object of thresholds by metric path, got {}",
-                                            p, jsonio::describe(v)));
+        return Status::error(
+            p, fmt::format("{}: expected an object of thresholds by metric path, got {}", p,
+                           jsonio::describe(v)));
       for (const auto& [metric, t] : v.items()) {
         double d = 0;
         WLM_TRY(option_number(t, jsonio::child(p, metric), d, 0, kMaxThreshold, false, false));
@@ -88,14 +94,17 @@ Status Options::read(const json& in, const std::string& path) {
       o.min_count = n;
     } else if (key == "byType") {
       if (!v.is_boolean())
-        return Status::error(p, fmt::format("{}: expected true or false, got {}", p, jsonio::describe(v)));
+        return Status::error(
+            p, fmt::format("{}: expected true or false, got {}", p, jsonio::describe(v)));
       o.by_type = v.get<bool>();
     } else if (key == "correction") {
       if (v != "holm" && v != "none")
-        return Status::error(p, fmt::format("{}: expected \"holm\" or \"none\", got {}", p, jsonio::describe(v)));
+        return Status::error(
+            p, fmt::format("{}: expected \"holm\" or \"none\", got {}", p, jsonio::describe(v)));
       o.holm = v == "holm";
     } else {
-      return Status::error(p, fmt::format("{}: unknown option (the options are {})", p, kOptionKeys));
+      return Status::error(p,
+                           fmt::format("{}: unknown option (the options are {})", p, kOptionKeys));
     }
   }
   *this = std::move(o);
@@ -124,8 +133,8 @@ double Options::threshold_for(const std::string& path, double fallback) const {
     }
     return s.substr(from);
   };
-  for (const std::string& c : {path, strip(path, "generations.", false),
-                               strip(path, "generations.byType.", true)}) {
+  for (const std::string& c :
+       {path, strip(path, "generations.", false), strip(path, "generations.byType.", true)}) {
     auto it = thresholds.find(c);
     if (it != thresholds.end()) return it->second;
   }
@@ -238,11 +247,13 @@ ZTest two_proportion(double x1, double n1, double x2, double n2, Direction d) {
 std::vector<double> holm(const std::vector<double>& raw) {
   std::vector<std::size_t> order(raw.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return raw[x] < raw[y]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t x, std::size_t y) { return raw[x] < raw[y]; });
   std::vector<double> out(raw.size());
   double running = 0;
   for (std::size_t k = 0; k < order.size(); ++k) {
-    running = std::max(running, std::min(1.0, static_cast<double>(order.size() - k) * raw[order[k]]));
+    running =
+        std::max(running, std::min(1.0, static_cast<double>(order.size() - k) * raw[order[k]]));
     out[order[k]] = running;
   }
   return out;
@@ -326,7 +337,8 @@ class Comparison {
       basis = s.exact ? std::string("exact") : fmt::format("histogram scale {}", s.scale);
       double ea = units_a == UINT64_MAX ? INFINITY : static_cast<double>(units_a);
       double eb = units_b == UINT64_MAX ? INFINITY : static_cast<double>(units_b);
-      test = add_test(mann_whitney(s.a, s.b, higher_is_worse ? Direction::greater : Direction::less, ea, eb).p);
+      test = add_test(
+          mann_whitney(s.a, s.b, higher_is_worse ? Direction::greater : Direction::less, ea, eb).p);
     }
     int last = p50_only ? 0 : a.count() >= 100 && b.count() >= 100 ? 3 : 2;
     for (int qi : {0, 2, 3}) {
@@ -367,8 +379,9 @@ class Comparison {
     f.enough = na >= o.min_count && nb >= o.min_count;
     f.basis = "two-proportion z-test";
     if (f.enough)
-      f.test = add_test(two_proportion(static_cast<double>(xa), static_cast<double>(na), static_cast<double>(xb),
-                                       static_cast<double>(nb), higher_is_worse ? Direction::greater : Direction::less)
+      f.test = add_test(two_proportion(static_cast<double>(xa), static_cast<double>(na),
+                                       static_cast<double>(xb), static_cast<double>(nb),
+                                       higher_is_worse ? Direction::greater : Direction::less)
                             .p);
     result_.findings.push_back(std::move(f));
   }
@@ -410,14 +423,15 @@ class Comparison {
   static Verdict verdict(Finding& f, double alpha) {
     if (std::isnan(f.baseline) || std::isnan(f.current)) return Verdict::no_data;
     f.absolute_change = f.current - f.baseline;
-    f.relative_change = f.baseline != 0 ? f.absolute_change / std::fabs(f.baseline)
+    f.relative_change = f.baseline != 0  ? f.absolute_change / std::fabs(f.baseline)
                         : f.current == 0 ? 0
                                          : NAN;
     double change = f.relative ? f.relative_change : f.absolute_change;
     double worse = f.higher_is_worse ? 1 : -1;
     bool beyond = std::isnan(change) ? worse * f.absolute_change > 0 : worse * change > f.threshold;
     if (!f.enough) return Verdict::not_enough_data;
-    if (worse * f.absolute_change <= 0) return f.absolute_change == 0 ? Verdict::no_change : Verdict::improvement;
+    if (worse * f.absolute_change <= 0)
+      return f.absolute_change == 0 ? Verdict::no_change : Verdict::improvement;
     if (!beyond) return Verdict::within_threshold;
     if (!(f.p < alpha)) return Verdict::not_significant;
     return Verdict::regression;
@@ -441,7 +455,8 @@ Result compare(const SessionState& a, const SessionState& b, const Options& o) {
     for (const auto& [type, ga] : a.by_type.items) {
       auto it = b.by_type.items.find(type);
       if (it == b.by_type.items.end()) continue;
-      if (ga.latency_ms.count() < o.min_count || it->second.latency_ms.count() < o.min_count) continue;
+      if (ga.latency_ms.count() < o.min_count || it->second.latency_ms.count() < o.min_count)
+        continue;
       c.group("generations.byType." + type, ga, it->second);
     }
   }

@@ -30,14 +30,14 @@ namespace regression {
 
 /// What a comparison tests against, with the defaults of the CLI.
 struct Options {
-  double alpha = 0.01;                   // significance level of the one-sided tests
-  double threshold = 0.1;                // relative change of a percentile (fraction)
-  double error_rate_threshold = 0.05;    // absolute change of errorRate
-  double hit_rate_threshold = 0.05;      // absolute change of cache hitRate
+  double alpha = 0.01;                       // significance level of the one-sided tests
+  double threshold = 0.1;                    // relative change of a percentile (fraction)
+  double error_rate_threshold = 0.05;        // absolute change of errorRate
+  double hit_rate_threshold = 0.05;          // absolute change of cache hitRate
   std::map<std::string, double> thresholds;  // by metric path, see threshold_for()
-  std::uint64_t min_count = 10;          // fewer values on a side: not tested
-  bool by_type = true;                   // findings per request type when there are several
-  bool holm = true;                      // Holm's adjustment ("holm"), or none ("none")
+  std::uint64_t min_count = 10;              // fewer values on a side: not tested
+  bool by_type = true;                       // findings per request type when there are several
+  bool holm = true;                          // Holm's adjustment ("holm"), or none ("none")
 
   /// Reads {alpha, threshold, thresholds, minCount, byType, correction} over the defaults;
   /// null means the default; unknown keys are refused.
@@ -95,20 +95,20 @@ double normal_upper_tail(double z);
 std::vector<double> holm(const std::vector<double>& raw);
 
 enum class Verdict {
-  no_data,             // one side has no value
-  not_enough_data,     // fewer than minCount values: not tested
-  no_change,           // equal values
-  improvement,         // changed in the good direction
-  within_threshold,    // worse, but not beyond the threshold
-  not_significant,     // worse beyond the threshold, p >= alpha
-  regression,          // worse beyond the threshold and p < alpha
+  no_data,           // one side has no value
+  not_enough_data,   // fewer than minCount values: not tested
+  no_change,         // equal values
+  improvement,       // changed in the good direction
+  within_threshold,  // worse, but not beyond the threshold
+  not_significant,   // worse beyond the threshold, p >= alpha
+  regression,        // worse beyond the threshold and p < alpha
 };
 const char* to_string(Verdict v);
 
 /// One compared metric.
 struct Finding {
-  std::string metric;    // "generations.ttftMs.p95", "cache.hitRate", ...
-  std::string quantile;  // "p50", "p95", "p99"; empty for rates
+  std::string metric;     // "generations.ttftMs.p95", "cache.hitRate", ...
+  std::string quantile;   // "p50", "p95", "p99"; empty for rates
   const char* unit = "";  // "ms", "tokens/s", "rate"
   bool higher_is_worse = true;
   bool relative = true;  // the threshold is a relative change (percentiles), else absolute

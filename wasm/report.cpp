@@ -58,26 +58,30 @@ std::string cut(std::string s, std::size_t width) {
 }
 
 void stats_header(std::string& out, const char* first) {
-  fmt::format_to(std::back_inserter(out), "  {:<26}{:>8}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n",
-                 first, "count", "min", "p50", "p90", "p95", "p99", "p999", "max", "mean");
+  fmt::format_to(std::back_inserter(out),
+                 "  {:<26}{:>8}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", first, "count",
+                 "min", "p50", "p90", "p95", "p99", "p999", "max", "mean");
 }
 
 void stats_row(std::string& out, const std::string& label, const json& s) {
-  fmt::format_to(std::back_inserter(out), "  {:<26}{:>8}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n",
-                 cut(label, 25), n(at(s, "count")), n(at(s, "min")), n(at(s, "p50")), n(at(s, "p90")),
-                 n(at(s, "p95")), n(at(s, "p99")), n(at(s, "p999")), n(at(s, "max")), n(at(s, "mean")));
+  fmt::format_to(
+      std::back_inserter(out), "  {:<26}{:>8}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n",
+      cut(label, 25), n(at(s, "count")), n(at(s, "min")), n(at(s, "p50")), n(at(s, "p90")),
+      n(at(s, "p95")), n(at(s, "p99")), n(at(s, "p999")), n(at(s, "max")), n(at(s, "mean")));
 }
 
 void group_table(std::string& out, const char* title, const json& groups) {
   if (!groups.is_object() || groups.empty()) return;
   fmt::format_to(std::back_inserter(out), "\n{}\n", title);
-  fmt::format_to(std::back_inserter(out), "  {:<36}{:>8}{:>8}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n", "name",
-                 "total", "ok", "failed", "aborted", "p50 ms", "p95 ms", "p95 ttft", "p50 tok/s");
+  fmt::format_to(std::back_inserter(out), "  {:<36}{:>8}{:>8}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n",
+                 "name", "total", "ok", "failed", "aborted", "p50 ms", "p95 ms", "p95 ttft",
+                 "p50 tok/s");
   for (const auto& [name, g] : groups.items()) {
-    fmt::format_to(std::back_inserter(out), "  {:<36}{:>8}{:>8}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n",
-                   cut(name, 35), n(at(g, "total")), n(at(g, "succeeded")), n(at(g, "failed")),
-                   n(at(g, "aborted")), n(at(at(g, "latencyMs"), "p50")), n(at(at(g, "latencyMs"), "p95")),
-                   n(at(at(g, "ttftMs"), "p95")), n(at(at(g, "decodeTokensPerSec"), "p50")));
+    fmt::format_to(
+        std::back_inserter(out), "  {:<36}{:>8}{:>8}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n",
+        cut(name, 35), n(at(g, "total")), n(at(g, "succeeded")), n(at(g, "failed")),
+        n(at(g, "aborted")), n(at(at(g, "latencyMs"), "p50")), n(at(at(g, "latencyMs"), "p95")),
+        n(at(at(g, "ttftMs"), "p95")), n(at(at(g, "decodeTokensPerSec"), "p50")));
   }
 }
 
@@ -121,7 +125,8 @@ std::string text_report(const json& doc) {
   group_table(out, "By type", at(g, "byType"));
 
   w("\nModel loads: {} ({} from cache, {} downloaded, {} failed), {} fetched", n(at(init, "loads")),
-    n(at(init, "fromCache")), n(at(init, "downloaded")), n(at(init, "failed")), bytes(at(init, "bytesFetched")));
+    n(at(init, "fromCache")), n(at(init, "downloaded")), n(at(init, "failed")),
+    bytes(at(init, "bytesFetched")));
   if (at(init, "lastModel").is_string()) {
     const json& fc = at(init, "lastFromCache");
     w("; last: {} in {} ms, {}", str(at(init, "lastModel")), n(at(init, "lastDurationMs")),
@@ -170,42 +175,47 @@ std::string text_report(const json& doc) {
   const json& peak = at(mem, "peak");
   w("\nMemory ({} samples): JS heap {} of {} (peak {}), wasm heap {}, GPU buffers {} (peak {}), "
     "storage {} of {}\n",
-    n(at(mem, "samples")), bytes(at(latest, "usedJSHeapSize")), bytes(at(latest, "jsHeapSizeLimit")),
-    bytes(at(peak, "usedJSHeapSize")), bytes(at(latest, "wasmHeapBytes")), bytes(at(latest, "gpuBufferBytes")),
-    bytes(at(peak, "gpuBufferBytes")), bytes(at(latest, "storageUsage")), bytes(at(latest, "storageQuota")));
+    n(at(mem, "samples")), bytes(at(latest, "usedJSHeapSize")),
+    bytes(at(latest, "jsHeapSizeLimit")), bytes(at(peak, "usedJSHeapSize")),
+    bytes(at(latest, "wasmHeapBytes")), bytes(at(latest, "gpuBufferBytes")),
+    bytes(at(peak, "gpuBufferBytes")), bytes(at(latest, "storageUsage")),
+    bytes(at(latest, "storageQuota")));
 
   const json& gpu = at(m, "webgpu");
   const json& adapter = at(gpu, "adapter");
   if (adapter.is_object()) {
-    w("WebGPU: {} {} {}{}; device lost {} times\n", str(at(adapter, "vendor")), str(at(adapter, "architecture")),
-      str(at(adapter, "description"), ""),
+    w("WebGPU: {} {} {}{}; device lost {} times\n", str(at(adapter, "vendor")),
+      str(at(adapter, "architecture")), str(at(adapter, "description"), ""),
       at(adapter, "isFallbackAdapter") == json(true) ? " (fallback adapter)" : "",
       n(at(at(gpu, "deviceLost"), "total")));
   } else {
-    w("WebGPU: no adapter information; device lost {} times\n", n(at(at(gpu, "deviceLost"), "total")));
+    w("WebGPU: no adapter information; device lost {} times\n",
+      n(at(at(gpu, "deviceLost"), "total")));
   }
 
   const json& cost = at(m, "cost");
   if (num(at(cost, "total")) > 0)
-    w("Cost: {} {:.4f} (input {:.4f}, output {:.4f})\n", str(at(cost, "currency")), num(at(cost, "total")),
-      num(at(cost, "input")), num(at(cost, "output")));
+    w("Cost: {} {:.4f} (input {:.4f}, output {:.4f})\n", str(at(cost, "currency")),
+      num(at(cost, "total")), num(at(cost, "input")), num(at(cost, "output")));
 
   const json& windows = at(m, "windows");
-  w("\nWindows{:<17}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n", "", "total", "errors", "p95 ms", "p95 ttft",
-    "p50 tok/s", "hit rate");
+  w("\nWindows{:<17}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n", "", "total", "errors", "p95 ms",
+    "p95 ttft", "p50 tok/s", "hit rate");
   for (const char* name : {"1m", "5m", "1h"}) {
     const json& wm = at(windows, name);
     const json& wg = at(wm, "generations");
-    w("  {:<22}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n", name, n(at(wg, "total")), n(at(at(wm, "errors"), "total")),
-      n(at(at(wg, "latencyMs"), "p95")), n(at(at(wg, "ttftMs"), "p95")),
-      n(at(at(wg, "decodeTokensPerSec"), "p50")), pct(at(at(wm, "cache"), "hitRate")));
+    w("  {:<22}{:>8}{:>8}{:>12}{:>12}{:>12}{:>12}\n", name, n(at(wg, "total")),
+      n(at(at(wm, "errors"), "total")), n(at(at(wg, "latencyMs"), "p95")),
+      n(at(at(wg, "ttftMs"), "p95")), n(at(at(wg, "decodeTokensPerSec"), "p50")),
+      pct(at(at(wm, "cache"), "hitRate")));
   }
 
   const json& rejected = at(m, "rejected");
   if (num(at(rejected, "total")) > 0) {
     w("\nRejected events: {}\n", n(at(rejected, "total")));
     std::size_t k = 0;
-    for (const auto& r : at(rejected, "recent").is_array() ? at(rejected, "recent") : json::array()) {
+    for (const auto& r :
+         at(rejected, "recent").is_array() ? at(rejected, "recent") : json::array()) {
       if (++k > 5) break;
       w("  {}\n", cut(str(at(r, "message")), 120));
     }

@@ -23,9 +23,9 @@ struct Status {
 }  // namespace wlm
 
 /// Returns early with the Status of `expr` when it failed.
-#define WLM_TRY(expr)              \
-  do {                             \
+#define WLM_TRY(expr)                             \
+  do {                                            \
     if (::wlm::Status wlm_s_ = (expr); !wlm_s_) { \
-      return wlm_s_;               \
-    }                              \
+      return wlm_s_;                              \
+    }                                             \
   } while (0)

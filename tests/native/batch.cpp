@@ -106,7 +106,10 @@ Fields operation(Batch& b, const std::string& name = "tokenize") {
 Fields memory(Batch&) { return {{1, kT0 + 30}, {2, 1'000'000}, {4, 4'000'000'000}}; }
 
 Fields device_lost(Batch& b) {
-  return {{0, kT0 + 40}, {1, b.str("destroyed")}, {2, b.str("device destroyed")}, {3, b.str("Phi-3.5")}};
+  return {{0, kT0 + 40},
+          {1, b.str("destroyed")},
+          {2, b.str("device destroyed")},
+          {3, b.str("Phi-3.5")}};
 }
 
 Fields durations(Batch& b, std::size_t count, const std::string& name = "embed") {
@@ -546,21 +549,11 @@ TEST_CASE("batch: unknown enum strings and bad flags are refused naming the fiel
     Batch b;
     Fields f;
     switch (c.kind) {
-      case wb::kGeneration:
-        f = generation(b);
-        break;
-      case wb::kModelLoad:
-        f = load(b);
-        break;
-      case wb::kCacheLookup:
-        f = cache(b);
-        break;
-      case wb::kOperation:
-        f = operation(b);
-        break;
-      case wb::kDurations:
-        f = durations(b, 0);
-        break;
+      case wb::kGeneration: f = generation(b); break;
+      case wb::kModelLoad: f = load(b); break;
+      case wb::kCacheLookup: f = cache(b); break;
+      case wb::kOperation: f = operation(b); break;
+      case wb::kDurations: f = durations(b, 0); break;
     }
     f[c.field] = c.text ? b.str(c.text) : c.number;
     b.add(c.kind, f);

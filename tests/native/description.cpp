@@ -16,10 +16,8 @@ namespace {
 /// The series of a state that the description places in `where` under `name`, or nullptr.
 const Series* kept(const SessionState& s, Where where, std::string_view name) {
   switch (where) {
-    case Where::generation:
-      return s.generations.series(std::string(name));
-    case Where::load:
-      return name == "loadMs" ? &s.load_ms : nullptr;
+    case Where::generation: return s.generations.series(std::string(name));
+    case Where::load: return name == "loadMs" ? &s.load_ms : nullptr;
     case Where::operation:
       return name == "durationMs" ? &s.operations.items.at("op").duration_ms : nullptr;
     case Where::gen_ai:

@@ -92,12 +92,13 @@ json without_windows(json metrics) {
 TEST_CASE("an empty monitor exports every key, absent data as null or 0") {
   Monitor m;
   json doc = m.export_document(kT0);
-  for (const char* k : {"schemaVersion", "exportedAt", "status", "metrics", "generations", "memorySnapshots", "sketches"})
+  for (const char* k : {"schemaVersion", "exportedAt", "status", "metrics", "generations",
+                        "memorySnapshots", "sketches"})
     CHECK_MESSAGE(doc.contains(k), k);
   CHECK(doc["schemaVersion"] == kSchemaVersion);
   json mm = doc["metrics"];
-  for (const char* k : {"generations", "initialization", "cache", "errors", "memory", "webgpu", "operations", "cost",
-                        "health", "rejected", "windows"})
+  for (const char* k : {"generations", "initialization", "cache", "errors", "memory", "webgpu",
+                        "operations", "cost", "health", "rejected", "windows"})
     CHECK_MESSAGE(mm.contains(k), k);
   CHECK(mm["generations"]["total"] == 0);
   CHECK(mm["generations"]["successRate"].is_null());
@@ -157,7 +158,8 @@ TEST_CASE("merging exports equals one monitor fed every session") {
   CHECK(got["generations"]["chunkGapMs"] == want["generations"]["chunkGapMs"]);
   CHECK(got["generations"]["latencyMs"] == want["generations"]["latencyMs"]);
   CHECK(got["generations"]["tokens"] == want["generations"]["tokens"]);
-  CHECK(got["generations"]["byModel"]["Phi-3.5"]["total"] == want["generations"]["byModel"]["Phi-3.5"]["total"]);
+  CHECK(got["generations"]["byModel"]["Phi-3.5"]["total"] ==
+        want["generations"]["byModel"]["Phi-3.5"]["total"]);
   CHECK(got["generations"]["byModel"]["Phi-3.5"]["ttftMs"]["p99"] ==
         want["generations"]["byModel"]["Phi-3.5"]["ttftMs"]["p99"]);
   CHECK(got["cache"] == want["cache"]);
@@ -170,7 +172,8 @@ TEST_CASE("merging exports equals one monitor fed every session") {
   // Histories interleave by time and keep the newest.
   const auto& h = merged.generation_history();
   CHECK(h.size() == 810 - 0);
-  for (std::size_t i = 1; i < h.size(); ++i) REQUIRE(h[i - 1].event.started_at <= h[i].event.started_at);
+  for (std::size_t i = 1; i < h.size(); ++i)
+    REQUIRE(h[i - 1].event.started_at <= h[i].event.started_at);
 }
 
 TEST_CASE("bad documents are refused with the JSON path, and nothing changes") {
@@ -217,7 +220,8 @@ TEST_CASE("bad documents are refused with the JSON path, and nothing changes") {
   refuse(doc.dump(), "$.sketches.genAi[0].operation", "is not chat, completion or embedding");
   doc = good;
   doc["sketches"]["loads"]["byKey"][0]["fromCache"] = "maybe";
-  refuse(doc.dump(), "$.sketches.loads.byKey[0].fromCache", "\"maybe\" is not true, false or unknown");
+  refuse(doc.dump(), "$.sketches.loads.byKey[0].fromCache",
+         "\"maybe\" is not true, false or unknown");
   doc = good;
   doc.erase("sketches");
   refuse(doc.dump(), "$.sketches", "missing");
@@ -278,7 +282,8 @@ TEST_CASE("the text report shows the session's figures") {
   CHECK(r.find("retrieval") != std::string::npos);
   CHECK(r.find("swiftshader") != std::string::npos);
   CHECK(r.find("Rejected events: 1") != std::string::npos);
-  CHECK(r.find(fmt::format("{:.0f}", mm["generations"]["tokens"]["completion"].get<double>())) != std::string::npos);
+  CHECK(r.find(fmt::format("{:.0f}", mm["generations"]["tokens"]["completion"].get<double>())) !=
+        std::string::npos);
   // A partial or foreign document still renders.
   CHECK(text_report(json::object()).find("Generations: - total") != std::string::npos);
   CHECK(text_report(json::parse("[1]")).size() > 0);

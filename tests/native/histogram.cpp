@@ -8,7 +8,8 @@
 
 using namespace wlm;
 
-TEST_CASE("histogram bars: at most max_bins, ascending, in the series' unit, counts summing to the count") {
+TEST_CASE(
+    "histogram bars: at most max_bins, ascending, in the series' unit, counts summing to the count") {
   Series s(Unit::milliseconds);
   std::vector<double> values;
   for (int i = 0; i < 5000; ++i) values.push_back(20.0 * std::exp(0.002 * i));  // 20 ms to ~440 s

@@ -68,7 +68,8 @@ TEST_CASE("parse refuses texts past the size and value limits before their DOM g
   Status s = jsonio::parse(big, out);
   CHECK_FALSE(s.ok);
   CHECK(s.field == "$");
-  CHECK_MESSAGE(contains(s.message, "134217729 bytes, more than the limit of 134217728 (128 MiB)"), s.message);
+  CHECK_MESSAGE(contains(s.message, "134217729 bytes, more than the limit of 134217728 (128 MiB)"),
+                s.message);
   big.clear();
   big.shrink_to_fit();
 
@@ -90,7 +91,8 @@ TEST_CASE("parse refuses texts past the size and value limits before their DOM g
 }
 
 TEST_CASE("paths cut keys longer than 256 bytes, without splitting a character") {
-  std::string key = std::string(255, 'a') + "\xC3\xA9" + std::string(1000, 'b');  // "é" across byte 256
+  std::string key =
+      std::string(255, 'a') + "\xC3\xA9" + std::string(1000, 'b');  // "é" across byte 256
   std::string p = jsonio::child("$.x", key);
   CHECK(p == "$.x[\"" + std::string(255, 'a') + "...\"]");
   CHECK(jsonio::child("$.x", std::string(256, 'c')) == "$.x." + std::string(256, 'c'));
@@ -147,9 +149,9 @@ TEST_CASE("a refused WebGPU record with a long or odd key keeps the export impor
   Monitor m;
   std::string key(5000, 'k');
   key += "\x01";
-  json info = {{"timestamp", kT0},   {"available", true}, {"vendor", ""},         {"architecture", ""},
-               {"device", ""},       {"description", ""}, {"isFallbackAdapter", false},
-               {"limits", {{key, -1}}}, {"features", json::array()}};
+  json info = {{"timestamp", kT0},           {"available", true},     {"vendor", ""},
+               {"architecture", ""},         {"device", ""},          {"description", ""},
+               {"isFallbackAdapter", false}, {"limits", {{key, -1}}}, {"features", json::array()}};
   Status s = wlm::batch::record_webgpu(m, info.dump());
   CHECK_FALSE(s.ok);
   CHECK(s.field.size() > Limits::kMaxNameBytes);  // the path as read, cut at 256 bytes of key
@@ -166,7 +168,8 @@ TEST_CASE("a refused WebGPU record with a long or odd key keeps the export impor
 TEST_CASE("configure refuses too many prices and price keys that are not model names") {
   Monitor m;
   json prices = json::object();
-  for (int i = 0; i < 1025; ++i) prices["model-" + std::to_string(i)] = {{"input", 1}, {"output", 1}};
+  for (int i = 0; i < 1025; ++i)
+    prices["model-" + std::to_string(i)] = {{"input", 1}, {"output", 1}};
   Status s = wlm::batch::configure(m, json{{"prices", prices}}.dump());
   CHECK_FALSE(s.ok);
   CHECK(s.field == "config.prices");
@@ -242,11 +245,18 @@ TEST_CASE("a series whose bucket count saturated still reads back, and merges") 
   CHECK(bad.field == "$.sketches.operations.op.durationMs.count");
 }
 
-TEST_CASE("WebGPU adapter strings of any length are cut to 256 bytes, as the event says, not refused") {
+TEST_CASE(
+    "WebGPU adapter strings of any length are cut to 256 bytes, as the event says, not refused") {
   Monitor m;
-  json info = {{"timestamp", kT0},     {"available", true},        {"vendor", std::string(300, 'v')},
-               {"architecture", ""},    {"device", ""},             {"description", std::string(100000, 'd')},
-               {"isFallbackAdapter", false}, {"limits", json::object()}, {"features", json::array()}};
+  json info = {{"timestamp", kT0},
+               {"available", true},
+               {"vendor", std::string(300, 'v')},
+               {"architecture", ""},
+               {"device", ""},
+               {"description", std::string(100000, 'd')},
+               {"isFallbackAdapter", false},
+               {"limits", json::object()},
+               {"features", json::array()}};
   Status s = wlm::batch::record_webgpu(m, info.dump());
   CHECK_MESSAGE(s.ok, s.message);
   json adapter = json::parse(m.export_json(kNow))["metrics"]["webgpu"]["adapter"];
@@ -291,7 +301,9 @@ TEST_CASE("free text keeps tabs and line breaks; other control characters become
   g.started_at = kT0;
   g.duration_ms = 5;
   g.error_name = "TypeError";
-  g.error_message = "a\x01" "b\tc\nd\re\x1b[0m\x7f";
+  g.error_message =
+      "a\x01"
+      "b\tc\nd\re\x1b[0m\x7f";
   REQUIRE(m.record(g));
   wlm::DeviceLostEvent d;
   d.timestamp = kT0;
@@ -339,7 +351,8 @@ TEST_CASE("history messages read from a document are cut and blanked as an event
   Monitor other;
   Status s = other.import_json(doc.dump());
   REQUIRE_MESSAGE(s.ok, s.message);
-  CHECK(other.generation_history().front().event.error_message == std::string(Limits::kMaxMessageBytes, ' '));
+  CHECK(other.generation_history().front().event.error_message ==
+        std::string(Limits::kMaxMessageBytes, ' '));
 }
 
 TEST_CASE("memory_bytes counts the strings the histories hold") {

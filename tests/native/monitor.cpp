@@ -12,8 +12,8 @@ namespace {
 
 constexpr double kT0 = 1.7e12;  // an epoch-ms start time
 
-GenerationEvent gen(const std::string& model, const std::string& type, double start, double duration,
-                    double ttft, double prompt, double completion) {
+GenerationEvent gen(const std::string& model, const std::string& type, double start,
+                    double duration, double ttft, double prompt, double completion) {
   GenerationEvent e;
   e.model = model;
   e.type = type;
@@ -123,7 +123,8 @@ TEST_CASE("breakdowns by model, type and operation have the same structure as th
 
 TEST_CASE("breakdown keys are capped; the rest fold into (other)") {
   Monitor m;
-  for (int i = 0; i < 200; ++i) REQUIRE(m.record(gen("M", "type-" + std::to_string(i), kT0 + i, 10, 1, 1, 1)));
+  for (int i = 0; i < 200; ++i)
+    REQUIRE(m.record(gen("M", "type-" + std::to_string(i), kT0 + i, 10, 1, 1, 1)));
   json by_type = m.metrics(kT0 + 1000)["generations"]["byType"];
   CHECK(by_type.size() == 128);
   CHECK(by_type.contains("(other)"));
@@ -306,7 +307,8 @@ TEST_CASE("health from thresholds, with reasons; recent window preferred over th
   CHECK(h["reasons"][0]["message"].get<std::string>().find("above the critical threshold 5000") !=
         std::string::npos);
   // Recent and fast: the 5 min window decides.
-  for (int i = 0; i < 20; ++i) REQUIRE(m.record(gen("A", "chat", now - 60000 + i, 1000, 100, 1, 30)));
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(m.record(gen("A", "chat", now - 60000 + i, 1000, 100, 1, 30)));
   h = m.metrics(now)["health"];
   CHECK(h["basis"] == "5m");
   CHECK(h["status"] == "healthy");
@@ -337,7 +339,8 @@ TEST_CASE("sliding windows: 1 min, 5 min, 1 h from time slices") {
   Monitor m;
   double now = kT0 + 10 * 3'600'000;
   // Generations ending 30 s, 3 min, 30 min and 2 h before now.
-  for (double ago : {30e3, 180e3, 1800e3, 7200e3}) REQUIRE(m.record(gen("A", "chat", now - ago - 100, 100, 10, 1, 2)));
+  for (double ago : {30e3, 180e3, 1800e3, 7200e3})
+    REQUIRE(m.record(gen("A", "chat", now - ago - 100, 100, 10, 1, 2)));
   json w = m.metrics(now)["windows"];
   CHECK(w["1m"]["generations"]["total"] == 1);
   CHECK(w["5m"]["generations"]["total"] == 2);
@@ -358,7 +361,8 @@ TEST_CASE("sliding windows: 1 min, 5 min, 1 h from time slices") {
   CHECK(later["5m"]["generations"]["latencyMs"]["p50"].is_null());
 }
 
-TEST_CASE("windows read through their cache equal windows merged afresh: late events, far-future events, reset") {
+TEST_CASE(
+    "windows read through their cache equal windows merged afresh: late events, far-future events, reset") {
   // `cached` is read between events (its window caches are filled and must be invalidated);
   // `fresh` is read only at the checks, after the same events.
   Monitor cached, fresh;
@@ -373,7 +377,8 @@ TEST_CASE("windows read through their cache equal windows merged afresh: late ev
       CHECK(a[w]["generations"]["total"] == b[w]["generations"]["total"]);
       for (const char* s : {"latencyMs", "ttftMs"})
         for (const char* q : {"count", "min", "max", "p50", "p99"})
-          CHECK_MESSAGE(a[w]["generations"][s][q] == b[w]["generations"][s][q], w << " " << s << " " << q);
+          CHECK_MESSAGE(a[w]["generations"][s][q] == b[w]["generations"][s][q],
+                        w << " " << s << " " << q);
     }
   };
   for (int i = 0; i < 400; ++i) {
@@ -403,7 +408,8 @@ TEST_CASE("memory stays bounded however many events arrive") {
   Monitor m(c);
   auto feed = [&](int from, int to) {
     for (int i = from; i < to; ++i) {
-      auto e = gen(i % 2 ? "A" : "B", i % 3 ? "chat" : "summary", kT0 + i * 50.0, 400 + i % 300, 50 + i % 70, 20, 30);
+      auto e = gen(i % 2 ? "A" : "B", i % 3 ? "chat" : "summary", kT0 + i * 50.0, 400 + i % 300,
+                   50 + i % 70, 20, 30);
       e.chunk_gaps_ms = {10, 11, 12, 13};
       REQUIRE(m.record(e));
     }

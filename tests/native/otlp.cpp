@@ -42,19 +42,22 @@ TEST_CASE("cumulative points start at reset(now), else at the first event, never
   REQUIRE(m.record(generation("a", kT0 + 500, 100)));
   // No start recorded (a monitor never reset): the first event stands in.
   json r = request(m, kT0 + 10'000);
-  const json& p = (*metric(r, "gen_ai.client.operation.duration"))["exponentialHistogram"]["dataPoints"][0];
+  const json& p =
+      (*metric(r, "gen_ai.client.operation.duration"))["exponentialHistogram"]["dataPoints"][0];
   CHECK(p["startTimeUnixNano"] == "1700000000500000000");
   CHECK(p["timeUnixNano"] == "1700000010000000000");
   // Fractions of a millisecond survive, to the precision of the epoch-ms double (~0.25 us).
   m.reset(kT0 + 0.125);
   REQUIRE(m.record(generation("a", kT0 + 500, 100)));
   r = request(m, kT0 + 10'000.5);
-  const json& q = (*metric(r, "gen_ai.client.operation.duration"))["exponentialHistogram"]["dataPoints"][0];
+  const json& q =
+      (*metric(r, "gen_ai.client.operation.duration"))["exponentialHistogram"]["dataPoints"][0];
   CHECK(q["startTimeUnixNano"] == "1700000000000125000");
   CHECK(q["timeUnixNano"] == "1700000010000500000");
   // A start after "now" (a clock that went back) is clamped to now.
   r = request(m, kT0 - 1000);
-  const json& z = (*metric(r, "gen_ai.client.operation.duration"))["exponentialHistogram"]["dataPoints"][0];
+  const json& z =
+      (*metric(r, "gen_ai.client.operation.duration"))["exponentialHistogram"]["dataPoints"][0];
   CHECK(z["startTimeUnixNano"] == z["timeUnixNano"]);
 }
 
@@ -76,13 +79,15 @@ TEST_CASE("attribute sets are bounded: past 128, new models fold into (other)") 
   }
   CHECK(m.state().genai.items.size() <= m.state().genai.cap + 6);
   json r = request(m, kT0 + 1e6);
-  const json& points = (*metric(r, "gen_ai.client.operation.duration"))["exponentialHistogram"]["dataPoints"];
+  const json& points =
+      (*metric(r, "gen_ai.client.operation.duration"))["exponentialHistogram"]["dataPoints"];
   std::uint64_t total = 0;
   bool other = false;
   for (const auto& p : points) {
     total += std::stoull(p["count"].get<std::string>());
     for (const auto& a : p["attributes"])
-      if (a["key"] == "gen_ai.request.model" && a["value"]["stringValue"] == "(other)") other = true;
+      if (a["key"] == "gen_ai.request.model" && a["value"]["stringValue"] == "(other)")
+        other = true;
   }
   CHECK(total == 300);
   CHECK(other);
@@ -141,7 +146,9 @@ TEST_CASE("options are checked: the field is named") {
   CHECK(s.field == "otlp.scopeVersion");
   s = m.otlp_json("{", kT0, out);
   CHECK_FALSE(s.ok);
-  s = m.otlp_json(R"({"resource": {"a": 1, "b": true, "c": 1.5, "d": "x"}, "scopeVersion": "1.2.3"})", kT0, out);
+  s = m.otlp_json(
+      R"({"resource": {"a": 1, "b": true, "c": 1.5, "d": "x"}, "scopeVersion": "1.2.3"})", kT0,
+      out);
   CHECK(s.ok);
   json r = json::parse(out);
   CHECK(r["resourceMetrics"][0]["scopeMetrics"][0]["scope"]["version"] == "1.2.3");

@@ -78,7 +78,8 @@ TEST_CASE("normal tail and the two-proportion test give textbook values") {
   CHECK(normal_upper_tail(0) == doctest::Approx(0.5).epsilon(1e-7));
   CHECK(normal_upper_tail(-2.326348) == doctest::Approx(0.99).epsilon(1e-6));
   CHECK(std::isnan(normal_upper_tail(NAN)));
-  for (double z : {-3.0, -1.0, 0.3, 1.7, 4.0}) CHECK(normal_upper_tail(z) == doctest::Approx(tail(z)).epsilon(2e-7));
+  for (double z : {-3.0, -1.0, 0.3, 1.7, 4.0})
+    CHECK(normal_upper_tail(z) == doctest::Approx(tail(z)).epsilon(2e-7));
   // 10/100 vs 25/100: z = 0.15 / sqrt(0.175 * 0.825 * 0.02) = 2.79237
   ZTest r = two_proportion(10, 100, 25, 100, Direction::greater);
   CHECK(r.z == doctest::Approx(0.15 / std::sqrt(0.175 * 0.825 * 0.02)));
@@ -139,7 +140,8 @@ TEST_CASE("clustered values: the variance of the independent units") {
   UTest units = mann_whitney(points(a), points(b), Direction::greater, 24, 24);
   CHECK(units.u == all.u);
   // z scaled by sqrt(m1 m2 (n1 + n2 + 1) / (n1 n2 (m1 + m2 + 1))).
-  CHECK(units.z == doctest::Approx(all.z * std::sqrt(24.0 * 24 * 481 / (240.0 * 240 * 49))).epsilon(1e-12));
+  CHECK(units.z ==
+        doctest::Approx(all.z * std::sqrt(24.0 * 24 * 481 / (240.0 * 240 * 49))).epsilon(1e-12));
   CHECK(units.p > all.p);
   // Units not fewer than the values: no change.
   CHECK(mann_whitney(points(a), points(b), Direction::greater, 240, 1000).z == all.z);
@@ -268,13 +270,15 @@ TEST_CASE("options are read over the defaults and refused by name") {
     const char* text;
     const char* field;
   };
-  for (const Bad& b : {Bad{R"({"alpha": 1})", "options.alpha"}, Bad{R"({"alpha": "0.1"})", "options.alpha"},
-                       Bad{R"({"threshold": -1})", "options.threshold"},
-                       Bad{R"({"thresholds": {"a.p50": "x"}})", "options.thresholds[\"a.p50\"]"},
-                       Bad{R"({"thresholds": 3})", "options.thresholds"},
-                       Bad{R"({"minCount": 0})", "options.minCount"}, Bad{R"({"minCount": 2.5})", "options.minCount"},
-                       Bad{R"({"byType": 1})", "options.byType"}, Bad{R"({"correction": "bonferroni"})", "options.correction"},
-                       Bad{R"({"alpah": 0.1})", "options.alpah"}, Bad{"[]", "options"}}) {
+  for (const Bad& b :
+       {Bad{R"({"alpha": 1})", "options.alpha"}, Bad{R"({"alpha": "0.1"})", "options.alpha"},
+        Bad{R"({"threshold": -1})", "options.threshold"},
+        Bad{R"({"thresholds": {"a.p50": "x"}})", "options.thresholds[\"a.p50\"]"},
+        Bad{R"({"thresholds": 3})", "options.thresholds"},
+        Bad{R"({"minCount": 0})", "options.minCount"},
+        Bad{R"({"minCount": 2.5})", "options.minCount"}, Bad{R"({"byType": 1})", "options.byType"},
+        Bad{R"({"correction": "bonferroni"})", "options.correction"},
+        Bad{R"({"alpah": 0.1})", "options.alpah"}, Bad{"[]", "options"}}) {
     Options x;
     Status s = x.read(json::parse(b.text), "options");
     CHECK_FALSE(s);
@@ -310,7 +314,8 @@ TEST_CASE("comparisons of sessions: identical, noise, slowdown, too little data"
     CHECK(f->p < 0.01);
     CHECK(f->p >= f->raw_p);
     // Up to 256 values the exact ones; the gaps are past it.
-    CHECK(f->basis == (std::string(m).find("chunkGap") != std::string::npos ? "histogram scale 7" : "exact"));
+    CHECK(f->basis ==
+          (std::string(m).find("chunkGap") != std::string::npos ? "histogram scale 7" : "exact"));
   }
   // Chunk gaps: 40 generations, 1,560 gaps; counted as 40 (39 succeeded plus the failed ones).
   const Finding* gaps = find(r, "generations.chunkGapMs.p50");
@@ -346,7 +351,8 @@ TEST_CASE("comparisons by type, of rates, of load times") {
   run(b, 3, 40, 1, "chat");
   run(b, 4, 40, 1.6, "summary", 0.3);
   Result r = compare(a.state(), b.state(), Options{});
-  CHECK(find(r, "generations.byType.summary.decodeTokensPerSec.p50")->verdict == Verdict::regression);
+  CHECK(find(r, "generations.byType.summary.decodeTokensPerSec.p50")->verdict ==
+        Verdict::regression);
   CHECK(find(r, "generations.byType.chat.decodeTokensPerSec.p50")->verdict != Verdict::regression);
   const Finding* e = find(r, "generations.byType.summary.errorRate");
   REQUIRE(e != nullptr);
@@ -354,7 +360,8 @@ TEST_CASE("comparisons by type, of rates, of load times") {
   CHECK(e->basis == "two-proportion z-test");
   Options no_types;
   no_types.by_type = false;
-  CHECK(find(compare(a.state(), b.state(), no_types), "generations.byType.chat.ttftMs.p50") == nullptr);
+  CHECK(find(compare(a.state(), b.state(), no_types), "generations.byType.chat.ttftMs.p50") ==
+        nullptr);
 
   Monitor c, d;
   std::mt19937 rng(9);
@@ -384,7 +391,7 @@ TEST_CASE("comparisons by type, of rates, of load times") {
   REQUIRE(lm != nullptr);
   CHECK(lm->verdict == Verdict::regression);
   CHECK(find(rc, "initialization.loadMs.p95") == nullptr);  // load time: p50 only
-  CHECK(find(rc, "generations.ttftMs.p50") == nullptr);      // no generations on either side
+  CHECK(find(rc, "generations.ttftMs.p50") == nullptr);     // no generations on either side
   CHECK(compare(d.state(), c.state(), Options{}).regressions == 0);
 }
 

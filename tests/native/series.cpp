@@ -6,8 +6,8 @@
 #include <random>
 #include <vector>
 
-#include "json_io.hpp"
 #include "aggregates/series.hpp"
+#include "json_io.hpp"
 
 using wlm::ExpHistogram;
 using wlm::Series;
@@ -193,7 +193,8 @@ TEST_CASE("footprint: 10,000,000 values leave a series at 16 KB or less") {
 }
 
 TEST_CASE("merge: two halves merged equal one series fed the whole") {
-  for (auto values : {lognormal(200'000, 9), pareto(200'000, 10), bimodal(300, 12), bimodal(100, 13)}) {
+  for (auto values :
+       {lognormal(200'000, 9), pareto(200'000, 10), bimodal(300, 12), bimodal(100, 13)}) {
     Series whole, a, b;
     for (std::size_t i = 0; i < values.size(); ++i) {
       whole.add(values[i]);
@@ -357,7 +358,8 @@ TEST_CASE("a duration series: values in milliseconds, buckets in seconds") {
   CHECK(back.unit() == Unit::milliseconds);
 }
 
-TEST_CASE("rank queries through the block sums equal a scan of the buckets, after adds, merges and downscales") {
+TEST_CASE(
+    "rank queries through the block sums equal a scan of the buckets, after adds, merges and downscales") {
   std::mt19937 rng(9);
   std::lognormal_distribution<double> narrow(0.0, 0.5), wide(5.0, 4.0);
   ExpHistogram a, b;

@@ -17,14 +17,10 @@ std::uint64_t nearest_rank(double q, std::uint64_t n) {
 
 const char* bucket_unit(Unit u) {
   switch (u) {
-    case Unit::milliseconds:
-      return "s";
-    case Unit::tokens:
-      return "{token}";
-    case Unit::tokens_per_second:
-      return "{token}/s";
-    case Unit::plain:
-      break;
+    case Unit::milliseconds: return "s";
+    case Unit::tokens: return "{token}";
+    case Unit::tokens_per_second: return "{token}/s";
+    case Unit::plain: break;
   }
   return "1";
 }

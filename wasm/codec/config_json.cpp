@@ -44,7 +44,8 @@ json Config::to_json() const {
 
 Status Config::read(const json& in, const std::string& path) {
   if (!in.is_object())
-    return Status::error(path, fmt::format("{}: expected an object, got {}", path, jsonio::describe(in)));
+    return Status::error(path,
+                         fmt::format("{}: expected an object, got {}", path, jsonio::describe(in)));
   Config c = *this;
   for (const auto& [key, value] : in.items()) {
     std::string p = child(path, key);
@@ -58,11 +59,11 @@ Status Config::read(const json& in, const std::string& path) {
       WLM_TRY(jsonio::string(in, path, "currency", c.currency, 16));
     } else if (key == "prices") {
       if (!value.is_object())
-        return Status::error(p, fmt::format("{}: expected an object of models, got {}", p,
-                                            jsonio::describe(value)));
+        return Status::error(
+            p, fmt::format("{}: expected an object of models, got {}", p, jsonio::describe(value)));
       if (value.size() > kMaxPrices)
-        return Status::error(p, fmt::format("{}: {} models, more than the limit {}", p, value.size(),
-                                            kMaxPrices));
+        return Status::error(
+            p, fmt::format("{}: {} models, more than the limit {}", p, value.size(), kMaxPrices));
       c.prices.clear();
       for (const auto& [model, price] : value.items()) {
         std::string mp = child(p, model);
@@ -76,28 +77,33 @@ Status Config::read(const json& in, const std::string& path) {
       }
     } else if (key == "thresholds") {
       if (!value.is_object())
-        return Status::error(p, fmt::format("{}: expected an object, got {}", p, jsonio::describe(value)));
+        return Status::error(
+            p, fmt::format("{}: expected an object, got {}", p, jsonio::describe(value)));
       for (const auto& [name, t] : value.items()) {
         const ThresholdField* field = nullptr;
         for (const auto& f : kThresholds)
           if (name == f.key) field = &f;
         std::string tp = child(p, name);
         if (!field)
-          return Status::error(tp, fmt::format("{}: unknown threshold (known: ttftP95Ms, latencyP95Ms, "
-                                               "errorRate, decodeTokensPerSecP50, jsHeapFraction)",
-                                               tp));
+          return Status::error(tp,
+                               fmt::format("{}: unknown threshold (known: ttftP95Ms, latencyP95Ms, "
+                                           "errorRate, decodeTokensPerSecP50, jsHeapFraction)",
+                                           tp));
         Threshold th = c.*field->member;
         if (!t.is_object())
           return Status::error(tp, fmt::format("{}: expected {{warning, critical}}, got {}", tp,
                                                jsonio::describe(t)));
-        if (t.contains("warning")) WLM_TRY(jsonio::optional_number(t, tp, "warning", th.warning, 0, 1e15));
-        if (t.contains("critical")) WLM_TRY(jsonio::optional_number(t, tp, "critical", th.critical, 0, 1e15));
+        if (t.contains("warning"))
+          WLM_TRY(jsonio::optional_number(t, tp, "warning", th.warning, 0, 1e15));
+        if (t.contains("critical"))
+          WLM_TRY(jsonio::optional_number(t, tp, "critical", th.critical, 0, 1e15));
         c.*field->member = th;
       }
     } else {
-      return Status::error(p, fmt::format("{}: unknown option (known: historySize, currency, prices, "
-                                          "thresholds)",
-                                          p));
+      return Status::error(p,
+                           fmt::format("{}: unknown option (known: historySize, currency, prices, "
+                                       "thresholds)",
+                                       p));
     }
   }
   *this = std::move(c);
@@ -134,7 +140,8 @@ json GenerationRecord::to_json() const {
 
 Status GenerationRecord::read(const json& in, const std::string& path) {
   if (!in.is_object())
-    return Status::error(path, fmt::format("{}: expected an object, got {}", path, jsonio::describe(in)));
+    return Status::error(path,
+                         fmt::format("{}: expected an object, got {}", path, jsonio::describe(in)));
   GenerationRecord r;
   GenerationEvent& e = r.event;
   std::string op, fr;
@@ -144,17 +151,20 @@ Status GenerationRecord::read(const json& in, const std::string& path) {
   WLM_TRY(jsonio::string(in, path, "operation", op, 32));
   if (!parse_operation(op, e.operation))
     return Status::error(child(path, "operation"),
-                         fmt::format("{}: \"{}\" is not chat, completion or embedding", child(path, "operation"), op));
+                         fmt::format("{}: \"{}\" is not chat, completion or embedding",
+                                     child(path, "operation"), op));
   WLM_TRY(jsonio::number(in, path, "durationMs", e.duration_ms, -INFINITY, INFINITY));
-  WLM_TRY(jsonio::optional_number(in, path, "ttftMs", r.derived.ttft_ms, 0, Limits::kMaxDurationMs));
+  WLM_TRY(
+      jsonio::optional_number(in, path, "ttftMs", r.derived.ttft_ms, 0, Limits::kMaxDurationMs));
   WLM_TRY(jsonio::optional_number(in, path, "promptTokens", e.prompt_tokens, -INFINITY, INFINITY));
-  WLM_TRY(jsonio::optional_number(in, path, "completionTokens", e.completion_tokens, -INFINITY, INFINITY));
-  WLM_TRY(jsonio::optional_number(in, path, "decodeTokensPerSec", r.derived.decode_tokens_per_sec, 0,
-                                  Limits::kMaxRate));
+  WLM_TRY(jsonio::optional_number(in, path, "completionTokens", e.completion_tokens, -INFINITY,
+                                  INFINITY));
+  WLM_TRY(jsonio::optional_number(in, path, "decodeTokensPerSec", r.derived.decode_tokens_per_sec,
+                                  0, Limits::kMaxRate));
   WLM_TRY(jsonio::optional_number(in, path, "prefillTokensPerSec", r.derived.prefill_tokens_per_sec,
                                   0, Limits::kMaxRate));
-  WLM_TRY(jsonio::optional_number(in, path, "timePerOutputTokenMs", r.derived.time_per_output_token_ms,
-                                  0, Limits::kMaxDurationMs));
+  WLM_TRY(jsonio::optional_number(in, path, "timePerOutputTokenMs",
+                                  r.derived.time_per_output_token_ms, 0, Limits::kMaxDurationMs));
   WLM_TRY(jsonio::count(in, path, "chunks", r.chunks));
   WLM_TRY(jsonio::string(in, path, "finishReason", fr, 32));
   if (!parse_finish_reason(fr, e.finish_reason))
@@ -165,7 +175,8 @@ Status GenerationRecord::read(const json& in, const std::string& path) {
   WLM_TRY(jsonio::optional_string(in, path, "errorName", e.error_name, 1 << 20));
   WLM_TRY(jsonio::optional_string(in, path, "errorMessage", e.error_message, 1 << 20));
   WLM_TRY(jsonio::optional_number(in, path, "promptChars", e.prompt_chars, -INFINITY, INFINITY));
-  WLM_TRY(jsonio::optional_number(in, path, "responseChars", e.response_chars, -INFINITY, INFINITY));
+  WLM_TRY(
+      jsonio::optional_number(in, path, "responseChars", e.response_chars, -INFINITY, INFINITY));
   WLM_TRY(jsonio::optional_number(in, path, "temperature", e.temperature, -INFINITY, INFINITY));
   WLM_TRY(jsonio::optional_number(in, path, "maxTokens", e.max_tokens, -INFINITY, INFINITY));
   // The event's own rules apply to what it carries; re-point the field names at this record.

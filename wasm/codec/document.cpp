@@ -12,7 +12,8 @@ namespace {
 using jsonio::child;
 
 template <class T, class TimeOf>
-void merge_by_time(std::deque<T>& mine, const std::deque<T>& theirs, std::size_t cap, TimeOf time_of) {
+void merge_by_time(std::deque<T>& mine, const std::deque<T>& theirs, std::size_t cap,
+                   TimeOf time_of) {
   mine.insert(mine.end(), theirs.begin(), theirs.end());
   std::stable_sort(mine.begin(), mine.end(),
                    [&](const T& a, const T& b) { return time_of(a) < time_of(b); });
@@ -43,7 +44,8 @@ std::size_t generations_room(const std::deque<GenerationRecord>& records) {
   std::size_t room = 2;
   for (const GenerationRecord& r : records) {
     const GenerationEvent& e = r.event;
-    room += 640 + 2 * (e.model.size() + e.type.size() + e.error_name.size() + e.error_message.size());
+    room +=
+        640 + 2 * (e.model.size() + e.type.size() + e.error_name.size() + e.error_message.size());
   }
   return room;
 }
@@ -107,9 +109,12 @@ std::string Monitor::export_json(double now_ms) const {
     if (out.size() > 1) out += ',';
     out += jsonio::dump(json(key));
     out += ':';
-    if (key == "generations") append_generations(out, generations_);
-    else if (key == "memorySnapshots") append_memory(out, memory_);
-    else out += text;
+    if (key == "generations")
+      append_generations(out, generations_);
+    else if (key == "memorySnapshots")
+      append_memory(out, memory_);
+    else
+      out += text;
   }
   out += '}';
   return out;
@@ -151,24 +156,28 @@ Status Monitor::parse_document(const std::string& text, Parsed& out) const {
   json doc;
   WLM_TRY(jsonio::parse(text, doc));
   if (!doc.is_object())
-    return Status::error("$", fmt::format("$: expected an export object, got {}", jsonio::describe(doc)));
+    return Status::error(
+        "$", fmt::format("$: expected an export object, got {}", jsonio::describe(doc)));
   std::int64_t version = 0;
   const json* v = nullptr;
   WLM_TRY(jsonio::member(doc, "$", "schemaVersion", v));
   if (!v->is_number_integer())
-    return Status::error("$.schemaVersion",
-                         fmt::format("$.schemaVersion: expected an integer, got {}", jsonio::describe(*v)));
+    return Status::error(
+        "$.schemaVersion",
+        fmt::format("$.schemaVersion: expected an integer, got {}", jsonio::describe(*v)));
   version = v->get<std::int64_t>();
   if (version == 1)
-    return Status::error("$.schemaVersion",
-                         "$.schemaVersion: version 1 (duration buckets in milliseconds) cannot be read "
-                         "exactly by this build, which reads version 2 (buckets in seconds); export "
-                         "the session again with this version");
+    return Status::error(
+        "$.schemaVersion",
+        "$.schemaVersion: version 1 (duration buckets in milliseconds) cannot be read "
+        "exactly by this build, which reads version 2 (buckets in seconds); export "
+        "the session again with this version");
   if (version != kSchemaVersion)
-    return Status::error("$.schemaVersion",
-                         fmt::format("$.schemaVersion: version {} is not supported (this build reads "
-                                     "version {})",
-                                     version, kSchemaVersion));
+    return Status::error(
+        "$.schemaVersion",
+        fmt::format("$.schemaVersion: version {} is not supported (this build reads "
+                    "version {})",
+                    version, kSchemaVersion));
   const json* sketches = nullptr;
   WLM_TRY(jsonio::object(doc, "$", "sketches", sketches));
   WLM_TRY(out.state.read(*sketches, "$.sketches"));
@@ -186,13 +195,15 @@ Status Monitor::parse_document(const std::string& text, Parsed& out) const {
   const json* mem = nullptr;
   WLM_TRY(jsonio::array(doc, "$", "memorySnapshots", mem));
   if (mem->size() > kMaxHistory)
-    return Status::error("$.memorySnapshots", fmt::format("$.memorySnapshots: {} entries, more than {}",
-                                                          mem->size(), kMaxHistory));
+    return Status::error(
+        "$.memorySnapshots",
+        fmt::format("$.memorySnapshots: {} entries, more than {}", mem->size(), kMaxHistory));
   for (std::size_t i = 0; i < mem->size(); ++i) {
     MemorySample s;
     std::string p = child("$.memorySnapshots", i);
     if (!(*mem)[i].is_object())
-      return Status::error(p, fmt::format("{}: expected an object, got {}", p, jsonio::describe((*mem)[i])));
+      return Status::error(
+          p, fmt::format("{}: expected an object, got {}", p, jsonio::describe((*mem)[i])));
     WLM_TRY(read((*mem)[i], p, s));
     out.memory.push_back(std::move(s));
   }
@@ -213,7 +224,9 @@ Status Monitor::import_json(const std::string& text) {
   return Status::success();
 }
 
-Status Monitor::merge_json(const std::string& text) { return merge_json(std::vector<std::string>{text}); }
+Status Monitor::merge_json(const std::string& text) {
+  return merge_json(std::vector<std::string>{text});
+}
 
 Status Monitor::merge_json(const std::vector<std::string>& texts) {
   ++changes_;
@@ -234,13 +247,15 @@ Status Monitor::merge_json(const std::vector<std::string>& texts) {
     for (const Parsed& p : docs) merged.merge(p.state);
     SessionState check;
     if (Status s = check.read(merged.state(), "$.sketches"); !s)
-      return Status::error(s.field, fmt::format("{} (in the merged session: nothing was merged)", s.message));
+      return Status::error(
+          s.field, fmt::format("{} (in the merged session: nothing was merged)", s.message));
   }
   for (Parsed& p : docs) {
     state_.merge(p.state);
     merge_by_time(generations_, p.generations, config_.history_size,
                   [](const GenerationRecord& r) { return r.event.started_at; });
-    merge_by_time(memory_, p.memory, config_.history_size, [](const MemorySample& s) { return s.timestamp; });
+    merge_by_time(memory_, p.memory, config_.history_size,
+                  [](const MemorySample& s) { return s.timestamp; });
   }
   return Status::success();
 }

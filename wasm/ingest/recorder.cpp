@@ -88,12 +88,9 @@ void Recorder::touch(double t) {
 bool Recorder::record(int kind, const double* f, std::uint64_t mask, const double* extra,
                       std::size_t extra_n) {
   switch (kind) {
-    case batch::kOperation:
-      return operation(f, mask);
-    case batch::kGeneration:
-      return generation(f, mask, extra, extra_n);
-    default:
-      return false;
+    case batch::kOperation: return operation(f, mask);
+    case batch::kGeneration: return generation(f, mask, extra, extra_n);
+    default: return false;
   }
 }
 
