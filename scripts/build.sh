@@ -19,10 +19,15 @@ generator_args() {  # $1 = build dir; pick Ninja for a fresh tree when it exists
 }
 
 # $1 = build dir, $2 = the configure command's prefix ("" or emcmake), rest = cmake -D options.
-# Configures only a tree that has no CMakeCache.txt yet, then builds it.
+# Configures only a tree that is not configured yet, then builds it. A configure that failed (a
+# missing package, say) leaves a CMakeCache.txt but no build files: that tree starts again.
 build_tree() {
   local dir=$1 prefix=$2
   shift 2
+  if [[ -f "$dir/CMakeCache.txt" && ! -f "$dir/build.ninja" && ! -f "$dir/Makefile" ]]; then
+    echo "== $dir: the last configure did not finish, configuring again"
+    rm -rf "$dir"
+  fi
   if [[ ! -f "$dir/CMakeCache.txt" ]]; then
     echo "== configure $dir${prefix:+ ($prefix)}"
     # shellcheck disable=SC2046
