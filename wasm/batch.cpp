@@ -40,37 +40,54 @@ struct FieldInfo {
   const char* name;
   bool number;
 };
-constexpr FieldInfo kGenerationInfo[] = {
-    {"generation.model", false}, {"generation.type", false}, {"generation.operation", false},
-    {"generation.startedAt", true}, {"generation.durationMs", true}, {"generation.ttftMs", true},
-    {"generation.promptTokens", true}, {"generation.completionTokens", true},
-    {"generation.engineTtftMs", true}, {"generation.enginePrefillTokensPerSec", true},
-    {"generation.engineDecodeTokensPerSec", true}, {"generation.engineTimePerOutputTokenMs", true},
-    {"generation.finishReason", false}, {"generation.errorName", false},
-    {"generation.errorMessage", false}, {"generation.promptChars", true},
-    {"generation.responseChars", true}, {"generation.temperature", true},
-    {"generation.maxTokens", true}, {"generation.chunkGapsMs", false}};
+constexpr FieldInfo kGenerationInfo[] = {{"generation.model", false},
+                                         {"generation.type", false},
+                                         {"generation.operation", false},
+                                         {"generation.startedAt", true},
+                                         {"generation.durationMs", true},
+                                         {"generation.ttftMs", true},
+                                         {"generation.promptTokens", true},
+                                         {"generation.completionTokens", true},
+                                         {"generation.engineTtftMs", true},
+                                         {"generation.enginePrefillTokensPerSec", true},
+                                         {"generation.engineDecodeTokensPerSec", true},
+                                         {"generation.engineTimePerOutputTokenMs", true},
+                                         {"generation.finishReason", false},
+                                         {"generation.errorName", false},
+                                         {"generation.errorMessage", false},
+                                         {"generation.promptChars", true},
+                                         {"generation.responseChars", true},
+                                         {"generation.temperature", true},
+                                         {"generation.maxTokens", true},
+                                         {"generation.chunkGapsMs", false}};
 constexpr FieldInfo kLoadInfo[] = {{"load.model", false},       {"load.startedAt", true},
                                    {"load.durationMs", true},   {"load.fromCache", false},
                                    {"load.bytesFetched", true}, {"load.errorName", false},
                                    {"load.errorMessage", false}};
-constexpr FieldInfo kCacheInfo[] = {{"cache.cache", false}, {"cache.hit", false}, {"cache.timestamp", true}};
-constexpr FieldInfo kOperationInfo[] = {{"operation.name", false},      {"operation.startedAt", true},
-                                        {"operation.durationMs", true}, {"operation.success", false},
-                                        {"operation.errorName", false}, {"operation.errorMessage", false}};
+constexpr FieldInfo kCacheInfo[] = {
+    {"cache.cache", false}, {"cache.hit", false}, {"cache.timestamp", true}};
+constexpr FieldInfo kOperationInfo[] = {
+    {"operation.name", false},      {"operation.startedAt", true},
+    {"operation.durationMs", true}, {"operation.success", false},
+    {"operation.errorName", false}, {"operation.errorMessage", false}};
 constexpr FieldInfo kMemoryInfo[] = {
-    {"memory.label", false},          {"memory.timestamp", true},       {"memory.usedJSHeapSize", true},
-    {"memory.totalJSHeapSize", true}, {"memory.jsHeapSizeLimit", true}, {"memory.userAgentBytes", true},
-    {"memory.wasmHeapBytes", true},   {"memory.gpuBufferBytes", true},  {"memory.storageUsage", true},
-    {"memory.storageQuota", true}};
-constexpr FieldInfo kDeviceLostInfo[] = {
-    {"deviceLost.timestamp", true}, {"deviceLost.reason", false}, {"deviceLost.message", false},
-    {"deviceLost.model", false}};
-constexpr FieldInfo kDurationsInfo[] = {{"operation.name", false}, {"operation.success", false},
-                                        {"operation.startedAt", true}, {"operation.count", false}};
+    {"memory.label", false},          {"memory.timestamp", true},
+    {"memory.usedJSHeapSize", true},  {"memory.totalJSHeapSize", true},
+    {"memory.jsHeapSizeLimit", true}, {"memory.userAgentBytes", true},
+    {"memory.wasmHeapBytes", true},   {"memory.gpuBufferBytes", true},
+    {"memory.storageUsage", true},    {"memory.storageQuota", true}};
+constexpr FieldInfo kDeviceLostInfo[] = {{"deviceLost.timestamp", true},
+                                         {"deviceLost.reason", false},
+                                         {"deviceLost.message", false},
+                                         {"deviceLost.model", false}};
+constexpr FieldInfo kDurationsInfo[] = {{"operation.name", false},
+                                        {"operation.success", false},
+                                        {"operation.startedAt", true},
+                                        {"operation.count", false}};
 constexpr FieldInfo kRejectedInfo[] = {{"rejected.field", false}, {"rejected.message", false}};
-const FieldInfo* const kInfo[] = {nullptr,     kGenerationInfo, kLoadInfo,      kCacheInfo, kOperationInfo,
-                                  kMemoryInfo, kDeviceLostInfo, kDurationsInfo, kRejectedInfo};
+const FieldInfo* const kInfo[] = {nullptr,         kGenerationInfo, kLoadInfo,
+                                  kCacheInfo,      kOperationInfo,  kMemoryInfo,
+                                  kDeviceLostInfo, kDurationsInfo,  kRejectedInfo};
 
 /// A 0/1 flag; anything else is reported as the field's error.
 Status flag(const char* field, double v, bool& out) {
@@ -78,8 +95,9 @@ Status flag(const char* field, double v, bool& out) {
     out = v == 1;
     return Status::success();
   }
-  return Status::error(field, fmt::format("{}: {} is not true or false", field,
-                                          std::isnan(v) ? std::string("NaN") : fmt::format("{}", v)));
+  return Status::error(field,
+                       fmt::format("{}: {} is not true or false", field,
+                                   std::isnan(v) ? std::string("NaN") : fmt::format("{}", v)));
 }
 
 Status required_flag(const Fields& r, int i, const char* field, bool& out) {
@@ -87,24 +105,26 @@ Status required_flag(const Fields& r, int i, const char* field, bool& out) {
   return flag(field, r.number(i), out);
 }
 
-Status decode_generation(const Fields& r, const double* extra, std::size_t extra_n, GenerationEvent& e,
-                         bool& ok) {
+Status decode_generation(const Fields& r, const double* extra, std::size_t extra_n,
+                         GenerationEvent& e, bool& ok) {
   e.model = r.text(kModel, ok);
   if (r.has(kType)) e.type = r.text(kType, ok);
   if (r.has(kOperationName)) {
     std::string op = r.text(kOperationName, ok);
     if (ok && !parse_operation(op, e.operation))
-      return Status::error("generation.operation",
-                           fmt::format("generation.operation: \"{}\" is not chat, completion or embedding", op));
+      return Status::error(
+          "generation.operation",
+          fmt::format("generation.operation: \"{}\" is not chat, completion or embedding", op));
   }
   for (const GenerationNumber& n : kGenerationNumbers) e.*n.member = r.number(n.field);
   if (r.has(kFinishReason)) {
     std::string fr = r.text(kFinishReason, ok);
     if (ok && !parse_finish_reason(fr, e.finish_reason))
-      return Status::error("generation.finishReason",
-                           fmt::format("generation.finishReason: \"{}\" is not stop, length, abort, "
-                                       "tool_calls or error",
-                                       fr));
+      return Status::error(
+          "generation.finishReason",
+          fmt::format("generation.finishReason: \"{}\" is not stop, length, abort, "
+                      "tool_calls or error",
+                      fr));
     e.has_finish_reason = true;
   }
   e.error_name = r.text(kErrorName, ok);
@@ -163,8 +183,7 @@ Result ingest_records(Monitor& monitor, const double* data, std::size_t size, st
     }
 
     switch (status ? kind : 0) {
-      case 0:
-        break;
+      case 0: break;
       case kGeneration: {
         double declared = r.has(kChunkGapCount) ? f[kChunkGapCount] : 0;
         if (declared != static_cast<double>(extra_n))
@@ -180,11 +199,16 @@ Result ingest_records(Monitor& monitor, const double* data, std::size_t size, st
         e.started_at = r.number(1);
         e.duration_ms = r.number(2);
         std::string fc = r.text(3, ok);
-        if (fc == "true") e.from_cache = Tristate::yes;
-        else if (fc == "false") e.from_cache = Tristate::no;
-        else if (fc.empty() || fc == "unknown") e.from_cache = Tristate::unknown;
-        else status = Status::error("load.fromCache",
-                                    fmt::format("load.fromCache: \"{}\" is not true, false or unknown", fc));
+        if (fc == "true")
+          e.from_cache = Tristate::yes;
+        else if (fc == "false")
+          e.from_cache = Tristate::no;
+        else if (fc.empty() || fc == "unknown")
+          e.from_cache = Tristate::unknown;
+        else
+          status = Status::error(
+              "load.fromCache",
+              fmt::format("load.fromCache: \"{}\" is not true, false or unknown", fc));
         e.bytes_fetched = r.number(4);
         e.error_name = r.text(5, ok);
         e.error_message = r.text(6, ok);
@@ -214,8 +238,9 @@ Result ingest_records(Monitor& monitor, const double* data, std::size_t size, st
         MemorySample e;
         e.label = r.has(0) ? r.text(0, ok) : std::string("periodic");
         e.timestamp = r.number(1);
-        double* values[] = {&e.used_js_heap, &e.total_js_heap, &e.js_heap_limit, &e.ua_measured_bytes,
-                            &e.wasm_heap_bytes, &e.gpu_buffer_bytes, &e.storage_usage, &e.storage_quota};
+        double* values[] = {&e.used_js_heap,      &e.total_js_heap,   &e.js_heap_limit,
+                            &e.ua_measured_bytes, &e.wasm_heap_bytes, &e.gpu_buffer_bytes,
+                            &e.storage_usage,     &e.storage_quota};
         for (int i = 0; i < 8; ++i) *values[i] = r.number(2 + i);
         if (ok) status = record(std::move(e));
         break;
@@ -280,7 +305,8 @@ Status record_webgpu(Monitor& monitor, const std::string& json_text) {
   WebGpuInfo info;
   Status s = jsonio::parse(json_text, doc);
   if (s && !doc.is_object())
-    s = Status::error("webgpu", fmt::format("webgpu: expected an object, got {}", jsonio::describe(doc)));
+    s = Status::error("webgpu",
+                      fmt::format("webgpu: expected an object, got {}", jsonio::describe(doc)));
   if (s) s = read(doc, "webgpu", info);
   if (!s) {
     monitor.reject(s);

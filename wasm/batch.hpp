@@ -17,9 +17,9 @@
 namespace wlm::batch {
 
 enum Kind : int {
-  kGeneration = 1,  // fields: see GenerationField; then chunkGapCount gap values
-  kModelLoad = 2,   // model, startedAt, durationMs, fromCache ("true"|"false"|"unknown"),
-                    // bytesFetched, errorName, errorMessage
+  kGeneration = 1,   // fields: see GenerationField; then chunkGapCount gap values
+  kModelLoad = 2,    // model, startedAt, durationMs, fromCache ("true"|"false"|"unknown"),
+                     // bytesFetched, errorName, errorMessage
   kCacheLookup = 3,  // cache, hit (0|1), timestamp
   kOperation = 4,    // name, startedAt, durationMs, success (0|1), errorName, errorMessage
   kMemory = 5,       // label, timestamp, usedJSHeapSize, totalJSHeapSize, jsHeapSizeLimit,
@@ -30,10 +30,27 @@ enum Kind : int {
 };
 
 enum GenerationField : int {
-  kModel, kType, kOperationName, kStartedAt, kDurationMs, kTtftMs, kPromptTokens,
-  kCompletionTokens, kEngineTtftMs, kEnginePrefillTps, kEngineDecodeTps, kEngineTpotMs,
-  kFinishReason, kErrorName, kErrorMessage, kPromptChars, kResponseChars, kTemperature,
-  kMaxTokens, kChunkGapCount, kGenerationFieldCount
+  kModel,
+  kType,
+  kOperationName,
+  kStartedAt,
+  kDurationMs,
+  kTtftMs,
+  kPromptTokens,
+  kCompletionTokens,
+  kEngineTtftMs,
+  kEnginePrefillTps,
+  kEngineDecodeTps,
+  kEngineTpotMs,
+  kFinishReason,
+  kErrorName,
+  kErrorMessage,
+  kPromptChars,
+  kResponseChars,
+  kTemperature,
+  kMaxTokens,
+  kChunkGapCount,
+  kGenerationFieldCount
 };
 
 /// The generation fields that are plain numbers, and the member of the event each goes to

@@ -51,9 +51,10 @@ class Core {
     json rejected = json::array();
     for (const auto& r : last_.rejected)
       rejected.push_back(json{{"record", r.record}, {"field", r.field}, {"message", r.message}});
-    return wlm::jsonio::dump(json{{"accepted", last_.accepted},
-                                  {"rejected", std::move(rejected)},
-                                  {"malformed", last_.malformed.empty() ? json(nullptr) : json(last_.malformed)}});
+    return wlm::jsonio::dump(
+        json{{"accepted", last_.accepted},
+             {"rejected", std::move(rejected)},
+             {"malformed", last_.malformed.empty() ? json(nullptr) : json(last_.malformed)}});
   }
 
   std::string recordWebGpu(const std::string& info_json) {
@@ -119,7 +120,8 @@ class Core {
   /// The OTLP/JSON request, or a message starting with "error: ".
   std::string otlp(const std::string& options_json, double now) const {
     std::string out;
-    if (wlm::Status s = monitor_.otlp_json(options_json, now, out); !s) return "error: " + s.message;
+    if (wlm::Status s = monitor_.otlp_json(options_json, now, out); !s)
+      return "error: " + s.message;
     return out;
   }
   double memoryBytes() const { return static_cast<double>(monitor_.memory_bytes()); }
@@ -159,16 +161,21 @@ std::string compareExports(const std::string& baseline, const std::string& curre
                            const std::string& options) {
   wlm::regression::Result result;
   std::string document;
-  if (wlm::Status s = wlm::regression::compare_exports(baseline, current, options, result, document); !s)
-    return wlm::jsonio::dump(json{{"error",
-                                   {{"field", s.field},
-                                    {"message", s.message},
-                                    {"document", document.empty() ? json(nullptr) : json(document)}}}});
+  if (wlm::Status s =
+          wlm::regression::compare_exports(baseline, current, options, result, document);
+      !s)
+    return wlm::jsonio::dump(
+        json{{"error",
+              {{"field", s.field},
+               {"message", s.message},
+               {"document", document.empty() ? json(nullptr) : json(document)}}}});
   return wlm::jsonio::dump(result.to_json());
 }
 
 /// The defaults of compareExports' options as JSON text.
-std::string regressionDefaults() { return wlm::jsonio::dump(wlm::regression::Options().defaults_json()); }
+std::string regressionDefaults() {
+  return wlm::jsonio::dump(wlm::regression::Options().defaults_json());
+}
 
 }  // namespace
 

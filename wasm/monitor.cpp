@@ -54,7 +54,8 @@ void SliceRing::clear() {
 std::size_t Slice::heap_bytes() const {
   std::size_t total = 0;
   const GenerationStats& g = generations;
-  for (const Series* series : {&g.latency_ms, &g.ttft_ms, &g.decode_tps, &g.prefill_tps, &g.tpot_ms, &g.chunk_gap_ms})
+  for (const Series* series :
+       {&g.latency_ms, &g.ttft_ms, &g.decode_tps, &g.prefill_tps, &g.tpot_ms, &g.chunk_gap_ms})
     total += series->memory_bytes() - sizeof(Series);
   return total;
 }
@@ -139,9 +140,12 @@ Status Monitor::record(ModelLoadEvent e) {
   double end = e.started_at + e.duration_ms;
   for (SliceRing* ring : {&fine_, &coarse_}) {
     if (Slice* slice = ring->at(end)) {
-      if (!e.error_name.empty()) ++slice->errors;
-      else if (e.from_cache == Tristate::yes) ++slice->cache.hits;
-      else if (e.from_cache == Tristate::no) ++slice->cache.misses;
+      if (!e.error_name.empty())
+        ++slice->errors;
+      else if (e.from_cache == Tristate::yes)
+        ++slice->cache.hits;
+      else if (e.from_cache == Tristate::no)
+        ++slice->cache.misses;
     }
   }
   return Status::success();
@@ -257,7 +261,8 @@ const Series* Monitor::find_series(const std::string& path, bool& known) const {
   if (path == "initialization.loadMs") return &state_.load_ms;
   auto starts = [&](const char* prefix) { return path.rfind(prefix, 0) == 0; };
   std::size_t last = path.rfind('.');
-  if (starts("operations.") && last > 11 && path.compare(last, std::string::npos, ".durationMs") == 0) {
+  if (starts("operations.") && last > 11 &&
+      path.compare(last, std::string::npos, ".durationMs") == 0) {
     auto it = state_.operations.items.find(path.substr(11, last - 11));
     return it == state_.operations.items.end() ? nullptr : &it->second.duration_ms;
   }
@@ -267,9 +272,10 @@ const Series* Monitor::find_series(const std::string& path, bool& known) const {
     if (last == 11) {
       g = &state_.generations;
     } else {
-      for (const auto& [group, map] : {std::pair{"generations.byModel.", &state_.by_model},
-                                       std::pair{"generations.byType.", &state_.by_type},
-                                       std::pair{"generations.byOperation.", &state_.by_operation}}) {
+      for (const auto& [group, map] :
+           {std::pair{"generations.byModel.", &state_.by_model},
+            std::pair{"generations.byType.", &state_.by_type},
+            std::pair{"generations.byOperation.", &state_.by_operation}}) {
         std::size_t n = std::strlen(group);
         if (!starts(group) || last <= n) continue;
         auto it = map->items.find(path.substr(n, last - n));
@@ -305,14 +311,16 @@ std::size_t Monitor::memory_bytes() const {
   for (const WindowCache& c : window_cache_) total += c.merged.heap_bytes();
   auto group = [](const GenerationStats& g) {
     std::size_t n = sizeof(GenerationStats);
-    for (const Series* s : {&g.latency_ms, &g.ttft_ms, &g.decode_tps, &g.prefill_tps, &g.tpot_ms, &g.chunk_gap_ms})
+    for (const Series* s :
+         {&g.latency_ms, &g.ttft_ms, &g.decode_tps, &g.prefill_tps, &g.tpot_ms, &g.chunk_gap_ms})
       n += s->memory_bytes() - sizeof(Series);
     return n;
   };
   total += group(state_.generations);
   for (const auto* m : {&state_.by_model, &state_.by_type, &state_.by_operation})
     for (const auto& [k, v] : m->items) total += k.size() + group(v);
-  for (const auto& [k, v] : state_.operations.items) total += k.size() + v.duration_ms.memory_bytes();
+  for (const auto& [k, v] : state_.operations.items)
+    total += k.size() + v.duration_ms.memory_bytes();
   // The OpenTelemetry attribute sets: up to 134 entries of 7 series, the largest part of a
   // session with many models.
   for (const auto& [k, v] : state_.genai.items) {
@@ -328,7 +336,8 @@ std::size_t Monitor::memory_bytes() const {
   // The histories' strings: with long error messages, the largest part of a long history.
   for (const GenerationRecord& r : generations_) {
     const GenerationEvent& e = r.event;
-    total += e.model.capacity() + e.type.capacity() + e.error_name.capacity() + e.error_message.capacity();
+    total += e.model.capacity() + e.type.capacity() + e.error_name.capacity() +
+             e.error_message.capacity();
   }
   for (const MemorySample& m : memory_) total += m.label.capacity();
   return total;

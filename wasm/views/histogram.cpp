@@ -25,7 +25,8 @@ std::vector<HistogramBin> histogram_bins(const Series& s, int max_bins) {
   int shift = 0;
   while (floor_div(hi_index, shift) - floor_div(lo_index, shift) + 1 > most) ++shift;
   const std::int64_t j0 = floor_div(lo_index, shift);
-  std::vector<std::uint64_t> merged(static_cast<std::size_t>(floor_div(hi_index, shift) - j0 + 1), 0);
+  std::vector<std::uint64_t> merged(static_cast<std::size_t>(floor_div(hi_index, shift) - j0 + 1),
+                                    0);
   for (auto it = first; it <= last; ++it) {
     std::int64_t index = h.offset() + (it - counts.begin());
     merged[static_cast<std::size_t>(floor_div(index, shift) - j0)] += *it;
@@ -34,8 +35,8 @@ std::vector<HistogramBin> histogram_bins(const Series& s, int max_bins) {
   const double unit = bucket_divisor(s.unit());  // buckets of durations are in seconds
   for (std::size_t j = 0; j < merged.size(); ++j) {
     auto index = static_cast<std::int32_t>(j0 + static_cast<std::int64_t>(j));
-    bins.push_back({unit * mapping::lower_boundary(index, scale), unit * mapping::lower_boundary(index + 1, scale),
-                    merged[j]});
+    bins.push_back({unit * mapping::lower_boundary(index, scale),
+                    unit * mapping::lower_boundary(index + 1, scale), merged[j]});
   }
   return bins;
 }

@@ -93,10 +93,12 @@ json Monitor::health(double now_ms, const json& metrics) const {
        config_.ttft_p95_ms, false},
       {"generations.latencyMs.p95", "p95 latency", " ms", number_at(g, {"latencyMs", "p95"}),
        config_.latency_p95_ms, false},
-      {"generations.errorRate", "error rate", "", number_at(g, {"errorRate"}), config_.error_rate, false},
+      {"generations.errorRate", "error rate", "", number_at(g, {"errorRate"}), config_.error_rate,
+       false},
       {"generations.decodeTokensPerSec.p50", "p50 decode speed", " tokens/s",
        number_at(g, {"decodeTokensPerSec", "p50"}), config_.decode_tokens_per_sec_p50, true},
-      {"memory.jsHeapFraction", "JS heap use", " of the limit", heap, config_.js_heap_fraction, false},
+      {"memory.jsHeapFraction", "JS heap use", " of the limit", heap, config_.js_heap_fraction,
+       false},
   };
   int worst = 0;
   json reasons = json::array();
@@ -109,18 +111,20 @@ json Monitor::health(double now_ms, const json& metrics) const {
     if (!level) continue;
     worst = std::max(worst, level);
     double limit = level == 2 ? c.t.critical : c.t.warning;
-    reasons.push_back(json{
-        {"metric", c.metric},
-        {"level", level == 2 ? "critical" : "warning"},
-        {"value", c.value},
-        {"threshold", limit},
-        {"message", fmt::format("{} {:.4g}{} is {} the {} threshold {:.4g}{}", c.label, c.value, c.unit,
-                                c.lower_is_worse ? "below" : "above",
-                                level == 2 ? "critical" : "warning", limit, c.unit)}});
+    reasons.push_back(
+        json{{"metric", c.metric},
+             {"level", level == 2 ? "critical" : "warning"},
+             {"value", c.value},
+             {"threshold", limit},
+             {"message", fmt::format("{} {:.4g}{} is {} the {} threshold {:.4g}{}", c.label,
+                                     c.value, c.unit, c.lower_is_worse ? "below" : "above",
+                                     level == 2 ? "critical" : "warning", limit, c.unit)}});
   }
   (void)now_ms;
   static const char* kLevels[] = {"healthy", "warning", "critical"};
-  return json{{"status", kLevels[worst]}, {"basis", recent ? "5m" : "session"}, {"reasons", std::move(reasons)}};
+  return json{{"status", kLevels[worst]},
+              {"basis", recent ? "5m" : "session"},
+              {"reasons", std::move(reasons)}};
 }
 
 json Monitor::metrics(double now_ms) const {
@@ -128,8 +132,9 @@ json Monitor::metrics(double now_ms) const {
   json out = json::object();
 
   json gen = s.generations.metrics();
-  for (const auto& [key, map] : {std::make_pair("byType", &s.by_type), std::make_pair("byModel", &s.by_model),
-                                 std::make_pair("byOperation", &s.by_operation)}) {
+  for (const auto& [key, map] :
+       {std::make_pair("byType", &s.by_type), std::make_pair("byModel", &s.by_model),
+        std::make_pair("byOperation", &s.by_operation)}) {
     json groups = json::object();
     for (const auto& [k, v] : map->items) groups[k] = v.metrics();
     gen[key] = std::move(groups);
@@ -137,23 +142,24 @@ json Monitor::metrics(double now_ms) const {
   out["generations"] = std::move(gen);
 
   const LastLoad& last = s.last_load;
-  json last_from_cache = last.from_cache == Tristate::unknown ? json(nullptr)
-                                                              : json(last.from_cache == Tristate::yes);
-  out["initialization"] = json{
-      {"loads", s.loads},
-      {"succeeded", s.loads - s.loads_failed},
-      {"failed", s.loads_failed},
-      {"fromCache", s.loads_from_cache},
-      {"downloaded", s.loads_downloaded},
-      {"unknownCache", s.loads - s.loads_failed - s.loads_from_cache - s.loads_downloaded},
-      {"bytesFetched", s.bytes_fetched},
-      {"lastModel", last.present ? json(last.model) : json(nullptr)},
-      {"lastDurationMs", last.present ? json(last.duration_ms) : json(nullptr)},
-      {"lastFromCache", last.present ? last_from_cache : json(nullptr)},
-      {"lastBytesFetched", last.present ? jsonio::number_or_null(last.bytes_fetched) : json(nullptr)},
-      {"lastSucceeded", last.present ? json(last.succeeded) : json(nullptr)},
-      {"lastLoadedAt", last.present ? json(last.started_at) : json(nullptr)},
-      {"loadMs", s.load_ms.summary()}};
+  json last_from_cache =
+      last.from_cache == Tristate::unknown ? json(nullptr) : json(last.from_cache == Tristate::yes);
+  out["initialization"] =
+      json{{"loads", s.loads},
+           {"succeeded", s.loads - s.loads_failed},
+           {"failed", s.loads_failed},
+           {"fromCache", s.loads_from_cache},
+           {"downloaded", s.loads_downloaded},
+           {"unknownCache", s.loads - s.loads_failed - s.loads_from_cache - s.loads_downloaded},
+           {"bytesFetched", s.bytes_fetched},
+           {"lastModel", last.present ? json(last.model) : json(nullptr)},
+           {"lastDurationMs", last.present ? json(last.duration_ms) : json(nullptr)},
+           {"lastFromCache", last.present ? last_from_cache : json(nullptr)},
+           {"lastBytesFetched",
+            last.present ? jsonio::number_or_null(last.bytes_fetched) : json(nullptr)},
+           {"lastSucceeded", last.present ? json(last.succeeded) : json(nullptr)},
+           {"lastLoadedAt", last.present ? json(last.started_at) : json(nullptr)},
+           {"loadMs", s.load_ms.summary()}};
 
   HitMiss all;
   json by_name = json::object();
@@ -170,7 +176,8 @@ json Monitor::metrics(double now_ms) const {
     recent.push_back(it->to_json());  // newest first
   json errors_by_name = json::object();
   for (const auto& [k, v] : s.errors_by_name.items) errors_by_name[k] = v;
-  out["errors"] = json{{"total", s.errors}, {"byName", std::move(errors_by_name)}, {"recent", std::move(recent)}};
+  out["errors"] = json{
+      {"total", s.errors}, {"byName", std::move(errors_by_name)}, {"recent", std::move(recent)}};
 
   out["memory"] = json{{"samples", s.memory_samples},
                        {"latest", s.memory_samples ? to_json(s.memory_latest) : json(nullptr)},
@@ -199,11 +206,13 @@ json Monitor::metrics(double now_ms) const {
   json ops = json::object();
   for (const auto& [k, v] : s.operations.items) {
     std::uint64_t n = v.succeeded + v.failed;
-    ops[k] = json{{"count", n},
-                  {"succeeded", v.succeeded},
-                  {"failed", v.failed},
-                  {"successRate", n ? json(static_cast<double>(v.succeeded) / static_cast<double>(n)) : json(nullptr)},
-                  {"durationMs", v.duration_ms.summary()}};
+    ops[k] =
+        json{{"count", n},
+             {"succeeded", v.succeeded},
+             {"failed", v.failed},
+             {"successRate",
+              n ? json(static_cast<double>(v.succeeded) / static_cast<double>(n)) : json(nullptr)},
+             {"durationMs", v.duration_ms.summary()}};
   }
   out["operations"] = std::move(ops);
   out["cost"] = cost();
@@ -213,7 +222,8 @@ json Monitor::metrics(double now_ms) const {
     rejected_recent.push_back(json{{"field", it->name}, {"message", it->message}});
   json rejected_by_field = json::object();
   for (const auto& [k, v] : s.rejected_by_field.items) rejected_by_field[k] = v;
-  out["rejected"] = json{{"total", s.rejected}, {"byField", std::move(rejected_by_field)},
+  out["rejected"] = json{{"total", s.rejected},
+                         {"byField", std::move(rejected_by_field)},
                          {"recent", std::move(rejected_recent)}};
 
   json windows = json::object();
@@ -227,7 +237,8 @@ json Monitor::metrics(double now_ms) const {
 }
 
 json Monitor::status(double now_ms) const {
-  if (!status_cache_.valid || status_cache_.changes != changes_ || status_cache_.step != window_step(now_ms))
+  if (!status_cache_.valid || status_cache_.changes != changes_ ||
+      status_cache_.step != window_step(now_ms))
     (void)metrics(now_ms);  // fills the cache
   return status_cache_.status;
 }
