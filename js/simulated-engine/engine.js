@@ -20,7 +20,7 @@ import { asWorker, workerClientCheck, workerResult } from './worker.js';
  * `medianTokens`, `reply`, `faults`, `worker`, `adapter`, `models`, `maxStorageBufferBindingSize`.
  */
 export class SimulatedMLCEngine {
-  /** @param {object} [engineConfig] */
+  /** @param {import('../simulated-engine.js').SimulatedEngineConfig} [engineConfig] */
   constructor(engineConfig = {}) {
     const c = engineConfig ?? {};
     const timeScale = c.timeScale ?? 1;

@@ -1,7 +1,7 @@
 // One generation on one pipeline (prefill, then decode steps), as LLMChatPipeline counts it: the
 // tokens sampled (random words, or the engine's scripted reply) and WebLLM's stop conditions.
 
-import { contentChars } from '../wrapper.js';
+import { contentChars } from '../wrapper/generation.js';
 import { SimulatedErrors, simulatedError } from './errors.js';
 import { checkGenerationConfig, tokensOf } from './requests.js';
 import { Timeline } from './time.js';
@@ -57,7 +57,7 @@ function sameMessage(a, b) {
 
 export class Generation {
   /**
-   * @param {SimulatedMLCEngine} engine
+   * @param {import('./engine.js').SimulatedMLCEngine} engine
    * @param {any} pipeline
    * @param {any} request
    * @param {any} plan drawn when the request was made
@@ -84,7 +84,7 @@ export class Generation {
     this.contextTokens = 0;
     /** Tokens of the reply sampled before this round (a resumed session's). */
     this.startSampled = 0;
-    /** @type {ResumableJournal | null} */
+    /** @type {import('./sessions.js').ResumableJournal | null} */
     this.journal = null;
     this.replayedTokens = 0;
     this.recoveryMode = undefined;

@@ -13,7 +13,15 @@ function checkSessionId(sessionId) {
     throw new Error(`Invalid resumable session id: ${sessionId}`);
 }
 
-/** WebLLM's normalizeForRequest: the resumable config of a chat request, or undefined. */
+/**
+ * @typedef {{ sessionId: string, checkpointIntervalTokens: number, checkpointPrompt: boolean }} JournalConfig
+ * a chat request's `extra_body.resumable` with its defaults filled in
+ */
+
+/**
+ * WebLLM's normalizeForRequest: the resumable config of a chat request, or undefined.
+ * @returns {JournalConfig | undefined}
+ */
 export function resumableConfigOf(request, modelId, logitProcessorRegistry) {
   const config = request.extra_body?.resumable;
   if (config?.enabled !== true) return undefined;
@@ -74,7 +82,7 @@ function probeSession(session) {
  * the session's lock.
  */
 export class ResumableJournal {
-  /** @param {object} config from resumableConfigOf @param {any} [session] an existing session, to continue it */
+  /** @param {JournalConfig} config from resumableConfigOf @param {any} [session] an existing session, to continue it */
   constructor(config, session) {
     this.config = config;
     this.session = session;
