@@ -13,6 +13,10 @@ import { CacheSection, ErrorsSection, GenerationsSection, InitSection, StatusSec
 const h = React.createElement;
 const { useEffect, useId, useMemo, useRef, useState } = React;
 
+/**
+ * @param {{ monitor: import('../index.js').Monitor | null, defaultWindow: import('./parts.js').PanelWindow, title: string,
+ *   titleId: string, palette: Record<string, string> | null, onClose: (() => void) | null }} props
+ */
 export function PanelBody({ monitor, defaultWindow, title, titleId, palette, onClose }) {
   const [paused, setPaused] = useState(false);
   const [win, setWin] = useState(defaultWindow);
@@ -134,6 +138,10 @@ export function PanelBody({ monitor, defaultWindow, title, titleId, palette, onC
 // ---------------------------------------------------------------------------------------------
 // The toolbar
 
+/**
+ * @param {{ value: import('./parts.js').PanelWindow, onChange: (win: import('./parts.js').PanelWindow) => void,
+ *   metrics: import('./parts.js').MetricsSnapshot | null }} props
+ */
 function WindowSection({ value, onChange, metrics }) {
   const labelId = useId();
   const refs = useRef([]);
@@ -181,6 +189,7 @@ function WindowSection({ value, onChange, metrics }) {
   );
 }
 
+/** @param {{ actions: Record<string, () => void>, paused: boolean, notice: string, disabled: boolean }} props */
 function ActionsSection({ actions, paused, notice, disabled }) {
   const [confirming, setConfirming] = useState(false);
   const resetRef = useRef(null);
@@ -217,7 +226,7 @@ function ActionsSection({ actions, paused, notice, disabled }) {
               role: 'group',
               'aria-label': 'Confirm the reset',
               'data-wlm-confirm': 'reset',
-              onKeyDown: (e) => {
+              onKeyDown: (/** @type {React.KeyboardEvent} */ e) => {
                 if (e.key === 'Escape') {
                   e.preventDefault();
                   setConfirming(false);

@@ -15,7 +15,7 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 /**
  * A uPlot chart. `build(width, height)` returns the options; it is called again (a new instance)
  * only when `build` itself changes (the theme). `data` changes go through setData().
- * @param {{ build: (width: number, height: number) => object, data: any[], height?: number,
+ * @param {{ build: (width: number, height: number) => uPlot.Options, data: any[], height?: number,
  *   label: string, caption: string, empty?: string | null, name: string, children?: any }} props
  */
 export function Chart({ build, data, height = 170, label, caption, empty = null, name, children }) {
@@ -28,6 +28,7 @@ export function Chart({ build, data, height = 170, label, caption, empty = null,
     const box = boxRef.current;
     if (!box) return undefined;
     const width = Math.max(160, Math.floor(box.clientWidth) || 320);
+    /** @type {uPlot & { _wlmData?: any[] }} the data it was last given, beside it */
     const plot = new uPlot(build(width, height), dataRef.current, box);
     plotRef.current = plot;
     plot._wlmData = dataRef.current;
@@ -114,6 +115,7 @@ const legendValue =
  * drawn against `yAxes`, { scale, format, label?, color?, bytes? }: the first on the left, a
  * second (for series on another scale) on the right, without grid lines of its own. An axis of
  * bytes steps in powers of two. Not hovered, the legend shows each series' latest value.
+ * @returns {(width: number, height: number) => uPlot.Options} the `build` of a Chart
  */
 export function timeChartOptions(palette, { series, yAxes, ySize = 58 }) {
   return (width, height) => ({
@@ -166,6 +168,7 @@ export function timeChartOptions(palette, { series, yAxes, ySize = 58 }) {
 /**
  * Options of the latency histogram: x is the bar index; `binsRef.current` holds the bars so that
  * the axis can label bucket edges.
+ * @returns {(width: number, height: number) => uPlot.Options} the `build` of a Chart
  */
 export function histogramOptions(palette, binsRef) {
   const edgeLabel = (i) => {

@@ -18,7 +18,10 @@ function focusablesIn(el) {
   return [...el.querySelectorAll(FOCUSABLE)].filter((e) => e.tabIndex >= 0 && !e.closest('[inert]') && e.getClientRects().length > 0);
 }
 
-/** Drawer or modal: a dialog in a portal that traps focus, closes on Escape and restores focus. */
+/**
+ * Drawer or modal: a dialog in a portal that traps focus, closes on Escape and restores focus.
+ * @param {import('./parts.js').PanelProps & { mode: 'drawer' | 'modal', onClose?: () => void }} props
+ */
 export function DialogPanel({ monitor, theme, defaultWindow, title, className, style, mode, onClose }) {
   const layerRef = useRef(null);
   const dialogRef = useRef(null);

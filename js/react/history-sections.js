@@ -6,12 +6,19 @@ import { Chart, histogramOptions, timeChartOptions } from './charts.js';
 import { fmtBytes, fmtInt, fmtMs, fmtNum, fmtTime, fmtTps, rawOf } from './format.js';
 import { Empty, ScrollBox, Section, windowOf } from './parts.js';
 
+/** @typedef {import('../index.js').GenerationRecord} GenerationRecord */
+
 const h = React.createElement;
 const { useMemo, useRef } = React;
 
 /** Rows of the recent generations table. */
 const RECENT_ROWS = 50;
 
+/**
+ * @param {{ palette: Record<string, string> | null, history: GenerationRecord[], memory: import('../index.js').MemorySnapshot[],
+ *   latency: import('../index.js').Histogram | null, metrics: import('./parts.js').MetricsSnapshot,
+ *   win: import('./parts.js').PanelWindow, at: number }} props
+ */
 export function ChartsSection({ palette, history, memory, latency, metrics, win, at }) {
   const w = windowOf(win);
   const since = w.ms === null ? -Infinity : at - w.ms;
@@ -160,6 +167,7 @@ const sameGeneration = (a, b) =>
 
 /** One generation; re-rendered only when its row index or its record changes. */
 const RecentRow = React.memo(
+  /** @param {{ i: number, r: GenerationRecord }} props */
   function RecentRow({ i, r }) {
     return h(
       'tr',
@@ -187,6 +195,7 @@ const RecentRow = React.memo(
   (a, b) => a.i === b.i && sameGeneration(a.r, b.r),
 );
 
+/** @type {React.NamedExoticComponent<{ history: GenerationRecord[] }>} */
 export const RecentSection = React.memo(function RecentSection({ history }) {
   const start = Math.max(0, history.length - RECENT_ROWS);
   const rows = [];

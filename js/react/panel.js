@@ -43,6 +43,7 @@ export function MonitorPanel(props) {
   return createPortal(h(DialogPanel, { ...common, mode, onClose: props.onClose }), document.body);
 }
 
+/** @param {import('./parts.js').PanelProps} props */
 function InlinePanel({ monitor, theme, defaultWindow, title, className, style }) {
   const rootRef = useRef(null);
   const titleId = useId();

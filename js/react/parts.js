@@ -5,10 +5,23 @@
 import * as React from 'react';
 import { fmtNum, rawOf } from './format.js';
 
+/** @typedef {import('../index.js').MetricsSnapshot} MetricsSnapshot */
+/** @typedef {import('../index.js').MonitorStatus} MonitorStatus */
+/** @typedef {import('./index.js').MonitorPanelWindow} PanelWindow */
+/** @typedef {(v: any) => string} Format a value of the metrics as text (format.js) */
+/**
+ * @typedef {{ monitor: import('../index.js').Monitor | null, theme: import('./index.js').MonitorPanelTheme,
+ *   defaultWindow: PanelWindow, title: string, className?: string, style?: React.CSSProperties }} PanelProps
+ * MonitorPanel's props checked and defaulted (panel.js): what the inline panel and the dialog take
+ */
+
 const h = React.createElement;
 const { useId, useLayoutEffect, useRef, useState } = React;
 
-/** The window selector's choices; `ms` is the window's nominal length. */
+/**
+ * The window selector's choices; `ms` is the window's nominal length.
+ * @type {Array<{ key: PanelWindow, label: string, long: string, ms: number | null }>}
+ */
 export const WINDOWS = [
   { key: 'session', label: 'Session', long: 'the whole session', ms: null },
   { key: '1m', label: '1 min', long: 'the last minute', ms: 60_000 },
@@ -25,7 +38,14 @@ export const key = (k) => `[${k}]`;
 /** The value at a dotted path of an object (`valueAt(g, 'latencyMs.p50')`), or undefined. */
 export const valueAt = (obj, rel) => rel.split('.').reduce((o, k) => o?.[k], obj);
 
-/** A number from the metrics: `path` names it (stable), `source` is where it was read. */
+/**
+ * @typedef {{ path: string, source?: string, value: unknown, format?: Format, unitSpan?: boolean }} ValProps
+ */
+
+/**
+ * A number from the metrics: `path` names it (stable), `source` is where it was read.
+ * @param {ValProps} props
+ */
 export function Val({ path, source, value, format = fmtNum, unitSpan = false }) {
   const text = format(value);
   const cut = unitSpan ? text.lastIndexOf(' ') : -1;
@@ -36,7 +56,10 @@ export function Val({ path, source, value, format = fmtNum, unitSpan = false }) 
   );
 }
 
-/** A figure with its label; `note` (a line under the value) says what it is over or of. */
+/**
+ * A figure with its label; `note` (a line under the value) says what it is over or of.
+ * @param {ValProps & { label: React.ReactNode, title?: string, note?: React.ReactNode }} props
+ */
 export function Tile({ label, title, note, ...val }) {
   return h(
     'div',
@@ -47,6 +70,10 @@ export function Tile({ label, title, note, ...val }) {
   );
 }
 
+/**
+ * @param {{ name: string, title: React.ReactNode, className?: string, headingClass?: string,
+ *   children?: React.ReactNode }} props
+ */
 export function Section({ name, title, className, children, headingClass }) {
   const id = useId();
   return h('section', { className, 'data-wlm-section': name, 'aria-labelledby': id }, h('h3', { id, className: headingClass }, title), children);
@@ -63,6 +90,7 @@ const SCROLL_HINTS = {
  * are out of sight, a shade on that edge and a hint under the box (`data-wlm-overflow`: none,
  * start, end or both). A tall box, or one that overflows, is a focusable region: the arrow keys
  * scroll it. The first column stays in place while the others scroll (styles.js).
+ * @param {{ label: string, tall?: boolean, className?: string, children?: React.ReactNode }} props
  */
 export function ScrollBox({ label, tall = false, className, children }) {
   const ref = useRef(null);
@@ -97,6 +125,7 @@ export function ScrollBox({ label, tall = false, className, children }) {
   );
 }
 
+/** @param {{ rows: Array<React.ReactNode[] | null> }} props each row [label, value], or null for none */
 export function Dl({ rows }) {
   return h(
     'dl',
@@ -105,6 +134,7 @@ export function Dl({ rows }) {
   );
 }
 
+/** @param {{ children?: React.ReactNode }} props */
 export function Empty({ children }) {
   return h('p', { className: 'wlm-empty' }, children);
 }

@@ -7,9 +7,17 @@ import { seriesIn } from '../generated/description.js';
 import { DASH, fmtBool, fmtBytes, fmtDateTime, fmtInt, fmtMs, fmtOfUnit, fmtPct, fmtTime, fmtTps, rawOf } from './format.js';
 import { Dl, Empty, ScrollBox, Section, Tile, Val, key, valueAt, windowOf } from './parts.js';
 
+/** @typedef {import('./parts.js').MetricsSnapshot} MetricsSnapshot */
+/** @typedef {import('./parts.js').PanelWindow} PanelWindow */
+/** @typedef {import('./parts.js').Format} Format */
+/** @typedef {{ metrics: MetricsSnapshot, win: PanelWindow }} WindowedProps a section that follows the window selector */
+
 const h = React.createElement;
 
-/** Limits worth showing for running a model (the adapter reports ~40). */
+/**
+ * Limits worth showing for running a model (the adapter reports ~40).
+ * @type {Array<[string, string, Format]>}
+ */
 const KEY_LIMITS = [
   ['maxBufferSize', 'Max buffer', fmtBytes],
   ['maxStorageBufferBindingSize', 'Max storage binding', fmtBytes],
@@ -23,6 +31,7 @@ const HEALTH = {
   critical: { icon: '\u2715', label: 'Critical' },
 };
 
+/** @param {{ metrics: MetricsSnapshot, status: import('./parts.js').MonitorStatus }} props */
 export function StatusSection({ metrics, status }) {
   const health = metrics.health;
   const look = HEALTH[health.status] ?? HEALTH.healthy;
@@ -85,6 +94,7 @@ export function StatusSection({ metrics, status }) {
   );
 }
 
+/** @param {{ metrics: MetricsSnapshot }} props */
 export function InitSection({ metrics }) {
   const i = metrics.initialization;
   const v = (rel, format) => h(Val, { path: `initialization.${rel}`, value: valueAt(i, rel), format });
@@ -124,11 +134,15 @@ export function InitSection({ metrics }) {
   );
 }
 
-/** The percentile table's rows: the generation series the description gives a panel title. */
+/**
+ * The percentile table's rows: the generation series the description gives a panel title.
+ * @type {Array<[string, string, Format]>}
+ */
 const SERIES = seriesIn('generation')
   .filter((s) => s.title)
   .map((s) => [s.title, s.name, fmtOfUnit(s.unit)]);
 
+/** @param {WindowedProps} props */
 export function GenerationsSection({ metrics, win }) {
   const base = win === 'session' ? 'generations' : `windows.${win}.generations`;
   const g = win === 'session' ? metrics.generations : metrics.windows[win].generations;
@@ -225,8 +239,12 @@ export function GenerationsSection({ metrics, win }) {
   );
 }
 
+/**
+ * @param {{ title: string, base: string, map: MetricsSnapshot['generations']['byType'], name: 'byType' | 'byModel' }} props
+ */
 function BreakdownTable({ title, base, map, name }) {
   const rows = Object.entries(map).sort((a, b) => b[1].total - a[1].total || (a[0] < b[0] ? -1 : 1));
+  /** @type {Array<[string, string, Format]>} */
   const cols = [
     ['Total', 'total', fmtInt],
     ['Error rate', 'errorRate', fmtPct],
@@ -278,6 +296,7 @@ function BreakdownTable({ title, base, map, name }) {
   );
 }
 
+/** @param {WindowedProps} props */
 export function CacheSection({ metrics, win }) {
   const base = win === 'session' ? 'cache' : `windows.${win}.cache`;
   const c = win === 'session' ? metrics.cache : metrics.windows[win].cache;
@@ -332,6 +351,7 @@ export function CacheSection({ metrics, win }) {
   );
 }
 
+/** @param {{ metrics: MetricsSnapshot }} props */
 export function WebGpuSection({ metrics }) {
   const gpu = metrics.webgpu;
   const a = gpu.adapter;
@@ -390,6 +410,7 @@ export function WebGpuSection({ metrics }) {
 
 /** One error of the log (a list item: readable at any width); re-rendered only when it changes. */
 const ErrorRow = React.memo(
+  /** @param {{ n: number, e: import('../index.js').ErrorEntry }} props */
   function ErrorRow({ n, e }) {
     return h(
       'li',
@@ -414,6 +435,7 @@ const ErrorRow = React.memo(
     a.n === b.n && a.e.time === b.e.time && a.e.name === b.e.name && a.e.message === b.e.message && a.e.model === b.e.model && a.e.operation === b.e.operation,
 );
 
+/** @param {WindowedProps} props */
 export function ErrorsSection({ metrics, win }) {
   const errors = metrics.errors;
   const names = Object.entries(errors.byName).sort((a, b) => b[1] - a[1]);

@@ -15,7 +15,7 @@ export const ROOT_CLASS = 'wlm-panel';
 
 /**
  * Prefixes every selector of `css` with `scope` (a descendant selector); recurses into @media
- * and @supports blocks. Enough for flat style sheets such as uPlot's (no @import, no @keyframes).
+ * and @supports blocks. Enough for flat style sheets such as uPlot's (no `@import`, no `@keyframes`).
  * @param {string} css
  * @param {string} scope e.g. ".wlm-panel"
  */
@@ -437,7 +437,8 @@ function insertStyleElement(scope, doc) {
   const el = doc.createElement('style');
   el.id = STYLE_ID;
   el.textContent = PANEL_STYLES;
-  const parent = scope.nodeType === DOCUMENT_NODE ? scope.head || scope.documentElement : scope;
+  const asDocument = /** @type {Document} */ (scope); // read only when nodeType says it is one
+  const parent = scope.nodeType === DOCUMENT_NODE ? asDocument.head || asDocument.documentElement : scope;
   parent.appendChild(el);
 }
 
