@@ -20,7 +20,7 @@ import { classifyError, createEngine as createWrappedEngine, wrapEngine } from '
 /**
  * Creates a monitor. Loads the WebAssembly core once per page (later calls reuse it), restores
  * the last persisted session when `persist` is set, and starts the samplers.
- * @param {object} [options] see `MonitorOptions` in index.d.ts
+ * @param {import('./index.js').MonitorOptions} [options] see `MonitorOptions` in index.d.ts
  * @returns {Promise<Monitor>}
  */
 export async function createMonitor(options = {}) {
@@ -96,6 +96,7 @@ export class Monitor {
       snapshotMemory: (label) => this.snapshotMemory(label),
       expectDestroy: () => this.#webgpuSampler?.expectDestroy(),
       fault: (where, err) => this.#fault(where, err),
+      /** @param {any} request the engine's request: its `monitorType` tag, when it has one */
       typeFor: (request) => {
         const tagged = request && typeof request === 'object' ? request.monitorType : undefined;
         return typeof tagged === 'string' && tagged !== '' ? tagged : (this.#currentType ?? this.#defaultType);
@@ -398,6 +399,7 @@ export class Monitor {
    * The session as an OTLP/JSON ExportMetricsServiceRequest (GenAI semantic conventions and the
    * webllm_monitor.* metrics, cumulative, exponential histograms from the core's buckets).
    * `resource` attributes go over the configured ones (options.otlp.resource) and the defaults.
+   * @param {{ resource?: Record<string, string | number | boolean> }} [options]
    */
   toOTLP({ resource } = {}) {
     const core = this.#live();
