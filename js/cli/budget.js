@@ -13,6 +13,7 @@
 // fails its assertion with "no data".
 import { readFile } from 'node:fs/promises';
 import { CliError } from './errors.js';
+import { formatNumber } from './format.js';
 
 /**
  * @typedef {{ min: number | null, max: number | null }} Limits
@@ -305,14 +306,12 @@ export async function checkBudgetPaths(budget, schema) {
   }
 }
 
-/** A number as a short string for messages and tables. */
-export function formatNumber(/** @type {number | null} */ v) {
-  if (v === null || v === undefined) return 'null';
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  // At most one decimal from 100 up, two from 1 up, three significant digits below; no trailing zeros.
-  return String(Number(a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(3)));
-}
+/**
+ * A value or a limit as a budget's messages write it (and the ci summary its figures): precise
+ * (format.js), null as "null".
+ * @param {number | null | undefined} v
+ */
+export const formatJudged = (v) => formatNumber(v, { precise: true, absent: 'null' });
 
 /**
  * Judges every assertion of `budget` against `metrics` (the export's `metrics` object).
@@ -344,7 +343,7 @@ export function judgeBudget(budget, metrics) {
       const why = found ? `is not a number (it is ${Array.isArray(v) ? 'an array' : typeof v})` : 'is not in the metrics';
       throw new CliError(`budget path "${path}" ${why}; nearest valid paths:\n  ${nearestPaths(path, valid).join('\n  ')}`);
     }
-    const limits = [min !== null ? `min ${formatNumber(min)}` : null, max !== null ? `max ${formatNumber(max)}` : null].filter(Boolean).join(', ');
+    const limits = [min !== null ? `min ${formatJudged(min)}` : null, max !== null ? `max ${formatJudged(max)}` : null].filter(Boolean).join(', ');
     if (v === null) {
       results.push({ path, value: null, min, max, pass: false, message: `no data: ${path} is null (${limits})` });
       continue;
@@ -353,11 +352,11 @@ export function judgeBudget(budget, metrics) {
     let pass = true;
     if (min !== null && v < min) {
       pass = false;
-      message = `${path} = ${formatNumber(v)} is below min ${formatNumber(min)}`;
+      message = `${path} = ${formatJudged(v)} is below min ${formatJudged(min)}`;
     } else if (max !== null && v > max) {
       pass = false;
-      message = `${path} = ${formatNumber(v)} is above max ${formatNumber(max)}`;
-    } else message = `${path} = ${formatNumber(v)} is within ${limits}`;
+      message = `${path} = ${formatJudged(v)} is above max ${formatJudged(max)}`;
+    } else message = `${path} = ${formatJudged(v)} is within ${limits}`;
     results.push({ path, value: v, min, max, pass, message });
   }
   return results;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError } from './errors.js';
 import { compareExports, regressionOptions } from './regression.js';
-import { checkBudgetPaths, formatNumber, judgeBudget, loadBudget } from './budget.js';
+import { checkBudgetPaths, formatJudged, judgeBudget, loadBudget } from './budget.js';
 import { junitXml } from './junit.js';
 import { markdownErrorReport, markdownReport } from './markdown.js';
 
@@ -430,7 +430,7 @@ async function ci(argv, env, stdout, progress) {
         name: f.metric,
         classname: 'webllm-monitor.regression',
         pass: !f.regression,
-        message: f.message ?? `${f.metric}: ${formatNumber(f.baseline)} -> ${formatNumber(f.current)}`,
+        message: f.message ?? `${f.metric}: ${formatJudged(f.baseline)} -> ${formatJudged(f.current)}`,
       })),
     });
   await writeFile(path.join(opts.out, 'metrics.json'), mergedText.endsWith('\n') ? mergedText : `${mergedText}\n`);
@@ -456,7 +456,7 @@ async function ci(argv, env, stdout, progress) {
   const g = merged.metrics.generations;
   lines.push(
     `${pass ? 'PASS' : 'FAIL'}: ${opts.runs} run${opts.runs === 1 ? '' : 's'}, ${g.total} generations, ` +
-      `TTFT p95 ${formatNumber(g.ttftMs.p95)} ms, decode p50 ${formatNumber(g.decodeTokensPerSec.p50)} tokens/s; ` +
+      `TTFT p95 ${formatJudged(g.ttftMs.p95)} ms, decode p50 ${formatJudged(g.decodeTokensPerSec.p50)} tokens/s; ` +
       (assertions ? `budget ${assertions.length - budgetFailures.length}/${assertions.length} passed; ` : '') +
       (regression ? `${regressionFailures.length} regression${regressionFailures.length === 1 ? '' : 's'}; ` : '') +
       `results in ${opts.out} (${(durationMs / 1000).toFixed(1)} s)`,

@@ -3,7 +3,8 @@
 
 import { parseCommand } from './errors.js';
 import { MonitorCore } from '../core.js';
-import { compareExports, formatNumber, formatP, readExportFile, regressionOptions, streams, InputError } from './regression.js';
+import { formatNumber, formatP, formatRate } from './format.js';
+import { compareExports, readExportFile, regressionOptions, streams, InputError } from './regression.js';
 
 export const COMPARE_USAGE = `usage: webllm-monitor compare <baseline.json> <current.json> [--threshold PCT] [--alpha A] [--format text|md|json]
   --threshold PCT  relative change of a percentile that can count as a regression (default 10)
@@ -27,7 +28,7 @@ function parse(argv) {
 
 function cells(f) {
   const isRate = /Rate$/.test(f.metric);
-  const fmt = (v) => (isRate ? (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`) : formatNumber(v));
+  const fmt = (v) => (isRate ? formatRate(v) : formatNumber(v));
   let change = '–';
   if (isRate && f.absoluteChange !== null) change = `${f.absoluteChange >= 0 ? '+' : ''}${(f.absoluteChange * 100).toFixed(1)} pt`;
   else if (f.relativeChange !== null) change = `${f.relativeChange >= 0 ? '+' : ''}${(f.relativeChange * 100).toFixed(1)}%`;

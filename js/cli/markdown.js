@@ -1,14 +1,14 @@
 // report.md: a summary for a CI job page (GitHub's job summary, GitLab's artifacts...): the
 // verdict, the budget assertions, the regression findings and the key percentiles.
 import { summarySeries } from '../output.js';
-import { formatNumber } from './budget.js';
+import { formatNumber } from './format.js';
 
 /** Escapes a table cell. */
 function cell(/** @type {unknown} */ v) {
   return String(v).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-const fmt = (/** @type {number | null | undefined} */ v) => (v === null || v === undefined ? '–' : formatNumber(v));
+const fmt = (/** @type {number | null | undefined} */ v) => formatNumber(v, { precise: true });
 
 /**
  * @param {object} r

@@ -5,6 +5,7 @@
 // thresholds and the verdicts); this module only words the method and each finding's message.
 
 import { MonitorCore } from '../core.js';
+import { formatNumber, formatP, formatRate } from './format.js';
 
 const HOLM_TEXT = ' p-values are Holm-adjusted over the tests of one comparison (alpha is family-wise).';
 
@@ -14,27 +15,6 @@ export const METHOD =
   'the generation count; two-proportion z-test (pooled, one-sided) for errorRate and cache hitRate. ' +
   'A regression needs the change beyond its threshold AND p < alpha.' +
   HOLM_TEXT;
-
-// ---------------------------------------------------------------------------------------------
-// Formatting
-
-export function formatNumber(v) {
-  if (v === null || v === undefined || Number.isNaN(v)) return '–';
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a >= 100) return String(Math.round(v));
-  if (a >= 10) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
-  return v.toPrecision(3).replace(/\.?0+$/, '') || '0';
-}
-
-export function formatP(p) {
-  if (p === null || p === undefined) return '–';
-  if (p < 0.0001) return p.toExponential(1);
-  return p.toFixed(4);
-}
-
-const pct = (x) => `${(Math.abs(x) * 100).toFixed(1)}%`;
 
 // ---------------------------------------------------------------------------------------------
 // The comparison
@@ -104,13 +84,13 @@ function label(f) {
  */
 function message(f, alpha) {
   const rate = f.unit === 'rate';
-  const fmt = (v) => (rate ? (v === null ? '–' : `${(v * 100).toFixed(1)}%`) : formatNumber(v));
+  const fmt = (v) => (rate ? formatRate(v) : formatNumber(v));
   const values = `(${fmt(f.baseline)} → ${fmt(f.current)}${rate ? '' : ` ${f.unit}`})`;
   const name = label(f);
   if (f.verdict === 'noData') return `${name}: no data on ${f.baseline === null ? 'the baseline' : 'the current'} side ${values}: not compared`;
   const verb = f.absoluteChange > 0 ? 'rose' : f.absoluteChange < 0 ? 'fell' : 'unchanged';
   const change = f.relative ? f.relativeChange : f.absoluteChange;
-  const amount = f.relative ? (change === null ? '' : ` ${pct(change)}`) : ` ${(Math.abs(f.absoluteChange) * 100).toFixed(1)} points`;
+  const amount = f.relative ? (change === null ? '' : ` ${formatRate(Math.abs(change))}`) : ` ${(Math.abs(f.absoluteChange) * 100).toFixed(1)} points`;
   const head = verb === 'unchanged' ? `${name} unchanged ${values}` : `${name} ${verb}${amount} ${values}`;
   const p = `p = ${formatP(f.pValue)}`;
   switch (f.verdict) {

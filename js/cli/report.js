@@ -5,14 +5,13 @@
 import { parseCommand } from './errors.js';
 import { MonitorCore, reportFromExport } from '../core.js';
 import { summarySeries, toCSV } from '../output.js';
-import { formatNumber, readExportFile, streams, InputError } from './regression.js';
+import { formatNumber, formatRate } from './format.js';
+import { readExportFile, streams, InputError } from './regression.js';
 
 export const REPORT_USAGE = `usage: webllm-monitor report <metrics.json> [--format text|md|csv|json]
 exit code: 0 ok, 2 usage or input error`;
 
 const FORMATS = ['text', 'md', 'csv', 'json'];
-
-const rate = (v) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
 
 /** A Markdown summary of an export document. */
 export function formatReportMarkdown(doc) {
@@ -20,15 +19,16 @@ export function formatReportMarkdown(doc) {
   const g = m.generations;
   const out = [`## WebLLM monitor report`, '', `Exported ${doc.exportedAt}. Health: **${m.health.status}**.`, ''];
   out.push('| series | count | p50 | p90 | p95 | p99 | max |', '|---|---:|---:|---:|---:|---:|---:|');
-  for (const [label, s] of summarySeries(m)) out.push(`| ${label} | ${s.count} | ${[s.p50, s.p90, s.p95, s.p99, s.max].map(formatNumber).join(' | ')} |`);
+  for (const [label, s] of summarySeries(m))
+    out.push(`| ${label} | ${s.count} | ${[s.p50, s.p90, s.p95, s.p99, s.max].map((v) => formatNumber(v)).join(' | ')} |`);
   out.push('', '### Totals', '');
-  out.push(`- Generations: ${g.total} (${g.succeeded} succeeded, ${g.failed} failed, ${g.aborted} aborted); error rate ${rate(g.errorRate)}`);
+  out.push(`- Generations: ${g.total} (${g.succeeded} succeeded, ${g.failed} failed, ${g.aborted} aborted); error rate ${formatRate(g.errorRate)}`);
   out.push(`- Tokens: ${g.tokens.prompt} prompt, ${g.tokens.completion} completion`);
   out.push(
     `- Throughput: ${formatNumber(g.throughput.tokensPerSec)} tokens/s overall, ${formatNumber(g.throughput.tokensPerDecodeSec)} tokens/s while decoding`,
   );
   out.push(`- Model loads: ${m.initialization.loads} (${m.initialization.failed} failed, ${m.initialization.fromCache} from cache)`);
-  out.push(`- Cache: ${m.cache.hits} hits / ${m.cache.lookups} lookups (hit rate ${rate(m.cache.hitRate)})`);
+  out.push(`- Cache: ${m.cache.hits} hits / ${m.cache.lookups} lookups (hit rate ${formatRate(m.cache.hitRate)})`);
   if (m.cost && m.cost.total > 0) out.push(`- Cost: ${m.cost.total.toFixed(4)} ${m.cost.currency}`);
   out.push('', '### Errors', '');
   const names = Object.entries(m.errors.byName);
