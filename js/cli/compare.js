@@ -1,7 +1,7 @@
 // `webllm-monitor compare baseline.json current.json [--threshold PCT] [--alpha A] [--format text|md|json]`
 // Exit codes: 0 no regression, 1 at least one regression, 2 usage or input error.
 
-import { parseCommand } from './errors.js';
+import { inputErrorExit, parseCommand } from './errors.js';
 import { MonitorCore } from '../core.js';
 import { formatNumber, formatP, formatRate } from './format.js';
 import { compareExports, readExportFile, regressionOptions, streams, InputError } from './regression.js';
@@ -120,10 +120,7 @@ export async function runCompare(argv, io) {
     }
     return result.regressions > 0 ? 1 : 0;
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    stderr.write(`webllm-monitor: ${err.message}\n`);
-    if (err.message.startsWith('compare: ')) stderr.write(`${COMPARE_USAGE}\n`);
-    return 2;
+    return inputErrorExit(err, 'compare', COMPARE_USAGE, stderr);
   } finally {
     core?.dispose();
   }

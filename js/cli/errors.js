@@ -17,6 +17,23 @@ export class CliError extends Error {
 }
 
 /**
+ * A subcommand's way out on an error: an InputError is written to stderr (followed by the
+ * command's usage when the message starts with the command's name) and gives exit code 2;
+ * any other error is thrown on.
+ * @param {unknown} err
+ * @param {string} command
+ * @param {string} usage
+ * @param {{ write(s: string): unknown }} stderr
+ * @returns {number} 2
+ */
+export function inputErrorExit(err, command, usage, stderr) {
+  if (!(err instanceof InputError)) throw err;
+  stderr.write(`webllm-monitor: ${err.message}\n`);
+  if (err.message.startsWith(`${command}: `)) stderr.write(`${usage}\n`);
+  return 2;
+}
+
+/**
  * Parses a subcommand's arguments (positionals allowed, -h/--help added); a parse error becomes
  * an InputError prefixed with the command's name.
  * @template {import('node:util').ParseArgsOptionsConfig} T

@@ -2,7 +2,7 @@
 // (MonitorCore.mergeAll: sketches merge bucket by bucket, so the quantiles are those of one
 // monitor fed every input). A corrupt input stops the merge and nothing is written.
 
-import { parseCommand } from './errors.js';
+import { inputErrorExit, parseCommand } from './errors.js';
 import { writeFile, rename } from 'node:fs/promises';
 import { MonitorCore } from '../core.js';
 import { readExportFile, streams, InputError } from './regression.js';
@@ -55,10 +55,7 @@ export async function runMerge(argv, io) {
     }
     return 0;
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    stderr.write(`webllm-monitor: ${err.message}\n`);
-    if (err.message.startsWith('merge: ')) stderr.write(`${MERGE_USAGE}\n`);
-    return 2;
+    return inputErrorExit(err, 'merge', MERGE_USAGE, stderr);
   } finally {
     core?.dispose();
   }

@@ -4,7 +4,7 @@
 // browser push (js/otlp.js).
 
 import { createHash } from 'node:crypto';
-import { parseCommand } from './errors.js';
+import { inputErrorExit, parseCommand } from './errors.js';
 import { MonitorCore } from '../core.js';
 import { checkResource, createOtlpPusher, normalizeOtlpOptions } from '../otlp.js';
 import { VERSION } from '../version.js';
@@ -110,10 +110,7 @@ export async function runOtlp(argv, io) {
     stderr.write(`webllm-monitor: otlp: ${options.url}: ${result.error ?? 'failed'} (${result.attempts} attempt${result.attempts === 1 ? '' : 's'})\n`);
     return 1;
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    stderr.write(`webllm-monitor: ${err.message}\n`);
-    if (err.message.startsWith('otlp: ')) stderr.write(`${OTLP_USAGE}\n`);
-    return 2;
+    return inputErrorExit(err, 'otlp', OTLP_USAGE, stderr);
   } finally {
     core?.dispose();
   }

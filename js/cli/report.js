@@ -2,7 +2,7 @@
 // text: the core's text report; md: a Markdown summary; csv: the generation history (the same
 // columns as the monitor's CSV export); json: the metrics object.
 
-import { parseCommand } from './errors.js';
+import { inputErrorExit, parseCommand } from './errors.js';
 import { MonitorCore, reportFromExport } from '../core.js';
 import { summarySeries, toCSV } from '../output.js';
 import { formatNumber, formatRate } from './format.js';
@@ -72,10 +72,7 @@ export async function runReport(argv, io) {
     stdout.write(out.endsWith('\n') ? out : `${out}\n`);
     return 0;
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    stderr.write(`webllm-monitor: ${err.message}\n`);
-    if (err.message.startsWith('report: ')) stderr.write(`${REPORT_USAGE}\n`);
-    return 2;
+    return inputErrorExit(err, 'report', REPORT_USAGE, stderr);
   } finally {
     core?.dispose();
   }
