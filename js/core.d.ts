@@ -297,13 +297,19 @@ export interface ExportDocument {
   sketches: Record<string, unknown>;
 }
 
-/** Error thrown for a failure the core reports; `path` is the JSON path or field it names. */
-export interface CoreError extends Error {
-  path?: string;
-  /** compareExports: the JSON path or option, as `path`. */
-  field?: string;
+/**
+ * The error thrown for a failure the core reports (an invalid configuration, export document or
+ * option): `field` names the JSON path or field, and the message starts with it.
+ */
+export class CoreError extends Error {
+  constructor(message: string, field: string, document?: number | string);
+  readonly name: 'CoreError';
+  /** The JSON path ("$.sketches.total") or field ("config.historySize") the failure names. */
+  readonly field: string;
+  /** The same as `field`. */
+  readonly path: string;
   /** mergeAll: the 1-based document; compareExports: "baseline" or "current". */
-  document?: number | string;
+  readonly document?: number | string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // MonitorCore, the low-level layer over the WebAssembly core: one monitor's data in wasm memory.
 // Events go into its batch (js/core/encoder.js); reads, exports, imports and merges are one call
-// each, and the core's error strings become Errors (js/core/inputs.js). Every statistic is
-// computed by the core; this layer only encodes, forwards and parses.
+// each, and the core's failures ({ field, message }) are thrown as CoreErrors (js/core/errors.js).
+// Every statistic is computed by the core; this layer only encodes, forwards and parses.
 //
 // Plain ES module, no transpile step. Types: js/core.d.ts.
 
@@ -9,9 +9,11 @@ import { describeValue as describe } from './describe.js';
 import { schemaVersion } from './version.js';
 import { loadCore } from './core/loader.js';
 import { BatchEncoder } from './core/encoder.js';
-import { MAX_MERGE_BYTES, MAX_NAME_BYTES, checkNow, coreError, documentText, quoteShort, smallJsonText } from './core/inputs.js';
+import { checkNow, documentText, smallJsonText } from './core/inputs.js';
+import { CoreError, unwrap } from './core/errors.js';
+import { limits } from './core/limits.js';
 
-export { loadCore };
+export { loadCore, CoreError };
 export { MAX_DOCUMENT_BYTES, MAX_DURATIONS, MAX_MERGE_BYTES } from './core/inputs.js';
 
 const finalizer =
@@ -103,14 +105,7 @@ export class MonitorCore {
         throw err;
       }
     });
-    const out = JSON.parse(module.compareExports(texts[0], texts[1], smallJsonText(options, 'options')));
-    if (out.error) {
-      const err = new Error(out.error.message);
-      Object.assign(err, { field: out.error.field, path: out.error.field });
-      if (out.error.document !== null) /** @type {any} */ (err).document = out.error.document;
-      throw err;
-    }
-    return out;
+    return JSON.parse(unwrap(module.compareExports(texts[0], texts[1], smallJsonText(options, 'options'))));
   }
 
   /**
@@ -150,8 +145,7 @@ export class MonitorCore {
   configure(config) {
     const core = this.#live();
     if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new TypeError(`config: expected an object, got ${describe(config)}`);
-    const message = core.configure(smallJsonText(config, 'config'));
-    if (message) throw coreError(message);
+    unwrap(core.configure(smallJsonText(config, 'config')));
   }
 
   /**
@@ -326,17 +320,12 @@ export class MonitorCore {
     let handle = this.#handles.get(path);
     if (handle === undefined) {
       if (typeof path !== 'string') throw new TypeError(`quantile: path: expected a string, got ${describe(path)}`);
-      // No series path is longer than a prefix, a 256-byte name and a series name.
-      handle = path.length > 2 * MAX_NAME_BYTES ? -1 : core.seriesHandle(path);
-      if (handle === -1)
-        throw new TypeError(
-          `quantile: ${quoteShort(path, 80)} names no series (generations[.byModel|byType|byOperation.<key>].<series>, operations.<name>.durationMs, initialization.loadMs)`,
-        );
-      if (handle >= 0) this.#handles.set(path, handle);
+      handle = seriesCall('quantile', core.seriesHandle(seriesPath(path)));
+      if (handle !== null) this.#handles.set(path, handle);
     }
     this.#batch.ingest();
-    // A raw wasm export: no string crosses the bridge per query (-2: the handle table is full).
-    const v = handle >= 0 ? this.#module._wlm_quantile(this.#address, handle, q) : core.quantile(path, q);
+    // A raw wasm export: no string crosses the bridge per query (null: the handle table is full).
+    const v = handle !== null ? this.#module._wlm_quantile(this.#address, handle, q) : seriesCall('quantile', core.quantile(path, q));
     return Number.isNaN(v) ? null : v;
   }
 
@@ -355,12 +344,7 @@ export class MonitorCore {
     if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 1000)
       throw new TypeError(`histogram: maxBins: expected a whole number from 2 to 1000, got ${describe(maxBins)}`);
     this.#batch.ingest();
-    const text = path.length > 2 * MAX_NAME_BYTES ? '' : core.histogram(path, maxBins);
-    if (text === '')
-      throw new TypeError(
-        `histogram: ${quoteShort(path, 80)} names no series (generations[.byModel|byType|byOperation.<key>].<series>, operations.<name>.durationMs, initialization.loadMs)`,
-      );
-    return JSON.parse(text);
+    return JSON.parse(seriesCall('histogram', core.histogram(seriesPath(path), maxBins)));
   }
 
   /**
@@ -374,9 +358,7 @@ export class MonitorCore {
     checkNow(now);
     const text = smallJsonText(options, 'options');
     this.#batch.ingest();
-    const out = core.otlp(text, now);
-    if (out.startsWith('error: ')) throw coreError(out.slice('error: '.length));
-    return out;
+    return unwrap(core.otlp(text, now));
   }
 
   /**
@@ -421,8 +403,7 @@ export class MonitorCore {
     const core = this.#live();
     const json = documentText(text, 'importJson');
     this.#batch.ingest();
-    const message = core.importJson(json);
-    if (message) throw coreError(message);
+    unwrap(core.importJson(json));
   }
 
   /**
@@ -435,8 +416,7 @@ export class MonitorCore {
     const core = this.#live();
     const json = documentText(text, 'mergeJson');
     this.#batch.ingest();
-    const message = core.mergeJson(json);
-    if (message) throw coreError(message);
+    unwrap(core.mergeJson(json));
   }
 
   /**
@@ -462,19 +442,11 @@ export class MonitorCore {
         throw err;
       }
     });
-    if (total > MAX_MERGE_BYTES)
-      throw new Error(
-        `mergeAll: the documents hold ${total} characters together, more than the limit of ${MAX_MERGE_BYTES} bytes (${MAX_MERGE_BYTES / 2 ** 20} MiB) per call`,
-      );
+    const max = limits.mergeBytes;
+    if (total > max)
+      throw new Error(`mergeAll: the documents hold ${total} characters together, more than the limit of ${max} bytes (${max / 2 ** 20} MiB) per call`);
     this.#batch.ingest();
-    const message = core.mergeAll(jsons);
-    if (message) {
-      const m = /^document (\d+): /.exec(message);
-      const err = coreError(m ? message.slice(m[0].length) : message);
-      err.message = message;
-      if (m) /** @type {any} */ (err).document = Number(m[1]);
-      throw err;
-    }
+    unwrap(core.mergeAll(jsons));
   }
 
   /**
@@ -524,6 +496,32 @@ export class MonitorCore {
   /** Re-reads the batch buffer's address and capacity, and the view of wasm memory. */
 }
 
+/**
+ * A series path as the core is given it: one longer than any series path is cut just past the
+ * longest, uncopied, which the core refuses all the same (in UTF-8 it is longer still).
+ * @param {string} path
+ */
+function seriesPath(path) {
+  const longest = limits.seriesPathBytes;
+  return path.length > longest ? path.slice(0, longest + 1) : path;
+}
+
+/**
+ * The value of a series query, or its failure (a path that names no series: a caller's mistake)
+ * thrown as a TypeError naming the method, with the core's `field` as `path`.
+ * @template T
+ * @param {string} method
+ * @param {T} out
+ * @returns {Exclude<T, { field: string, message: string }>}
+ */
+function seriesCall(method, out) {
+  try {
+    return /** @type {any} */ (unwrap(out));
+  } catch (err) {
+    throw Object.assign(new TypeError(`${method}: ${err.message}`), { path: err.field });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Free functions
 
@@ -535,9 +533,7 @@ export class MonitorCore {
  */
 export async function reportFromExport(text) {
   const module = await loadCore();
-  const out = module.reportFromExport(documentText(text, 'reportFromExport'));
-  if (out.startsWith('error: ')) throw coreError(out.slice('error: '.length));
-  return out;
+  return unwrap(module.reportFromExport(documentText(text, 'reportFromExport')));
 }
 
 export { schemaVersion };

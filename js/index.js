@@ -6,6 +6,6 @@
 //   monitor.installConsole();   // then webllmMonitor.printMetrics() in the console
 
 export { createMonitor, Monitor, CSV_COLUMNS } from './monitor.js';
-export { MonitorCore, loadCore, reportFromExport, schemaVersion } from './core.js';
+export { CoreError, MonitorCore, loadCore, reportFromExport, schemaVersion } from './core.js';
 export { classifyError } from './wrapper.js';
 export { installGpuBufferTracking } from './samplers.js';

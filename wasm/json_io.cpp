@@ -8,10 +8,8 @@
 namespace wlm::jsonio {
 namespace {
 
-constexpr std::size_t kMaxDepth = 64;
-
 /// Forwards to nlohmann's DOM builder, keeps the parse error's text (no exceptions) and refuses
-/// nesting deeper than kMaxDepth, which no export has and which would recurse in dump(), and
+/// nesting deeper than kMaxJsonDepth, which no export has and which would recurse in dump(), and
 /// more than kMaxValues values, whose DOM could exhaust wasm memory (an abort would take the
 /// module down for the whole page): "[[],[],...]" costs about 50 bytes of DOM per 3 of text.
 class Sax {
@@ -60,8 +58,8 @@ class Sax {
     return true;
   }
   bool enter() {
-    if (++depth_ > kMaxDepth) {
-      message_ = fmt::format("nesting deeper than {} levels", kMaxDepth);
+    if (++depth_ > kMaxJsonDepth) {
+      message_ = fmt::format("nesting deeper than {} levels", kMaxJsonDepth);
       return false;
     }
     return value();
@@ -132,12 +130,15 @@ std::string describe(const json& v) {
   }
 }
 
+std::string quote_short(const std::string& s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return dump(json(s));
+  std::size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return dump(json(s.substr(0, n) + "..."));
+}
+
 std::string child(const std::string& path, const std::string& key) {
-  if (key.size() > kMaxPathKeyBytes) {
-    std::size_t n = kMaxPathKeyBytes;
-    while (n > 0 && (static_cast<unsigned char>(key[n]) & 0xC0) == 0x80) --n;
-    return path + "[" + dump(json(key.substr(0, n) + "...")) + "]";
-  }
+  if (key.size() > kMaxPathKeyBytes) return path + "[" + quote_short(key, kMaxPathKeyBytes) + "]";
   if (is_identifier(key)) return path + "." + key;
   return path + "[" + dump(json(key)) + "]";
 }

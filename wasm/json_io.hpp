@@ -18,6 +18,10 @@ namespace jsonio {
 /// The largest text parse() reads: 128 MiB. An export of 100,000 generations and as many
 /// memory samples (the largest history) is about 70 MB.
 inline constexpr std::size_t kMaxDocumentBytes = std::size_t{1} << 27;
+/// The most text one merge of several documents reads (their sum): 256 MiB.
+inline constexpr std::size_t kMaxMergeBytes = std::size_t{1} << 28;
+/// The deepest nesting a text may have: 64 levels (an export has 8).
+inline constexpr std::size_t kMaxJsonDepth = 64;
 /// The most values (scalars, arrays and objects) a text may hold; the same export holds about
 /// 3.2 million.
 inline constexpr std::size_t kMaxJsonValues = std::size_t{1} << 23;
@@ -30,6 +34,9 @@ Status parse(const std::string& text, json& out);
 std::string dump(const json& value, int indent = -1);
 /// A short rendering of a value for error messages (long strings and containers elided).
 std::string describe(const json& value);
+/// `s` as a JSON string for a message, cut to its first `max_bytes` bytes (at a UTF-8 boundary)
+/// and ending in "..." when longer: `"generations.byModel.xxxx..."`.
+std::string quote_short(const std::string& s, std::size_t max_bytes);
 /// "$.a.b" style paths; keys that are not identifiers are quoted: $.byModel["x.y"]. Keys over
 /// 256 bytes are cut and end in "...", so that a message stays short whatever the input.
 std::string child(const std::string& path, const std::string& key);

@@ -256,7 +256,18 @@ Status Monitor::record(DeviceLostEvent e) {
   return Status::success();
 }
 
-const Series* Monitor::find_series(const std::string& path, bool& known) const {
+Status Monitor::find_series(const std::string& path, const Series*& out) const {
+  bool known = path.size() <= kMaxSeriesPathBytes;
+  out = known ? lookup_series(path, known) : nullptr;
+  if (known) return Status::success();
+  return Status::error(
+      "path",
+      fmt::format("{} names no series (generations[.byModel|byType|byOperation.<key>].<series>, "
+                  "operations.<name>.durationMs, initialization.loadMs)",
+                  jsonio::quote_short(path, 80)));
+}
+
+const Series* Monitor::lookup_series(const std::string& path, bool& known) const {
   known = true;
   if (path == "initialization.loadMs") return &state_.load_ms;
   auto starts = [&](const char* prefix) { return path.rfind(prefix, 0) == 0; };

@@ -35,6 +35,8 @@ struct Price {
 /// The most records a history keeps (`historySize`'s upper bound), and the most an export's
 /// histories may hold.
 inline constexpr std::size_t kMaxHistory = 100'000;
+/// No series path is longer: a prefix, a name of at most Limits::kMaxNameBytes and a series name.
+inline constexpr std::size_t kMaxSeriesPathBytes = 2 * Limits::kMaxNameBytes;
 
 /// A sliding window of the metrics: which ring of slices, and how many slices before the
 /// current one it spans.
@@ -157,8 +159,10 @@ class Monitor {
   /// interleave by time. On error nothing changes.
   Status merge_json(const std::string& text);
   /// Merges several exports, all or nothing: every document is read before any is merged. An
-  /// error names the document ("document 2: $.sketches...") and changes nothing.
-  Status merge_json(const std::vector<std::string>& texts);
+  /// error names the document ("document 2: $.sketches...", when there are several) and changes
+  /// nothing; `failed_document`, when given, is then set to the 1-based index of the document
+  /// that could not be read, or 0 when the error is the merged session's.
+  Status merge_json(const std::vector<std::string>& texts, std::size_t* failed_document = nullptr);
   /// The histories as they appear in the export (`generations`, `memorySnapshots`), oldest first.
   json generations_json() const;
   json memory_json() const;
@@ -167,9 +171,9 @@ class Monitor {
   std::string memory_text() const;
   /// The series a metrics path names, without building the metrics: "generations.<series>",
   /// "generations.byModel|byType|byOperation.<key>.<series>", "operations.<name>.durationMs",
-  /// "initialization.loadMs". `known` is false when the path has none of these forms; the
-  /// result is nullptr also when the key has no data yet.
-  const Series* find_series(const std::string& path, bool& known) const;
+  /// "initialization.loadMs". Fails (field "path") when the path has none of these forms; `out`
+  /// is nullptr when the path has one of them but no data yet.
+  Status find_series(const std::string& path, const Series*& out) const;
   /// Changes whenever series objects may have been replaced (reset, import), so that pointers
   /// from find_series() taken before are stale. Adding events and merging keep them valid.
   std::uint64_t epoch() const { return epoch_; }
@@ -213,6 +217,8 @@ class Monitor {
     json status;
   };
   mutable StatusCache status_cache_;
+  /// find_series() without the message: `known` is false when the path has none of the forms.
+  const Series* lookup_series(const std::string& path, bool& known) const;
   SessionState state_;
   std::deque<GenerationRecord> generations_;
   std::deque<MemorySample> memory_;

@@ -16,21 +16,21 @@ import {
   encodeOperation,
 } from '../generated/events.js';
 import {
-  MAX_NAME_BYTES,
   MAX_SMALL_JSON,
-  MAX_TEXT_UNITS,
-  PATH_PREFIX,
   coreFaults,
   errMessage,
   errName,
   isNumberList,
   jsonIssue,
+  maxTextUnits,
   plainObject,
   quoteShort,
   readError,
   thrownText,
   utf8Bytes,
 } from './inputs.js';
+import { isFailure } from './errors.js';
+import { limits } from './limits.js';
 
 /** A record's header: kind, length in doubles, presence mask. */
 const HEADER = 3;
@@ -197,8 +197,9 @@ export class BatchEncoder {
       let featuresOut = features;
       if (features === undefined || features === null) featuresOut = [];
       else if (!Array.isArray(features) && typeof features === 'object' && typeof features[Symbol.iterator] === 'function') featuresOut = Array.from(features);
-      // Strings the core cuts to 256 bytes: far longer ones are cut here, before the copy.
-      const orEmpty = (v) => (v === undefined || v === null ? '' : typeof v === 'string' && v.length > MAX_TEXT_UNITS ? v.slice(0, MAX_TEXT_UNITS) : v);
+      // Strings the core cuts to its name limit: far longer ones are cut here, before the copy.
+      const units = maxTextUnits();
+      const orEmpty = (v) => (v === undefined || v === null ? '' : typeof v === 'string' && v.length > units ? v.slice(0, units) : v);
       const doc = {
         timestamp: info.timestamp,
         available: info.available,
@@ -212,7 +213,7 @@ export class BatchEncoder {
       };
       const issue = jsonIssue(doc, 'webgpu');
       if (issue !== null) {
-        this.#rejectRecord(PATH_PREFIX.exec(issue)?.[1] ?? 'webgpu', issue);
+        this.#rejectRecord(issue.field, issue.message);
         return;
       }
       text = JSON.stringify(doc);
@@ -226,13 +227,9 @@ export class BatchEncoder {
     }
     this.ingest();
     const index = this.#recordBase++;
-    const message = core.recordWebGpu(text);
-    if (message) {
-      const m = PATH_PREFIX.exec(message);
-      this.#keepRejection(index, m ? m[1] : 'webgpu', message);
-    } else {
-      this.#accepted++;
-    }
+    const out = core.recordWebGpu(text);
+    if (isFailure(out)) this.#keepRejection(index, out.field, out.message);
+    else this.#accepted++;
   }
 
   /**
@@ -377,17 +374,17 @@ export class BatchEncoder {
     else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a number, got ${describe(v)}`);
   }
 
-  /** A name: a string of 1 to 256 bytes in the core; one longer is refused here, uncopied. */
+  /** A name: a string of 1 to limits.nameBytes bytes in the core; one longer in UTF-16 units is refused here, uncopied. */
   str(i, v, field, expected = 'a string') {
     if (typeof v === 'string') {
-      if (v.length > MAX_NAME_BYTES) this.#bad(field, `${field}: ${quoteShort(v)} is ${utf8Bytes(v)} bytes, longer than ${MAX_NAME_BYTES}`);
+      if (v.length > limits.nameBytes) this.#bad(field, `${field}: ${quoteShort(v)} is ${utf8Bytes(v)} bytes, longer than ${limits.nameBytes}`);
       else this.#setString(i, v);
     } else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected ${expected}, got ${describe(v)}`);
   }
 
   /** Free text, which the core cuts to its limit: cut here first when far longer. */
   text(i, v, field) {
-    if (typeof v === 'string') this.#setString(i, v.length > MAX_TEXT_UNITS ? v.slice(0, MAX_TEXT_UNITS) : v);
+    if (typeof v === 'string') this.#setString(i, v.length > 2 * limits.messageBytes ? v.slice(0, 2 * limits.messageBytes) : v);
     else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a string, got ${describe(v)}`);
   }
 
@@ -503,15 +500,18 @@ export class BatchEncoder {
     this.#recordBase += records;
     if (rejected === 0) {
       this.#accepted += records;
-    } else {
-      const result = JSON.parse(this.#core.lastResult());
-      this.#accepted += result.accepted;
-      for (const r of result.rejected) this.#keepRejection(base + r.record, r.field, r.message);
-      if (rejected < 0) {
-        const err = new Error(`MonitorCore: internal error, the core refused a malformed batch: ${result.malformed}`);
-        coreFaults.add(err);
-        throw err;
-      }
+      return;
     }
+    /** @type {{ record: number, field: string, message: string }[]} */
+    const refused = this.#core.rejections();
+    for (const r of refused) this.#keepRejection(base + r.record, r.field, r.message);
+    if (isFailure(rejected)) {
+      // The records before the malformed one were read; their refusals are kept above.
+      this.#accepted += rejected.accepted;
+      const err = new Error(`MonitorCore: internal error, the core refused a malformed batch: ${rejected.message}`);
+      coreFaults.add(err);
+      throw err;
+    }
+    this.#accepted += records - rejected;
   }
 }

@@ -1,25 +1,31 @@
 // What the core's inputs must be, checked in JS before anything is copied into wasm memory
-// (which grows and never shrinks): the limits, event values read into plain data, documents and
-// small JSON inputs as text, and the Errors made of the core's messages.
+// (which grows and never shrinks): event values read into plain data, documents and small JSON
+// inputs as text, each refusal naming its field. The limits are the core's (js/core/limits.js).
 
 import { describeValue as describe } from '../describe.js';
 import { MAX_LIST } from '../generated/events.js';
+import { CoreError } from './errors.js';
+import { limits } from './limits.js';
 
-// Limits checked here before anything is copied into wasm memory (which grows and never shrinks).
-/** The largest export document importJson() and mergeJson() read: 128 MiB (the core's limit, in UTF-8 bytes). */
+// The public constants of the package (js/core.js exports them before the core is loaded). They
+// are the core's limits, which the loader checks them against (js/core/loader.js).
+/** The largest export document importJson() and mergeJson() read: 128 MiB (in UTF-8 bytes). */
 export const MAX_DOCUMENT_BYTES = 2 ** 27;
 /** The most text mergeAll() copies into wasm memory at once: 256 MiB. */
 export const MAX_MERGE_BYTES = 2 ** 28;
-/** A configuration or a WebGPU record as JSON text: far above any real one. */
-export const MAX_SMALL_JSON = 2 ** 20;
-/** Names (models, types, operations, caches, labels, error names) are 1 to 256 bytes in the core. */
-export const MAX_NAME_BYTES = 256;
-/** Free text (error messages) is cut to 2048 bytes by the core; longer text is cut here first. */
-export const MAX_TEXT_UNITS = 4096;
 /** The most values one recordDurations() call takes: 32 MiB in the batch. */
 export const MAX_DURATIONS = MAX_LIST.durations;
-/** Deepest nesting a configuration or WebGPU record may have (the core's JSON limit). */
-export const MAX_DEPTH = 64;
+
+/** A configuration or a WebGPU record as JSON text: far above any real one (a JS guard on the copy). */
+export const MAX_SMALL_JSON = 2 ** 20;
+
+/**
+ * How many UTF-16 units of free text are copied: twice the core's byte limit, so that the cut
+ * the core makes (at a UTF-8 boundary) is the same as on the whole text.
+ */
+export function maxTextUnits() {
+  return 2 * limits.messageBytes;
+}
 
 /** True for the typed arrays whose elements are JS numbers (not BigInt64Array, not DataView). */
 function isNumberArrayView(v) {
@@ -73,28 +79,28 @@ export function quoteShort(s, n = 32) {
 /** A path step, written as the core writes them: `.key`, or `["key"]` when not an identifier. */
 function childPath(path, key) {
   if (/^[A-Za-z0-9_]+$/.test(key)) return `${path}.${key}`;
-  return `${path}[${JSON.stringify(key.length > MAX_NAME_BYTES ? `${key.slice(0, MAX_NAME_BYTES)}...` : key)}]`;
+  return `${path}[${JSON.stringify(key.length > limits.nameBytes ? `${key.slice(0, limits.nameBytes)}...` : key)}]`;
 }
 
 /**
  * The first value in `v` that JSON cannot carry faithfully (NaN and ±Infinity become null,
- * BigInt throws, functions and symbols vanish), or nesting deeper than the core reads, as a
- * message naming its path; null when there is none. Objects with toJSON (Dates) pass.
+ * BigInt throws, functions and symbols vanish), or nesting deeper than the core reads, as its
+ * path and a message naming it; null when there is none. Objects with toJSON (Dates) pass.
  * @param {unknown} v
  * @param {string} path
- * @returns {string | null}
+ * @returns {{ field: string, message: string } | null}
  */
 export function jsonIssue(v, path, depth = 0) {
   switch (typeof v) {
     case 'number':
-      return Number.isFinite(v) ? null : `${path}: ${v} is not a finite number`;
+      return Number.isFinite(v) ? null : { field: path, message: `${path}: ${v} is not a finite number` };
     case 'bigint':
     case 'function':
     case 'symbol':
-      return `${path}: expected a JSON value, got ${describe(v)}`;
+      return { field: path, message: `${path}: expected a JSON value, got ${describe(v)}` };
     case 'object': {
       if (v === null || typeof (/** @type {any} */ (v).toJSON) === 'function') return null;
-      if (depth >= MAX_DEPTH) return `${path}: nested deeper than ${MAX_DEPTH} levels`;
+      if (depth >= limits.jsonDepth) return { field: path, message: `${path}: nested deeper than ${limits.jsonDepth} levels` };
       if (Array.isArray(v)) {
         for (let i = 0; i < v.length; i++) {
           const issue = jsonIssue(v[i], `${path}[${i}]`, depth + 1);
@@ -134,14 +140,14 @@ export function documentText(text, method) {
     try {
       json = JSON.stringify(text);
     } catch (err) {
-      throw coreError(`$: the document cannot be serialized to JSON (${thrownText(err)})`);
+      throw new CoreError(`$: the document cannot be serialized to JSON (${thrownText(err)})`, '$');
     }
-    if (typeof json !== 'string') throw coreError(`$: the document serializes to ${describe(json)}, not to JSON text`);
+    if (typeof json !== 'string') throw new CoreError(`$: the document serializes to ${describe(json)}, not to JSON text`, '$');
   } else if (typeof text !== 'string') {
     throw new TypeError(`${method}: expected the export as JSON text or an object, got ${describe(text)}`);
   }
-  if (json.length > MAX_DOCUMENT_BYTES)
-    throw coreError(`$: the document is ${json.length} characters, more than the limit of ${MAX_DOCUMENT_BYTES} bytes (${MAX_DOCUMENT_BYTES / 2 ** 20} MiB)`);
+  const max = limits.documentBytes;
+  if (json.length > max) throw new CoreError(`$: the document is ${json.length} characters, more than the limit of ${max} bytes (${max / 2 ** 20} MiB)`, '$');
   return json;
 }
 
@@ -162,7 +168,7 @@ export function smallJsonText(value, path) {
   } catch (err) {
     throw new TypeError(`${path}: cannot be serialized (${thrownText(err)})`);
   }
-  if (issue !== null) throw fieldError(issue, TypeError);
+  if (issue !== null) throw Object.assign(new TypeError(issue.message), { path: issue.field });
   if (typeof text !== 'string') throw new TypeError(`${path}: expected a JSON value, got ${describe(value)}`);
   if (text.length > MAX_SMALL_JSON) throw new TypeError(`${path}: ${text.length} characters of JSON, more than the limit of ${MAX_SMALL_JSON}`);
   return text;
@@ -207,27 +213,4 @@ export function readError(error) {
 export function checkNow(now) {
   if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError(`now: expected epoch milliseconds (a finite number), got ${describe(now)}`);
   return now;
-}
-
-/** The JSON path or field a core message starts with ("$.sketches.total: missing" -> "$.sketches.total"). */
-export const PATH_PREFIX = /^((?:\$|[A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z0-9_]+|\[\d+\]|\["(?:[^"\\]|\\.)*"\])*)/;
-
-/**
- * Makes the Error thrown for a core failure; `path` is the JSON path or field the message names.
- * @param {string} message
- */
-export function coreError(message) {
-  return fieldError(message, Error);
-}
-
-/**
- * An error of class `Type` whose `path` is the JSON path or field its message starts with.
- * @param {string} message
- * @param {ErrorConstructor} Type
- */
-export function fieldError(message, Type) {
-  const err = new Type(message);
-  const m = PATH_PREFIX.exec(message);
-  if (m) /** @type {any} */ (err).path = m[1];
-  return err;
 }

@@ -3,6 +3,8 @@
 
 import createCoreModule from '../../dist/webllm-monitor-core.mjs';
 import { schemaVersion } from '../version.js';
+import { MAX_DOCUMENT_BYTES, MAX_MERGE_BYTES } from './inputs.js';
+import { limits, readLimits } from './limits.js';
 
 /** Where the wasm binary lives; a literal `new URL(..., import.meta.url)` so bundlers find it. */
 const WASM_URL = new URL('../../dist/webllm-monitor-core.wasm', import.meta.url);
@@ -50,10 +52,19 @@ function rethrowCompileFailure(err) {
   throw new Error(`webllm-monitor: the WebAssembly core could not be compiled: ${message.replace(/\.$/, '')}. ${hint}`, { cause: err });
 }
 
-/** Refuses a module built from other sources than this file expects (a stale dist/). */
+/**
+ * Refuses a module built from other sources than this file expects (a stale dist/), and reads
+ * its limits (js/core/limits.js), which the package's public constants must equal.
+ */
 function checked(module) {
   if (module.schemaVersion !== schemaVersion)
     throw new Error(`webllm-monitor: the wasm core writes export schema ${module.schemaVersion}, this JS expects ${schemaVersion}: rebuild dist/`);
+  const problem = readLimits(module);
+  if (problem !== null) throw new Error(`webllm-monitor: ${problem}: rebuild dist/`);
+  if (limits.documentBytes !== MAX_DOCUMENT_BYTES || limits.mergeBytes !== MAX_MERGE_BYTES)
+    throw new Error(
+      `webllm-monitor: the wasm core reads documents of at most ${limits.documentBytes} bytes and ${limits.mergeBytes} per merge, this JS says ${MAX_DOCUMENT_BYTES} and ${MAX_MERGE_BYTES}: rebuild dist/`,
+    );
   return module;
 }
 

@@ -176,6 +176,50 @@ TEST_CASE("merging exports equals one monitor fed every session") {
     REQUIRE(h[i - 1].event.started_at <= h[i].event.started_at);
 }
 
+TEST_CASE("merging several documents names the one that cannot be read, and merges none") {
+  Monitor m;
+  feed(m, 4, 0, 60);
+  double now = kT0 + 1e6;
+  std::string good = m.export_json(now);
+  Monitor target;
+  std::string before = target.export_json(now);
+  std::size_t failed = 99;
+  Status s = target.merge_json(std::vector<std::string>{good, good, "{"}, &failed);
+  CHECK_FALSE(s.ok);
+  CHECK(failed == 3);
+  CHECK(s.field == "$");
+  CHECK_MESSAGE(s.message.rfind("document 3: $: ", 0) == 0, s.message);
+  CHECK(target.export_json(now) == before);
+  // One document: no "document N" in the message, but its index all the same.
+  s = target.merge_json(std::vector<std::string>{"[]"}, &failed);
+  CHECK(failed == 1);
+  CHECK_MESSAGE(s.message.rfind("$: ", 0) == 0, s.message);
+  CHECK(target.merge_json(std::vector<std::string>{good, good}, &failed));
+  CHECK(failed == 0);
+}
+
+TEST_CASE(
+    "find_series: a path of no known form fails naming it; a known form without data is null") {
+  Monitor m;
+  feed(m, 2, 0, 60);
+  const wlm::Series* s = nullptr;
+  CHECK(m.find_series("generations.ttftMs", s));
+  CHECK(s != nullptr);
+  CHECK(m.find_series("generations.byModel.nobody.ttftMs", s));
+  CHECK(s == nullptr);
+  CHECK(m.find_series("operations.none.durationMs", s));
+  CHECK(s == nullptr);
+  Status bad = m.find_series("generations.nope.latencyMs", s);
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.field == "path");
+  CHECK(bad.message ==
+        "\"generations.nope.latencyMs\" names no series (generations[.byModel|byType|"
+        "byOperation.<key>].<series>, operations.<name>.durationMs, initialization.loadMs)");
+  bad = m.find_series(std::string(100, 'x'), s);
+  CHECK_MESSAGE(bad.message.rfind("\"" + std::string(80, 'x') + "...\" names no series", 0) == 0,
+                bad.message);
+}
+
 TEST_CASE("bad documents are refused with the JSON path, and nothing changes") {
   Monitor m;
   feed(m, 4, 0, 60);

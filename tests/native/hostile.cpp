@@ -228,8 +228,8 @@ TEST_CASE("a series whose bucket count saturated still reads back, and merges") 
   Monitor sat;
   Status s = sat.import_json(doc.dump());
   REQUIRE_MESSAGE(s.ok, s.message);
-  bool known = false;
-  const wlm::Series* series = sat.find_series("operations.op.durationMs", known);
+  const wlm::Series* series = nullptr;
+  REQUIRE(sat.find_series("operations.op.durationMs", series));
   REQUIRE(series != nullptr);
   CHECK(series->count() == n);
   CHECK(series->quantile(0.99) == doctest::Approx(20).epsilon(0.003));

@@ -228,13 +228,22 @@ Status Monitor::merge_json(const std::string& text) {
   return merge_json(std::vector<std::string>{text});
 }
 
-Status Monitor::merge_json(const std::vector<std::string>& texts) {
+Status Monitor::merge_json(const std::vector<std::string>& texts, std::size_t* failed_document) {
   ++changes_;
+  if (failed_document != nullptr) *failed_document = 0;
+  std::size_t total = 0;
+  for (const std::string& t : texts) total += t.size();
+  if (total > jsonio::kMaxMergeBytes)
+    return Status::error("$",
+                         fmt::format("$: the documents hold {} bytes together, more than the "
+                                     "limit of {} bytes ({} MiB) per merge",
+                                     total, jsonio::kMaxMergeBytes, jsonio::kMaxMergeBytes >> 20));
   std::vector<Parsed> docs(texts.size());
   for (std::size_t i = 0; i < texts.size(); ++i) {
     Status s = parse_document(texts[i], docs[i]);
     if (!s) {
       if (texts.size() > 1) s.message = fmt::format("document {}: {}", i + 1, s.message);
+      if (failed_document != nullptr) *failed_document = i + 1;
       return s;
     }
   }
