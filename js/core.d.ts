@@ -104,198 +104,26 @@ export interface ResolvedConfig {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Metrics (the export's `metrics` object; schema/export.schema.json is the exact contract)
+// Metrics, status and the export document: generated from schema/description.mjs
+// (js/generated/metrics.d.ts; schema/export.schema.json is the exact contract).
 
-export type HealthLevel = 'healthy' | 'warning' | 'critical';
-
-/** Summary of a series: nulls when count is 0. Quantiles are nearest-rank; exact up to 256
- * values, then within 0.27% (an exponential histogram). */
-export interface Stats {
-  count: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  p50: number | null;
-  p90: number | null;
-  p95: number | null;
-  p99: number | null;
-  p999: number | null;
-}
-
-export interface GenerationMetrics {
-  total: number;
-  succeeded: number;
-  failed: number;
-  aborted: number;
-  successRate: number | null;
-  errorRate: number | null;
-  abortRate: number | null;
-  finishReasons: Record<FinishReason, number>;
-  tokens: { prompt: number; completion: number; total: number };
-  latencyMs: Stats;
-  ttftMs: Stats;
-  decodeTokensPerSec: Stats;
-  prefillTokensPerSec: Stats;
-  timePerOutputTokenMs: Stats;
-  chunkGapMs: Stats;
-  throughput: {
-    tokensPerSec: number | null;
-    tokensPerDecodeSec: number | null;
-    requestsPerSec: number | null;
-    wallTimeMs: number;
-    decodeTimeMs: number;
-  };
-}
-
-export interface HitMissMetrics {
-  hits: number;
-  misses: number;
-  lookups: number;
-  hitRate: number | null;
-}
-
-export interface ErrorEntry {
-  time: number;
-  name: string;
-  message: string;
-  model: string;
-  operation: string;
-}
-
-export interface MemorySnapshot {
-  label: string;
-  timestamp: number | null;
-  usedJSHeapSize: number | null;
-  totalJSHeapSize: number | null;
-  jsHeapSizeLimit: number | null;
-  userAgentBytes: number | null;
-  wasmHeapBytes: number | null;
-  gpuBufferBytes: number | null;
-  storageUsage: number | null;
-  storageQuota: number | null;
-}
-
-export interface DeviceLostEntry {
-  timestamp: number;
-  reason: string;
-  message: string;
-}
-
-export interface HealthReason {
-  metric: string;
-  level: 'warning' | 'critical';
-  value: number;
-  threshold: number;
-  message: string;
-}
-
-export interface WindowMetrics {
-  spanMs: number;
-  generations: GenerationMetrics;
-  errors: { total: number };
-  cache: HitMissMetrics;
-}
-
-export interface Metrics {
-  generations: GenerationMetrics & {
-    byType: Record<string, GenerationMetrics>;
-    byModel: Record<string, GenerationMetrics>;
-    byOperation: Partial<Record<OperationName, GenerationMetrics>>;
-  };
-  initialization: {
-    loads: number;
-    succeeded: number;
-    failed: number;
-    fromCache: number;
-    downloaded: number;
-    unknownCache: number;
-    bytesFetched: number;
-    lastModel: string | null;
-    lastDurationMs: number | null;
-    lastFromCache: boolean | null;
-    lastBytesFetched: number | null;
-    lastSucceeded: boolean | null;
-    lastLoadedAt: number | null;
-    loadMs: Stats;
-  };
-  cache: HitMissMetrics & { byName: Record<string, HitMissMetrics> };
-  errors: { total: number; byName: Record<string, number>; recent: ErrorEntry[] };
-  memory: { samples: number; latest: MemorySnapshot | null; peak: MemorySnapshot | null };
-  webgpu: {
-    available: boolean | null;
-    adapter: {
-      vendor: string;
-      architecture: string;
-      device: string;
-      description: string;
-      isFallbackAdapter: boolean;
-    } | null;
-    limits: Record<string, number>;
-    features: string[];
-    deviceLost: { total: number; recent: DeviceLostEntry[] };
-  };
-  operations: Record<
-    string,
-    { count: number; succeeded: number; failed: number; successRate: number | null; durationMs: Stats }
-  >;
-  cost: {
-    currency: string;
-    input: number;
-    output: number;
-    total: number;
-    byModel: Record<string, { input: number; output: number; total: number }>;
-  };
-  rejected: { total: number; byField: Record<string, number>; recent: { field: string; message: string }[] };
-  windows: { '1m': WindowMetrics; '5m': WindowMetrics; '1h': WindowMetrics };
-  health: { status: HealthLevel; basis: '5m' | 'session'; reasons: HealthReason[] };
-}
-
-export interface Status {
-  health: HealthLevel;
-  healthReasons: HealthReason[];
-  model: string | null;
-  modelLoaded: boolean;
-  generations: number;
-  errors: number;
-  rejected: number;
-  firstEventAt: number | null;
-  lastEventAt: number | null;
-}
-
-/** One entry of the export's `generations` history. */
-export interface GenerationRecord {
-  startedAt: number;
-  model: string;
-  type: string;
-  operation: OperationName;
-  durationMs: number;
-  ttftMs: number | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  decodeTokensPerSec: number | null;
-  prefillTokensPerSec: number | null;
-  timePerOutputTokenMs: number | null;
-  chunks: number;
-  finishReason: FinishReason;
-  errorName: string | null;
-  errorMessage: string | null;
-  promptChars: number | null;
-  responseChars: number | null;
-  temperature: number | null;
-  maxTokens: number | null;
-}
-
-/** The export document (JSON.parse of exportJson()). `sketches` is the mergeable state. */
-export interface ExportDocument {
-  schemaVersion: 2;
-  exportedAt: string;
-  exportedAtMs: number;
-  status: Omit<Status, 'healthReasons'>;
-  metrics: Metrics;
-  generations: GenerationRecord[];
-  memorySnapshots: MemorySnapshot[];
-  sketches: Record<string, unknown>;
-}
+export type {
+  DeviceLostEntry,
+  ErrorEntry,
+  ExportDocument,
+  GenerationMetrics,
+  GenerationRecord,
+  HealthLevel,
+  HealthReason,
+  HitMissMetrics,
+  MemorySnapshot,
+  Metrics,
+  SchemaVersion,
+  Stats,
+  Status,
+  WindowMetrics,
+} from './generated/metrics.js';
+import type { ExportDocument, GenerationRecord, MemorySnapshot, Metrics, Status } from './generated/metrics.js';
 
 /**
  * The error thrown for a failure the core reports (an invalid configuration, export document or

@@ -1,5 +1,6 @@
 // Declarations of the package root, 'webllm-monitor'. Hand-written but for the metrics types
-// (js/generated/metrics.d.ts, generated from schema/description.mjs); checked by tests/types/.
+// (js/generated/metrics.d.ts, generated from schema/description.mjs, which js/core.d.ts
+// re-exports); checked by tests/types/.
 /// <reference path="./webllm.d.ts" />
 /// <reference path="./webllm-fallback.d.ts" />
 import type { ChatOptions, MLCEngineConfig } from '@mlc-ai/web-llm';
@@ -7,26 +8,6 @@ import type { CacheLookupEvent, GenerationEvent, Histogram, ModelLoadEvent, Moni
 import type { ExportDocument, GenerationRecord, MemorySnapshot, Metrics, Status } from './generated/metrics.js';
 
 export * from './core.js';
-// The metrics, status and export document: generated from schema/description.mjs. These names
-// take precedence over the same names from './core.js'.
-export type {
-  DeviceLostEntry,
-  ErrorEntry,
-  ExportDocument,
-  FinishReason,
-  GenerationMetrics,
-  GenerationRecord,
-  HealthLevel,
-  HealthReason,
-  HitMissMetrics,
-  MemorySnapshot,
-  Metrics,
-  OperationName,
-  SchemaVersion,
-  Stats,
-  Status,
-  WindowMetrics,
-} from './generated/metrics.js';
 
 /** Options of createMonitor. Every option is optional; unknown options are refused. */
 export interface MonitorOptions extends MonitorConfig {
