@@ -40,8 +40,8 @@ const CREATE_TOKEN = Symbol('MonitorCore.create');
  * `metrics().rejected`) with a message naming the field, and reported by the next flush().
  */
 export class MonitorCore {
-  /** @type {any} */ #module;
-  /** @type {any} */ #core;
+  /** @type {import('../dist/webllm-monitor-core.mjs').CoreModule} */ #module;
+  /** @type {import('../dist/webllm-monitor-core.mjs').Core} */ #core;
   /** @type {BatchEncoder} */ #batch;
   /** Series handles of quantile(), by path. */
   #handles = new Map();
@@ -511,12 +511,12 @@ function seriesPath(path) {
  * thrown as a TypeError naming the method, with the core's `field` as `path`.
  * @template T
  * @param {string} method
- * @param {T} out
- * @returns {Exclude<T, { field: string, message: string }>}
+ * @param {T | import('../dist/webllm-monitor-core.mjs').CoreFailure} out
+ * @returns {Exclude<T, import('../dist/webllm-monitor-core.mjs').CoreFailure>}
  */
 function seriesCall(method, out) {
   try {
-    return /** @type {any} */ (unwrap(out));
+    return unwrap(out);
   } catch (err) {
     throw Object.assign(new TypeError(`${method}: ${err.message}`), { path: err.field });
   }

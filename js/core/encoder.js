@@ -41,8 +41,8 @@ const MAX_KEPT_REJECTIONS = 1000;
 
 /** The batch of one MonitorCore: its buffer in wasm memory, its strings, and the outcome since the last flush(). */
 export class BatchEncoder {
-  /** @type {any} */ #module;
-  /** @type {any} */ #core;
+  /** @type {import('../../dist/webllm-monitor-core.mjs').CoreModule} */ #module;
+  /** @type {import('../../dist/webllm-monitor-core.mjs').Core} */ #core;
   /** @type {Float64Array} */ #view;
   /** Index (in doubles) of the batch buffer in HEAPF64, and its capacity in doubles. */
   #base = 0;

@@ -22,21 +22,29 @@ export class CoreError extends Error {
   }
 }
 
-/** True for what a fallible bridge call returns when it failed. */
+/**
+ * True for what a fallible bridge call returns when it failed.
+ * @param {unknown} out
+ * @returns {out is CoreFailure}
+ */
 export function isFailure(out) {
-  return typeof out === 'object' && out !== null && typeof out.message === 'string' && typeof out.field === 'string';
+  return (
+    typeof out === 'object' && out !== null && typeof (/** @type {any} */ (out).message) === 'string' && typeof (/** @type {any} */ (out).field) === 'string'
+  );
 }
+
+/** @typedef {import('../../dist/webllm-monitor-core.mjs').CoreFailure} CoreFailure */
 
 /**
  * The value of a fallible bridge call, or its failure thrown as a CoreError.
  * @template T
- * @param {T | { field: string, message: string, document?: number | string | null }} out
- * @returns {T}
+ * @param {T | CoreFailure} out
+ * @returns {Exclude<T, CoreFailure>}
  */
 export function unwrap(out) {
   if (isFailure(out)) {
-    const f = /** @type {{ field: string, message: string, document?: number | string | null }} */ (out);
+    const f = /** @type {CoreFailure} */ (out);
     throw new CoreError(f.message, f.field, f.document ?? undefined);
   }
-  return /** @type {T} */ (out);
+  return /** @type {Exclude<T, CoreFailure>} */ (out);
 }

@@ -9,7 +9,7 @@ import { limits, readLimits } from './limits.js';
 /** Where the wasm binary lives; a literal `new URL(..., import.meta.url)` so bundlers find it. */
 const WASM_URL = new URL('../../dist/webllm-monitor-core.wasm', import.meta.url);
 
-/** @type {Promise<any> | null} */
+/** @type {Promise<import("../../dist/webllm-monitor-core.mjs").CoreModule> | null} */
 let modulePromise = null;
 
 function isNode() {
@@ -73,7 +73,7 @@ function checked(module) {
  * (and every {@link MonitorCore}) reuse it. A failed load is not cached, so it can be retried.
  * A wasm that cannot be compiled (in a browser, most often a Content-Security-Policy without
  * 'wasm-unsafe-eval') rejects with an Error saying so, Emscripten's error as its `cause`.
- * @returns {Promise<any>} the Emscripten module (Embind class `Core`, `reportFromExport`,
+ * @returns {Promise<import('../../dist/webllm-monitor-core.mjs').CoreModule>} the Emscripten module (Embind class `Core`, `reportFromExport`,
  *   `schemaVersion`, `HEAPF64`)
  */
 export function loadCore() {
