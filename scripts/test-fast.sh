@@ -16,4 +16,7 @@ for f in tests/js/*.test.mjs tests/cli/*.test.mjs; do
     *) node_tests+=("$f") ;;
   esac
 done
-node --test "${node_tests[@]}"
+# Two files at a time at least: node's default (one less than the cores) runs them one by one on
+# two cores, which doubles the loop's time (measured: 48 s against 26 s for the Node suites).
+cores=$(nproc 2>/dev/null || echo 2)
+node --test --test-concurrency=$((cores > 2 ? cores - 1 : 2)) "${node_tests[@]}"
