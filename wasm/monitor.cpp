@@ -95,11 +95,7 @@ void Monitor::reset(double now_ms) {
 }
 
 Status Monitor::record(GenerationEvent e) {
-  ++changes_;
-  if (Status s = validate(e); !s) {
-    state_.reject(s);
-    return s;
-  }
+  WLM_TRY(admit(e));
   state_.add(e);
   DerivedTimings d = derive(e);
   place(e, d);
@@ -107,12 +103,10 @@ Status Monitor::record(GenerationEvent e) {
 }
 
 void Monitor::place(GenerationEvent& e, const DerivedTimings& d) {
-  for (SliceRing* ring : {&fine_, &coarse_}) {
-    if (Slice* slice = ring->at(e.ended_at())) {
-      slice->generations.add(e, d);
-      if (e.outcome() == FinishReason::error) ++slice->errors;
-    }
-  }
+  each_slice(e.ended_at(), [&](Slice& slice) {
+    slice.generations.add(e, d);
+    if (e.outcome() == FinishReason::error) ++slice.errors;
+  });
   GenerationRecord& r = generations_.emplace_back();
   r.chunks = e.chunk_gaps_ms.empty() ? 0 : e.chunk_gaps_ms.size() + 1;
   // The history keeps no gaps (an empty vector that holds no memory); the caller gets the
@@ -131,63 +125,42 @@ void Monitor::place(GenerationEvent& e, const DerivedTimings& d) {
 }
 
 Status Monitor::record(ModelLoadEvent e) {
-  ++changes_;
-  if (Status s = validate(e); !s) {
-    state_.reject(s);
-    return s;
-  }
+  WLM_TRY(admit(e));
   state_.add(e);
   double end = e.started_at + e.duration_ms;
-  for (SliceRing* ring : {&fine_, &coarse_}) {
-    if (Slice* slice = ring->at(end)) {
-      if (!e.error_name.empty())
-        ++slice->errors;
-      else if (e.from_cache == Tristate::yes)
-        ++slice->cache.hits;
-      else if (e.from_cache == Tristate::no)
-        ++slice->cache.misses;
-    }
-  }
+  each_slice(end, [&](Slice& slice) {
+    if (!e.error_name.empty())
+      ++slice.errors;
+    else if (e.from_cache == Tristate::yes)
+      ++slice.cache.hits;
+    else if (e.from_cache == Tristate::no)
+      ++slice.cache.misses;
+  });
   return Status::success();
 }
 
 Status Monitor::record(CacheLookupEvent e) {
-  ++changes_;
-  if (Status s = validate(e); !s) {
-    state_.reject(s);
-    return s;
-  }
+  WLM_TRY(admit(e));
   state_.add(e);
-  for (SliceRing* ring : {&fine_, &coarse_})
-    if (Slice* slice = ring->at(e.timestamp)) ++(e.hit ? slice->cache.hits : slice->cache.misses);
+  each_slice(e.timestamp, [&](Slice& slice) { ++(e.hit ? slice.cache.hits : slice.cache.misses); });
   return Status::success();
 }
 
 Status Monitor::record(OperationEvent e) {
-  ++changes_;
-  if (Status s = validate(e); !s) {
-    state_.reject(s);
-    return s;
-  }
+  WLM_TRY(admit(e));
   state_.add(e);
-  if (!e.success)
-    for (SliceRing* ring : {&fine_, &coarse_})
-      if (Slice* slice = ring->at(e.started_at + e.duration_ms)) ++slice->errors;
+  if (!e.success) each_slice(e.started_at + e.duration_ms, [](Slice& slice) { ++slice.errors; });
   return Status::success();
 }
 
 Status Monitor::record_durations(const std::string& name, bool success, double started_at,
                                  const double* values, std::size_t n) {
-  ++changes_;
   OperationEvent probe;
   probe.name = name;
   probe.started_at = started_at;
   probe.duration_ms = 0;
   probe.success = success;
-  if (Status s = validate(probe); !s) {
-    state_.reject(s);
-    return s;
-  }
+  WLM_TRY(admit(probe));
   // One pass: add values while they are valid; refuse an invalid one with its message and go on.
   Status first = Status::success();
   auto refuse = [&](double v) {
@@ -215,19 +188,14 @@ Status Monitor::record_durations(const std::string& name, bool success, double s
     state_.errors += n - 1;  // add_error counts one
     state_.errors_by_name.at("Error") += n - 1;
     state_.add_error({started_at, "Error", "", "", name});
-    for (SliceRing* ring : {&fine_, &coarse_})
-      if (Slice* slice = ring->at(started_at)) slice->errors += n;
+    each_slice(started_at, [n](Slice& slice) { slice.errors += n; });
   }
   state_.touch(started_at);
   return first;
 }
 
 Status Monitor::record(MemorySample e) {
-  ++changes_;
-  if (Status s = validate(e); !s) {
-    state_.reject(s);
-    return s;
-  }
+  WLM_TRY(admit(e));
   state_.add(e);
   memory_.push_back(std::move(e));
   trim_histories();
@@ -235,24 +203,15 @@ Status Monitor::record(MemorySample e) {
 }
 
 Status Monitor::record(WebGpuInfo e) {
-  ++changes_;
-  if (Status s = validate(e); !s) {
-    state_.reject(s);
-    return s;
-  }
+  WLM_TRY(admit(e));
   state_.add(e);
   return Status::success();
 }
 
 Status Monitor::record(DeviceLostEvent e) {
-  ++changes_;
-  if (Status s = validate(e); !s) {
-    state_.reject(s);
-    return s;
-  }
+  WLM_TRY(admit(e));
   state_.add(e);
-  for (SliceRing* ring : {&fine_, &coarse_})
-    if (Slice* slice = ring->at(e.timestamp)) ++slice->errors;
+  each_slice(e.timestamp, [](Slice& slice) { ++slice.errors; });
   return Status::success();
 }
 

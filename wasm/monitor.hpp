@@ -217,6 +217,22 @@ class Monitor {
     json status;
   };
   mutable StatusCache status_cache_;
+  /// What every record() does first: counts a change, validates (and normalizes) the event
+  /// (events.hpp) and counts a refusal in the session's rejected events.
+  template <class Event>
+  Status admit(Event& e) {
+    ++changes_;
+    Status s = validate(e);
+    if (!s) state_.reject(s);
+    return s;
+  }
+  /// Calls `f` with the slice of both window rings (10 s and 1 min) that time `t` falls in,
+  /// when it is inside their span.
+  template <class F>
+  void each_slice(double t, F&& f) {
+    for (SliceRing* ring : {&fine_, &coarse_})
+      if (Slice* slice = ring->at(t)) f(*slice);
+  }
   /// find_series() without the message: `known` is false when the path has none of the forms.
   const Series* lookup_series(const std::string& path, bool& known) const;
   SessionState state_;
