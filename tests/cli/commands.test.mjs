@@ -14,34 +14,11 @@ import { runMerge } from '../../js/cli/merge.js';
 import { runReport } from '../../js/cli/report.js';
 import { CSV_COLUMNS } from '../../js/output.js';
 import { simulateRun } from '../../scripts/measure-false-alarms.mjs';
+import { run } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let dir;
 const file = (name) => join(dir, name);
-
-function capture() {
-  const out = {
-    text: '',
-    write(s) {
-      this.text += s;
-      return true;
-    },
-  };
-  const err = {
-    text: '',
-    write(s) {
-      this.text += s;
-      return true;
-    },
-  };
-  return { io: { stdout: out, stderr: err }, out, err };
-}
-
-async function run(fn, argv) {
-  const c = capture();
-  const code = await fn(argv, c.io);
-  return { code, stdout: c.out.text, stderr: c.err.text };
-}
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'webllm-monitor-cli-'));

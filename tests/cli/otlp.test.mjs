@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOtlp } from '../../js/cli/otlp.js';
 import { simulateRun } from '../../scripts/measure-false-alarms.mjs';
+import { run } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const root = require('@opentelemetry/otlp-transformer/build/src/generated/root.js');
@@ -17,25 +18,6 @@ const Request = root.opentelemetry.proto.collector.metrics.v1.ExportMetricsServi
 let dir;
 let doc;
 const file = (name) => join(dir, name);
-
-async function run(argv) {
-  const out = {
-    text: '',
-    write(s) {
-      this.text += s;
-      return true;
-    },
-  };
-  const err = {
-    text: '',
-    write(s) {
-      this.text += s;
-      return true;
-    },
-  };
-  const code = await runOtlp(argv, { stdout: out, stderr: err });
-  return { code, stdout: out.text, stderr: err.text };
-}
 
 async function receiver(reply) {
   const got = [];
@@ -67,7 +49,7 @@ after(async () => {
 test('otlp: the file reaches the receiver after a 503, decodes with the OTLP protobuf types', async () => {
   const r = await receiver((n) => (n === 1 ? [503, 'busy'] : [200, '{}']));
   try {
-    const res = await run([
+    const res = await run(runOtlp, [
       file('run.json'),
       '--endpoint',
       `${r.url}/`,
@@ -96,7 +78,7 @@ test('otlp: the file reaches the receiver after a 503, decodes with the OTLP pro
     const nanos = BigInt(Math.floor(doc.exportedAtMs)) * 1_000_000n + BigInt(Math.round((doc.exportedAtMs % 1) * 1e6));
     assert.equal(duration.exponentialHistogram.dataPoints[0].timeUnixNano, String(nanos));
     // The same file again: the same stream (instance id from the file), the same request.
-    const again = await run([
+    const again = await run(runOtlp, [
       file('run.json'),
       '--endpoint',
       r.url,
@@ -117,37 +99,37 @@ test('otlp: the file reaches the receiver after a 503, decodes with the OTLP pro
 test('otlp: a receiver that refuses → exit 1 with the reason; --dry-run prints the request', async () => {
   const r = await receiver(() => [400, '{"code":3,"message":"bad"}']);
   try {
-    const res = await run([file('run.json'), '--endpoint', r.url, '--attempts', '2']);
+    const res = await run(runOtlp, [file('run.json'), '--endpoint', r.url, '--attempts', '2']);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /otlp: http:\/\/127\.0\.0\.1:\d+\/v1\/metrics: HTTP 400: \{"code":3,"message":"bad"\} \(1 attempt\)/);
     assert.equal(r.got.length, 1, '400 is not retried');
   } finally {
     await r.close();
   }
-  const dry = await run([file('run.json'), '--dry-run']);
+  const dry = await run(runOtlp, [file('run.json'), '--dry-run']);
   assert.equal(dry.code, 0);
   assert.ok(JSON.parse(dry.stdout).resourceMetrics[0].scopeMetrics[0].metrics.length > 5);
 });
 
 test('otlp: usage and input errors → exit 2 naming the problem', async () => {
-  let r = await run([]);
+  let r = await run(runOtlp, []);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /otlp: expected 1 export file, got 0/);
-  r = await run([file('run.json')]);
+  r = await run(runOtlp, [file('run.json')]);
   assert.match(r.stderr, /otlp: --endpoint is required/);
-  r = await run([file('run.json'), '--endpoint', 'ftp://x']);
+  r = await run(runOtlp, [file('run.json'), '--endpoint', 'ftp://x']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /otlp: --endpoint: expected an http: or https: URL/);
-  r = await run([file('run.json'), '--endpoint', 'http://x', '--header', 'novalue']);
+  r = await run(runOtlp, [file('run.json'), '--endpoint', 'http://x', '--header', 'novalue']);
   assert.match(r.stderr, /otlp: --header: expected NAME=VALUE, got "novalue"/);
-  r = await run([file('run.json'), '--endpoint', 'http://x', '--header', 'bad name=1']);
+  r = await run(runOtlp, [file('run.json'), '--endpoint', 'http://x', '--header', 'bad name=1']);
   assert.match(r.stderr, /otlp: --header\["bad name"\]: expected a valid header name/);
-  r = await run([file('run.json'), '--endpoint', 'http://x', '--attempts', '0']);
+  r = await run(runOtlp, [file('run.json'), '--endpoint', 'http://x', '--attempts', '0']);
   assert.match(r.stderr, /otlp: --attempts: expected a whole number >= 1, got "0"/);
-  r = await run([file('broken.json'), '--endpoint', 'http://x']);
+  r = await run(runOtlp, [file('broken.json'), '--endpoint', 'http://x']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /broken\.json: \$: not valid JSON/);
-  r = await run(['--help']);
+  r = await run(runOtlp, ['--help']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /usage: webllm-monitor otlp <metrics\.json> --endpoint URL/);
 });
