@@ -2,30 +2,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MonitorCore } from '../../js/core.js';
-import { T0, LATER } from './helpers.mjs';
+import { T0, LATER, SWIFTSHADER_ADAPTER, recordFourGenerations } from './helpers.mjs';
 
 function close(actual, expected, tolerance = 1e-9) {
   assert.ok(Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected)), `${actual} is not ${expected}`);
 }
 
-/** Four generations with hand-computed results (see the test below). */
+/** The four generations of helpers.mjs on two models, the error an Error with its name. */
 function feedFour(m) {
-  m.recordGeneration({ model: 'llama', type: 'chat', startedAt: T0, durationMs: 1000, ttftMs: 200, promptTokens: 100, completionTokens: 41 });
-  m.recordGeneration({ model: 'llama', type: 'chat', startedAt: T0 + 1000, durationMs: 2000, ttftMs: 400, promptTokens: 200, completionTokens: 81 });
-  m.recordGeneration({
-    model: 'qwen',
-    type: 'translate',
-    operation: 'completion',
-    startedAt: T0 + 3000,
-    durationMs: 500,
-    ttftMs: 100,
-    promptTokens: 50,
-    completionTokens: 10,
-    finishReason: 'abort',
-  });
   const err = new Error('Prompt tokens exceed context window size');
   err.name = 'ContextWindowSizeExceededError';
-  m.recordGeneration({ model: 'llama', type: 'summary', startedAt: T0 + 3500, durationMs: 500, promptTokens: 5000, error: err });
+  recordFourGenerations(m, { model: 'llama', abortModel: 'qwen', abortExtra: { operation: 'completion' }, error: err });
 }
 
 test('generations: counts, rates, tokens, exact quantiles and throughput', async () => {
@@ -256,10 +243,7 @@ test('device lost and WebGPU adapter information', async () => {
   m.recordWebGpu({
     timestamp: T0,
     available: true,
-    vendor: 'google',
-    architecture: 'swiftshader',
-    description: 'SwiftShader Device (Subzero)',
-    isFallbackAdapter: true,
+    ...SWIFTSHADER_ADAPTER,
     limits: new Limits(),
     features: new Set(['shader-f16', 'timestamp-query']),
   });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MonitorCore, reportFromExport } from '../../js/core.js';
-import { T0, LATER, feedSession, assertValidExport } from './helpers.mjs';
+import { T0, LATER, feedSession, assertValidExport, SWIFTSHADER_ADAPTER, recordFourGenerations } from './helpers.mjs';
 
 /** The export without what legitimately differs after an import (windows, exportedAt). */
 function comparable(text) {
@@ -200,51 +200,9 @@ test('corrupt, truncated or wrong-version imports throw naming the JSON path and
 test('the report shows the key figures', async () => {
   const m = await MonitorCore.create();
   m.recordModelLoad({ model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', startedAt: T0 - 40_000, durationMs: 30_000, fromCache: false, bytesFetched: 879_040_512 });
-  m.recordGeneration({
-    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
-    type: 'chat',
-    startedAt: T0,
-    durationMs: 1000,
-    ttftMs: 200,
-    promptTokens: 100,
-    completionTokens: 41,
-  });
-  m.recordGeneration({
-    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
-    type: 'chat',
-    startedAt: T0 + 1000,
-    durationMs: 2000,
-    ttftMs: 400,
-    promptTokens: 200,
-    completionTokens: 81,
-  });
-  m.recordGeneration({
-    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
-    type: 'translate',
-    startedAt: T0 + 3000,
-    durationMs: 500,
-    ttftMs: 100,
-    promptTokens: 50,
-    completionTokens: 10,
-    finishReason: 'abort',
-  });
-  m.recordGeneration({
-    model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
-    type: 'summary',
-    startedAt: T0 + 3500,
-    durationMs: 500,
-    promptTokens: 5000,
-    error: 'ContextWindowSizeExceededError: too long',
-  });
+  recordFourGenerations(m, { model: 'Llama-3.2-1B-Instruct-q4f16_1-MLC', error: 'ContextWindowSizeExceededError: too long' });
   for (const hit of [true, true, true, false]) m.recordCacheLookup({ cache: 'webllm/model', hit, timestamp: T0 });
-  m.recordWebGpu({
-    timestamp: T0,
-    available: true,
-    vendor: 'google',
-    architecture: 'swiftshader',
-    description: 'SwiftShader Device (Subzero)',
-    isFallbackAdapter: true,
-  });
+  m.recordWebGpu({ timestamp: T0, available: true, ...SWIFTSHADER_ADAPTER });
   m.recordMemorySample({ timestamp: T0, usedJSHeapSize: 52_428_800, jsHeapSizeLimit: 4_294_705_152, gpuBufferBytes: 1_073_741_824 });
   const report = m.report(LATER);
   for (const needle of [

@@ -31,6 +31,38 @@ export function assertValidExport(doc) {
   }
 }
 
+/** The adapter headless Chromium reports with SwiftShader (recordWebGpu's adapter fields). */
+export const SWIFTSHADER_ADAPTER = Object.freeze({
+  vendor: 'google',
+  architecture: 'swiftshader',
+  description: 'SwiftShader Device (Subzero)',
+  isFallbackAdapter: true,
+});
+
+/**
+ * Four generations from T0 whose results are computed by hand in the tests: two chat replies
+ * (1000 ms, TTFT 200 ms, 100 + 41 tokens; 2000 ms, TTFT 400 ms, 200 + 81 tokens), a translation
+ * aborted after 500 ms (TTFT 100 ms, 50 + 10 tokens) and a summary failed after 500 ms with
+ * `error` (5000 prompt tokens). All on `model` but the translation, which is on `abortModel` and
+ * has the fields of `abortExtra` too.
+ */
+export function recordFourGenerations(m, { model, abortModel = model, abortExtra = {}, error }) {
+  m.recordGeneration({ model, type: 'chat', startedAt: T0, durationMs: 1000, ttftMs: 200, promptTokens: 100, completionTokens: 41 });
+  m.recordGeneration({ model, type: 'chat', startedAt: T0 + 1000, durationMs: 2000, ttftMs: 400, promptTokens: 200, completionTokens: 81 });
+  m.recordGeneration({
+    model: abortModel,
+    type: 'translate',
+    ...abortExtra,
+    startedAt: T0 + 3000,
+    durationMs: 500,
+    ttftMs: 100,
+    promptTokens: 50,
+    completionTokens: 10,
+    finishReason: 'abort',
+  });
+  m.recordGeneration({ model, type: 'summary', startedAt: T0 + 3500, durationMs: 500, promptTokens: 5000, error });
+}
+
 /**
  * Feeds a deterministic session into `monitor`: `n` generations over two models and three types
  * (some aborted, some failed), loads, cache lookups, operations, memory samples, a lost device.
@@ -48,10 +80,7 @@ export function feedSession(monitor, { seed = 1, n = 200, start = T0 } = {}) {
   monitor.recordWebGpu({
     timestamp: t,
     available: true,
-    vendor: 'google',
-    architecture: 'swiftshader',
-    description: 'SwiftShader Device (Subzero)',
-    isFallbackAdapter: true,
+    ...SWIFTSHADER_ADAPTER,
     limits: { maxBufferSize: 2147483648 },
     features: ['shader-f16'],
   });
