@@ -18,6 +18,17 @@ after(() => {
   assertPrototypeClean();
 });
 
+/** `obj` with an enumerable own property `key` whose getter throws `new ErrorClass(message)`. */
+function withThrowingGetter(obj, key, ErrorClass, message) {
+  Object.defineProperty(obj, key, {
+    get: () => {
+      throw new ErrorClass(message);
+    },
+    enumerable: true,
+  });
+  return obj;
+}
+
 /**
  * Records `event` with `method` and checks the refusal: named field, one more rejection counted,
  * everything else as before, and the core still recording afterwards.
@@ -98,13 +109,7 @@ test('an event whose getters or Proxy throw is refused naming the event; the mon
     },
   );
   assertRefusedEvent(core, 'recordGeneration', throwing, 'generation', /^generation: reading the event threw Error: boom/);
-  const getter = gen({});
-  Object.defineProperty(getter, 'ttftMs', {
-    get: () => {
-      throw new RangeError('no ttft');
-    },
-    enumerable: true,
-  });
+  const getter = withThrowingGetter(gen({}), 'ttftMs', RangeError, 'no ttft');
   assertRefusedEvent(core, 'recordGeneration', getter, 'generation', /reading the event threw RangeError: no ttft/);
   const gaps = new Proxy([1, 2, 3], {
     get: (t, k) =>
@@ -293,13 +298,7 @@ test('configure: non-finite numbers, BigInt, cycles, deep nesting and 10 MB valu
   let deep = {};
   for (let i = 0; i < 100_000; i++) deep = { a: deep };
   refuses(() => core.configure(deep), /nested deeper than 64 levels/);
-  const getter = {};
-  Object.defineProperty(getter, 'historySize', {
-    get: () => {
-      throw new Error('no');
-    },
-    enumerable: true,
-  });
+  const getter = withThrowingGetter({}, 'historySize', Error, 'no');
   refuses(() => core.configure(getter), /^config: cannot be serialized \(Error: no\)$/);
   refuses(() => core.configure({ toJSON: () => undefined }), /^config: expected a JSON value, got an object$/);
   assert.deepEqual(core.config(), config);
@@ -332,13 +331,7 @@ test('quantile: a 10 MB path, __proto__ keys and bad q are refused in JS, briefl
   refuses(() => core.exportJson(Infinity), /^now: expected epoch milliseconds/);
   refuses(() => core.otlpJson({ resource: { a: 1n } }), /^options\.resource\.a: expected a JSON value, got bigint 1n$/, 'options.resource.a');
   refuses(() => core.otlpJson({ resource: { a: NaN } }), /^options\.resource\.a: NaN is not a finite number$/);
-  const throwing = {};
-  Object.defineProperty(throwing, 'resource', {
-    get: () => {
-      throw new Error('no');
-    },
-    enumerable: true,
-  });
+  const throwing = withThrowingGetter({}, 'resource', Error, 'no');
   refuses(() => core.otlpJson(throwing), /^options: cannot be serialized \(Error: no\)$/);
   refuses(() => core.otlpJson({ resource: { a: BIG } }), /^options: \d+ characters of JSON, more than the limit of 1048576$/);
   refuses(() => core.otlpJson(() => 1), /^options: expected a JSON value, got a function/);
@@ -417,13 +410,7 @@ test('createMonitor: hostile events and documents give { ok: false } or a named 
   r = monitor.recordGeneration(throwing);
   assert.deepEqual([r.ok, r.field], [false, 'generation']);
   assert.match(r.message, /reading the event threw Error: boom/);
-  const getter = { model: 'm', durationMs: 5 };
-  Object.defineProperty(getter, 'startedAt', {
-    get: () => {
-      throw new Error('late');
-    },
-    enumerable: true,
-  });
+  const getter = withThrowingGetter({ model: 'm', durationMs: 5 }, 'startedAt', Error, 'late');
   assert.match(monitor.recordGeneration(getter).message, /reading the event threw Error: late/);
   assert.equal(monitor.recordOperation({ name: BIG, durationMs: 1 }).field, 'operation.name');
   assert.equal(monitor.recordCacheLookup({ cache: '__proto__', hit: true }).ok, true);
