@@ -172,6 +172,14 @@ export function makeHooks(overrides = {}) {
   return { hooks, log };
 }
 
+/** A console stand-in (the monitor's `logger`) that keeps every call as [level, ...args] in `entries`. */
+export function recordingLogger() {
+  const entries = [];
+  const sink = {};
+  for (const level of ['debug', 'info', 'warn', 'error', 'log', 'table']) sink[level] = (...args) => entries.push([level, ...args]);
+  return { sink, entries };
+}
+
 /** The error a promise rejects with; fails the test when it resolves. */
 export async function rejection(promise) {
   try {

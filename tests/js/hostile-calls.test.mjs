@@ -11,7 +11,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MonitorCore, MAX_DURATIONS } from '../../js/core.js';
 import { createMonitor } from '../../js/index.js';
-import { T0, LATER } from './helpers.mjs';
+import { T0, LATER, recordingLogger } from './helpers.mjs';
 import { assertPrototypeClean, BIG, dataOf, gen, heapBytes, MiB, refuses, seeded } from './hostile-helpers.mjs';
 
 after(() => {
@@ -345,15 +345,8 @@ test('quantile: a 10 MB path, __proto__ keys and bad q are refused in JS, briefl
 // ---------------------------------------------------------------------------------------------
 // createMonitor()
 
-const quietLogger = () => {
-  const entries = [];
-  const sink = {};
-  for (const level of ['debug', 'info', 'warn', 'error', 'log', 'table']) sink[level] = (...args) => entries.push([level, ...args]);
-  return { sink, entries };
-};
-
 test('createMonitor: hostile options are refused naming the option; none reaches Object.prototype', async () => {
-  const { sink } = quietLogger();
+  const { sink } = recordingLogger();
   const base = { memory: false, webgpu: false, logger: sink };
   const cases = [
     [JSON.parse('{"__proto__": {"polluted": true}}'), /options\.__proto__: unknown option/],
@@ -390,7 +383,7 @@ test('createMonitor: hostile options are refused naming the option; none reaches
 });
 
 test('createMonitor: hostile events and documents give { ok: false } or a named error; the app is unharmed', async () => {
-  const { sink, entries } = quietLogger();
+  const { sink, entries } = recordingLogger();
   const monitor = await createMonitor({ memory: false, webgpu: false, logger: sink, defaultType: BIG });
   const strict = await createMonitor({ memory: false, webgpu: false, logger: sink, strict: true });
   const throwing = new Proxy(

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMonitor, loadCore } from '../../js/index.js';
+import { recordingLogger } from './helpers.mjs';
 
 /** Counts the calls of Core.prototype.ingest (one per batch handed to the core) while `fn` runs. */
 async function countingIngests(fn) {
@@ -22,15 +23,8 @@ async function countingIngests(fn) {
   }
 }
 
-const logger = () => {
-  const entries = [];
-  const sink = {};
-  for (const m of ['debug', 'info', 'warn', 'error', 'log', 'table']) sink[m] = (...args) => entries.push([m, ...args]);
-  return { sink, entries };
-};
-
 test('track(): 500 synchronous calls are one batch, handed over in a microtask', async () => {
-  const m = await createMonitor({ memory: false, webgpu: false, logger: logger().sink });
+  const m = await createMonitor({ memory: false, webgpu: false, logger: recordingLogger().sink });
   await countingIngests(async (calls) => {
     for (let i = 0; i < 500; i++) m.track('tokenize', () => i);
     assert.equal(calls.length, 0, 'nothing is ingested while the calls run');
@@ -42,7 +36,7 @@ test('track(): 500 synchronous calls are one batch, handed over in a microtask',
 });
 
 test('a read hands the pending batch over first: nothing queued is missed', async () => {
-  const m = await createMonitor({ memory: false, webgpu: false, logger: logger().sink });
+  const m = await createMonitor({ memory: false, webgpu: false, logger: recordingLogger().sink });
   await countingIngests(async (calls) => {
     for (let i = 0; i < 10; i++) m.track('embed', () => i);
     assert.equal(m.getMetrics().operations.embed.count, 10, 'the read sees all 10');
@@ -54,7 +48,7 @@ test('a read hands the pending batch over first: nothing queued is missed', asyn
 });
 
 test('manual record*() stay synchronous: one ingest per call, its own outcome', async () => {
-  const { sink, entries } = logger();
+  const { sink, entries } = recordingLogger();
   const m = await createMonitor({ memory: false, webgpu: false, logger: sink });
   await countingIngests(async (calls) => {
     m.track('queued', () => 1); // queued before the manual call: ingested first, apart
@@ -70,7 +64,7 @@ test('manual record*() stay synchronous: one ingest per call, its own outcome', 
 });
 
 test("a refused event of the monitor's own is logged with its method when its batch is ingested", async () => {
-  const { sink, entries } = logger();
+  const { sink, entries } = recordingLogger();
   const m = await createMonitor({ memory: false, webgpu: false, logger: sink });
   m.track('ok', () => 1);
   m.track('x'.repeat(300), () => 1); // a name longer than 256 bytes
@@ -90,7 +84,7 @@ test("a refused event of the monitor's own is logged with its method when its ba
 });
 
 test('dispose() ingests what is still queued (the last save sees it)', async () => {
-  const m = await createMonitor({ memory: false, webgpu: false, logger: logger().sink });
+  const m = await createMonitor({ memory: false, webgpu: false, logger: recordingLogger().sink });
   await countingIngests(async (calls) => {
     m.track('late', () => 1);
     await m.dispose();

@@ -12,6 +12,7 @@ import { inspect } from 'node:util';
 import { createMonitor, reportFromExport } from '../../js/index.js';
 import { CreateSimulatedMLCEngine } from '../../js/simulated-engine.js';
 import { MAX_MESSAGE_CHARS } from '../../js/wrapper.js';
+import { recordingLogger } from './helpers.mjs';
 import { patchedMLCEngine } from './webllm-fakes.mjs';
 
 const LLAMA = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
@@ -37,9 +38,7 @@ function memoryStorage() {
 
 /** A console stand-in that keeps every call. */
 function recorder() {
-  const calls = [];
-  const sink = {};
-  for (const m of ['debug', 'info', 'warn', 'error', 'log', 'table']) sink[m] = (...args) => calls.push([m, ...args]);
+  const { sink, entries: calls } = recordingLogger();
   return { sink, calls, text: () => inspect(calls, { depth: 12, maxArrayLength: null, maxStringLength: null, breakLength: Infinity }) };
 }
 
