@@ -65,18 +65,22 @@ function tap(engine) {
   return t;
 }
 
+/** A simulated engine of `models` with `options` (`sim`), tapped (`seen`) and wrapped with `hooks` (`engine`). */
+async function tappedEngine(hooks, models, options) {
+  const sim = await CreateSimulatedMLCEngine(models, options);
+  return { sim, seen: tap(sim), engine: wrapEngine(sim, hooks) };
+}
+
 const textOf = (chunks) => chunks.map((c) => (c.choices[0] && (c.choices[0].delta ? c.choices[0].delta.content : c.choices[0].text)) || '').join('');
 
 test('mid-stream throw of a named error: rethrown as is, recorded once as failed with its name, the lock freed', async () => {
   const failure = { name: 'InternalError', message: 'decode kernel failed' };
-  const sim = await CreateSimulatedMLCEngine(LLAMA, {
+  const { hooks, log } = makeHooks();
+  const { seen, engine } = await tappedEngine(hooks, LLAMA, {
     timeScale: 0,
     seed: 5,
     faults: { throwMidStreamAt: 1, throwName: failure.name, throwMessage: failure.message },
   });
-  const seen = tap(sim);
-  const { hooks, log } = makeHooks();
-  const engine = wrapEngine(sim, hooks);
 
   const { chunks, error } = await drainUntilError(await engine.chat.completions.create(ask('Tell me', { stream: true })));
   assert.equal(error, seen.errors[0], 'the very error object');
@@ -104,10 +108,11 @@ test('mid-stream throw of a named error: rethrown as is, recorded once as failed
 
 test('mid-stream throw in a completion stream and in a non-streaming call; messages kept only when asked, and cut', async () => {
   const long = 'x'.repeat(3 * MAX_MESSAGE_CHARS);
-  const sim = await CreateSimulatedMLCEngine(LLAMA, { timeScale: 0, faults: { throwMidStreamAt: 1, throwName: 'InternalError', throwMessage: long } });
-  const seen = tap(sim);
   const { hooks, log } = makeHooks({ errorMessages: true });
-  const engine = wrapEngine(sim, hooks);
+  const { sim, seen, engine } = await tappedEngine(hooks, LLAMA, {
+    timeScale: 0,
+    faults: { throwMidStreamAt: 1, throwName: 'InternalError', throwMessage: long },
+  });
   const { chunks, error } = await drainUntilError(await engine.completions.create({ prompt: 'Once upon', stream: true }));
   assert.equal(error, seen.errors[0]);
   assert.ok(chunks.every((c) => c.object === 'text_completion'));
@@ -126,10 +131,8 @@ test('mid-stream throw in a completion stream and in a non-streaming call; messa
 });
 
 test("the caller stops: return() and throw() give the engine's own results; one abort each, never recorded twice", async () => {
-  const sim = await CreateSimulatedMLCEngine(LLAMA, { timeScale: 0, medianTokens: 200 });
-  const seen = tap(sim);
   const { hooks, log } = makeHooks();
-  const engine = wrapEngine(sim, hooks);
+  const { seen, engine } = await tappedEngine(hooks, LLAMA, { timeScale: 0, medianTokens: 200 });
 
   // return(value) after two chunks: what the engine's iterator resolves to, then done for good.
   const s1 = await engine.chat.completions.create(ask('one', { stream: true }));
@@ -370,11 +373,9 @@ test('worker strings and other thrown values: passed on as they are, named only 
 
 test('concurrent requests on two models, each with another outcome: each recorded once, with its model', async () => {
   // Generations are numbered in call order: the first (Llama, streamed) fails halfway.
-  const sim = await CreateSimulatedMLCEngine([LLAMA, QWEN], { timeScale: 0, medianTokens: 40, faults: { throwMidStreamAt: 1 } });
-  const seen = tap(sim);
   const core = await MonitorCore.create();
   const { hooks, log } = coreHooks(core);
-  const engine = wrapEngine(sim, hooks);
+  const { seen, engine } = await tappedEngine(hooks, [LLAMA, QWEN], { timeScale: 0, medianTokens: 40, faults: { throwMidStreamAt: 1 } });
   const got = [];
   const failing = (async () => {
     const r = await drainUntilError(await engine.chat.completions.create(ask('a', { model: LLAMA, stream: true })));
@@ -407,10 +408,8 @@ test('concurrent requests on two models, each with another outcome: each recorde
 });
 
 test('reload() or unload() while a generation is in flight: the generation fails once with its own model, the load is recorded once', async () => {
-  const sim = await CreateSimulatedMLCEngine(LLAMA, { timeScale: 0, medianTokens: 300 });
-  const seen = tap(sim);
   const { hooks, log } = makeHooks();
-  const engine = wrapEngine(sim, hooks);
+  const { seen, engine } = await tappedEngine(hooks, LLAMA, { timeScale: 0, medianTokens: 300 });
 
   // A stream on Llama; the app switches to Qwen halfway.
   const stream = await engine.chat.completions.create(ask('long', { stream: true }));
