@@ -133,6 +133,9 @@ export function feedSession(monitor, { seed = 1, n = 200, start = T0 } = {}) {
   return t;
 }
 
+/** A chat request of one user message `content`, with the fields of `extra`. */
+export const ask = (content, extra = {}) => ({ messages: [{ role: 'user', content }], ...extra });
+
 /**
  * A fake of the monitor's hooks (the contract of js/wrapper.js) that keeps everything it is given.
  * `typeFor` answers the request's monitorType, else "default".

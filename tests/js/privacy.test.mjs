@@ -12,7 +12,7 @@ import { inspect } from 'node:util';
 import { createMonitor, reportFromExport } from '../../js/index.js';
 import { CreateSimulatedMLCEngine } from '../../js/simulated-engine.js';
 import { MAX_MESSAGE_CHARS } from '../../js/wrapper.js';
-import { recordingLogger } from './helpers.mjs';
+import { recordingLogger, ask } from './helpers.mjs';
 import { patchedMLCEngine } from './webllm-fakes.mjs';
 
 const LLAMA = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
@@ -23,8 +23,6 @@ const REPLY_MARK = 'zq-reply-4b2d8';
 const PROMPT = `My PIN is 4711, ${PROMPT_MARK}, please keep it safe`;
 const REPLY = `Sure, ${REPLY_MARK} is noted and will never be shared`;
 const REPLY_WORDS = REPLY.split(' ').length;
-const ask = (content, extra = {}) => ({ messages: [{ role: 'user', content }], ...extra });
-
 /** A Storage over a Map, as localStorage. */
 function memoryStorage() {
   const map = new Map();

@@ -11,11 +11,11 @@ import {
   simulatedDeleteModelInCache,
   simulatedHasModelInCache,
 } from '../../js/simulated-engine.js';
+import { ask } from './helpers.mjs';
 
 const LLAMA = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
 const QWEN = 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC';
 const EMBED = 'snowflake-arctic-embed-s-q0f32-MLC-b4';
-const ask = (content, extra = {}) => ({ messages: [{ role: 'user', content }], ...extra });
 
 beforeEach(() => {
   SimulatedMLCEngine.clearCache();

@@ -2,8 +2,6 @@
 // simulated engine, wrapper-faults-webllm.test.mjs on WebLLM's own engine classes); not a test file.
 import { makeHooks } from './helpers.mjs';
 
-export const ask = (content, extra = {}) => ({ messages: [{ role: 'user', content }], ...extra });
-
 /** Iterates `stream` until it throws; returns the chunks and the thrown value. */
 export async function drainUntilError(stream) {
   const chunks = [];

@@ -11,8 +11,8 @@ import { MonitorCore } from '../../js/core.js';
 import { createMonitor } from '../../js/index.js';
 import { CreateSimulatedMLCEngine, SimulatedMLCEngine } from '../../js/simulated-engine.js';
 import { MAX_MESSAGE_CHARS, wrapEngine } from '../../js/wrapper.js';
-import { makeHooks, rejection, collect } from './helpers.mjs';
-import { ask, coreHooks, drainUntilError } from './wrapper-faults-helpers.mjs';
+import { makeHooks, rejection, collect, ask } from './helpers.mjs';
+import { coreHooks, drainUntilError } from './wrapper-faults-helpers.mjs';
 
 const LLAMA = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
 const QWEN = 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC';

@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MonitorCore } from '../../js/core.js';
 import { wrapEngine } from '../../js/wrapper.js';
-import { makeHooks, rejection, collect } from './helpers.mjs';
+import { makeHooks, rejection, collect, ask } from './helpers.mjs';
 import { loseDevice, patchedMLCEngine, workerPair } from './webllm-fakes.mjs';
-import { ask, coreHooks, drainUntilError } from './wrapper-faults-helpers.mjs';
+import { coreHooks, drainUntilError } from './wrapper-faults-helpers.mjs';
 
 const A = 'Alpha-1B-q4f16_1-MLC';
 const B = 'Beta-1B-q4f16_1-MLC';

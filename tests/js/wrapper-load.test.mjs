@@ -4,12 +4,10 @@ import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateSimulatedMLCEngine, SimulatedMLCEngine, simulatedHasModelInCache } from '../../js/simulated-engine.js';
 import { classifyError, createEngine, parseProgressText, wrapEngine } from '../../js/wrapper.js';
-import { makeHooks, rejection } from './helpers.mjs';
+import { makeHooks, rejection, ask } from './helpers.mjs';
 
 const LLAMA = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
 const QWEN = 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC';
-const ask = (content, extra = {}) => ({ messages: [{ role: 'user', content }], ...extra });
-
 beforeEach(() => SimulatedMLCEngine.clearCache());
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));

@@ -7,11 +7,10 @@ import { WebWorkerMLCEngine, WebWorkerMLCEngineHandler } from '@mlc-ai/web-llm';
 import { MonitorCore } from '../../js/core.js';
 import { CreateSimulatedMLCEngine, SimulatedMLCEngine } from '../../js/simulated-engine.js';
 import { createEngine, wrapEngine } from '../../js/wrapper.js';
+import { ask } from './helpers.mjs';
 
 const LLAMA = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
 const QWEN = 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC';
-const ask = (content, extra = {}) => ({ messages: [{ role: 'user', content }], ...extra });
-
 beforeEach(() => SimulatedMLCEngine.clearCache());
 
 /** Hooks that forward to a MonitorCore, as js/monitor.js does. */

@@ -4,13 +4,11 @@ import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateSimulatedMLCEngine, SimulatedMLCEngine } from '../../js/simulated-engine.js';
 import { wrapEngine, unwrapEngine } from '../../js/wrapper.js';
-import { makeHooks, rejection, collect } from './helpers.mjs';
+import { makeHooks, rejection, collect, ask } from './helpers.mjs';
 
 const LLAMA = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
 const QWEN = 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC';
 const EMBED = 'snowflake-arctic-embed-s-q0f32-MLC-b4';
-const ask = (content, extra = {}) => ({ messages: [{ role: 'user', content }], ...extra });
-
 beforeEach(() => SimulatedMLCEngine.clearCache());
 
 /**

@@ -7,12 +7,10 @@ import assert from 'node:assert/strict';
 import { ExtensionServiceWorkerMLCEngine, ExtensionServiceWorkerMLCEngineHandler } from '@mlc-ai/web-llm';
 import { createMonitor } from '../../js/index.js';
 import { wrapEngine } from '../../js/wrapper.js';
-import { collect, makeHooks } from './helpers.mjs';
+import { collect, makeHooks, ask } from './helpers.mjs';
 import { loseDevice, macrotask, patchedMLCEngine } from './webllm-fakes.mjs';
 
 const LLAMA = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
-const ask = (content, extra = {}) => ({ messages: [{ role: 'user', content }], ...extra });
-
 class FakeGPUBuffer {
   constructor(size) {
     this.size = size;

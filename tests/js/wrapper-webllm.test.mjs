@@ -7,12 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMonitor } from '../../js/index.js';
 import { unwrapEngine, wrapEngine } from '../../js/wrapper.js';
-import { collect, makeHooks } from './helpers.mjs';
+import { collect, makeHooks, ask } from './helpers.mjs';
 import { addResumableSessions, macrotask, patchedMLCEngine, restartableWorkerPair, workerPair } from './webllm-fakes.mjs';
 
 const LLAMA = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
 const HERMES = 'Hermes-2-Pro-Llama-3-8B-q4f16_1-MLC';
-const ask = (content, extra = {}) => ({ messages: [{ role: 'user', content }], ...extra });
 const KINDS = ['MLCEngine', 'WebWorkerMLCEngine'];
 
 /** A real engine of `kind` over a patched MLCEngine; `backend` is the engine that generates. */
