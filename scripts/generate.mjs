@@ -231,7 +231,7 @@ function cpp() {
   );
   const list = (items) => items.map((x) => `    ${str(x)},`).join('\n');
   return `// ${MARK}
-// The export document's schema version and the series table, for the core.
+// The export document's schema version, the series table and the health checks, for the core.
 #pragma once
 
 #include <cstddef>
@@ -273,6 +273,28 @@ ${list(Object.keys(d.defs.generationRecord.props))}
 inline constexpr std::string_view kWindows[] = {
 ${list(d.windows)}
 };
+
+/// A health check (metrics.health): the metric it watches, its threshold's key in the
+/// configuration, which way is bad, the words of its reasons (label, and the unit written after
+/// a value) and its default thresholds.
+struct HealthCheck {
+  std::string_view metric;
+  std::string_view threshold;
+  Worse worse;
+  std::string_view label;
+  std::string_view unit;
+  double warning;
+  double critical;
+};
+
+inline constexpr HealthCheck kHealthChecks[] = {
+${d.healthChecks
+  .map((c) => `    {${str(c.metric)}, ${str(c.threshold)}, Worse::${c.worse}, ${str(c.label)}, ${str(c.unit)}, ${c.warning}, ${c.critical}},`)
+  .join('\n')}
+};
+inline constexpr std::size_t kHealthCheckCount = sizeof(kHealthChecks) / sizeof(kHealthChecks[0]);
+/// The thresholds' keys, for a message.
+inline constexpr std::string_view kThresholdKeys = ${str(d.healthChecks.map((c) => c.threshold).join(', '))};
 
 }  // namespace wlm::description
 `;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "generated/description.hpp"
 #include "state.hpp"
 
 namespace wlm {
@@ -51,11 +52,24 @@ struct Config {
   std::size_t history_size = 1000;
   std::string currency = "USD";
   std::map<std::string, Price> prices;  // by model; "*" applies to models not listed
-  Threshold ttft_p95_ms{2000, 5000};
-  Threshold latency_p95_ms{30000, 60000};
-  Threshold error_rate{0.05, 0.2};
-  Threshold decode_tokens_per_sec_p50{10, 3};  // below is worse
-  Threshold js_heap_fraction{0.8, 0.95};       // usedJSHeapSize / jsHeapSizeLimit
+  /// By health check (description::kHealthChecks), from its defaults.
+  std::array<Threshold, description::kHealthCheckCount> thresholds = default_thresholds();
+
+  /// The threshold of the check whose key is `key` ("ttftP95Ms"), nullptr for none.
+  Threshold* threshold(std::string_view key) {
+    for (std::size_t i = 0; i < thresholds.size(); ++i)
+      if (description::kHealthChecks[i].threshold == key) return &thresholds[i];
+    return nullptr;
+  }
+  const Threshold* threshold(std::string_view key) const {
+    return const_cast<Config*>(this)->threshold(key);
+  }
+  static std::array<Threshold, description::kHealthCheckCount> default_thresholds() {
+    std::array<Threshold, description::kHealthCheckCount> out;
+    for (std::size_t i = 0; i < out.size(); ++i)
+      out[i] = {description::kHealthChecks[i].warning, description::kHealthChecks[i].critical};
+    return out;
+  }
 
   json to_json() const;
   /// Reads a partial configuration over this one: keys not given keep their value.

@@ -68,11 +68,11 @@ export const WINDOWS = freeze([
 
 /** The health checks: the metric watched, its threshold in the config, which way is bad. */
 export const HEALTH_CHECKS = freeze([
-  {"metric":"generations.ttftMs.p95","threshold":"ttftP95Ms","worse":"higher"},
-  {"metric":"generations.latencyMs.p95","threshold":"latencyP95Ms","worse":"higher"},
-  {"metric":"generations.errorRate","threshold":"errorRate","worse":"higher"},
-  {"metric":"generations.decodeTokensPerSec.p50","threshold":"decodeTokensPerSecP50","worse":"lower"},
-  {"metric":"memory.jsHeapFraction","threshold":"jsHeapFraction","worse":"higher"},
+  {"metric":"generations.ttftMs.p95","threshold":"ttftP95Ms","worse":"higher","label":"p95 time to first token","unit":" ms","warning":2000,"critical":5000},
+  {"metric":"generations.latencyMs.p95","threshold":"latencyP95Ms","worse":"higher","label":"p95 latency","unit":" ms","warning":30000,"critical":60000},
+  {"metric":"generations.errorRate","threshold":"errorRate","worse":"higher","label":"error rate","unit":"","warning":0.05,"critical":0.2},
+  {"metric":"generations.decodeTokensPerSec.p50","threshold":"decodeTokensPerSecP50","worse":"lower","label":"p50 decode speed","unit":" tokens/s","warning":10,"critical":3},
+  {"metric":"memory.jsHeapFraction","threshold":"jsHeapFraction","worse":"higher","label":"JS heap use","unit":" of the limit","warning":0.8,"critical":0.95},
 ]);
 
 /** Named value sets of the document. */

@@ -860,18 +860,18 @@ TEST_CASE("batch: configure") {
     INFO(s.field << ": " << s.message);
     CHECK(s.ok);
     CHECK(m.config().history_size == 5);
-    CHECK(m.config().ttft_p95_ms.warning == 100);
-    CHECK(m.config().ttft_p95_ms.critical == 5000);  // kept
-    CHECK(std::isnan(m.config().error_rate.critical));
-    CHECK(m.config().error_rate.warning == 0.05);
+    CHECK(m.config().threshold("ttftP95Ms")->warning == 100);
+    CHECK(m.config().threshold("ttftP95Ms")->critical == 5000);  // kept
+    CHECK(std::isnan(m.config().threshold("errorRate")->critical));
+    CHECK(m.config().threshold("errorRate")->warning == 0.05);
     CHECK(m.config().currency == "USD");
     CHECK(m.config().prices.count("llama") == 1);
-    CHECK(m.config().latency_p95_ms.warning == 30000);
+    CHECK(m.config().threshold("latencyP95Ms")->warning == 30000);
     // A second partial configuration keeps the first one's values.
     CHECK(wb::configure(m, R"({"currency": "EUR"})").ok);
     CHECK(m.config().currency == "EUR");
     CHECK(m.config().history_size == 5);
-    CHECK(m.config().ttft_p95_ms.warning == 100);
+    CHECK(m.config().threshold("ttftP95Ms")->warning == 100);
     CHECK(wb::configure(m, "{}").ok);
     CHECK(m.config().currency == "EUR");
   }

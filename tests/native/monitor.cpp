@@ -316,7 +316,7 @@ TEST_CASE("health from thresholds, with reasons; recent window preferred over th
 
   // Slow decoding is "below" its thresholds; heap use from the latest memory sample.
   Config c;
-  c.decode_tokens_per_sec_p50 = {100, 10};
+  *c.threshold("decodeTokensPerSecP50") = {100, 10};
   Monitor slow(c);
   REQUIRE(slow.record(gen("A", "chat", kT0, 1100, 100, 1, 51)));  // 50 tokens/s
   MemorySample s;
@@ -451,8 +451,9 @@ TEST_CASE("configuration from JSON: partial, validated, named errors") {
                  "config"));
   CHECK(c.history_size == 50);
   CHECK(c.prices["A"].output_per_1k == 2);
-  CHECK(c.ttft_p95_ms.warning == 100);
-  CHECK(c.ttft_p95_ms.critical == 5000);  // untouched
+  CHECK(c.threshold("ttftP95Ms")->warning == 100);
+  CHECK(c.threshold("ttftP95Ms")->critical == 5000);  // untouched
+  CHECK(c.threshold("nope") == nullptr);
   auto refuse = [](const char* text, const char* field) {
     Config x;
     Status s = x.read(json::parse(text), "config");
@@ -513,4 +514,35 @@ TEST_CASE("changes() counts what may change the data; status() follows it and th
   m.reset(kT0 + 4000);
   CHECK(m.changes() > c2);
   CHECK(m.status(kT0 + 4000)["generations"] == 0);
+}
+
+TEST_CASE("the health checks and their thresholds come from the description, in its order") {
+  Config c;
+  json thresholds = c.to_json()["thresholds"];
+  REQUIRE(thresholds.size() == wlm::description::kHealthCheckCount);
+  std::size_t i = 0;
+  for (auto it = thresholds.begin(); it != thresholds.end(); ++it) {
+    const std::string key = it.key();
+    const json& t = it.value();
+    INFO(key);
+    const auto* check = &wlm::description::kHealthChecks[0];
+    while (check->threshold != key) ++check;  // every key is a check's
+    CHECK(t["warning"] == check->warning);
+    CHECK(t["critical"] == check->critical);
+    CHECK(c.threshold(key) ==
+          &c.thresholds[static_cast<std::size_t>(check - &wlm::description::kHealthChecks[0])]);
+    ++i;
+  }
+  CHECK(i == wlm::description::kHealthCheckCount);
+  // Each check fires on its own metric, named by the description, with its label and unit.
+  Config strict;
+  for (auto& t : strict.thresholds) t = {NAN, NAN};
+  *strict.threshold("latencyP95Ms") = {1, NAN};
+  Monitor m(strict);
+  REQUIRE(m.record(gen("A", "chat", kT0, 1000, 100, 1, 30)));
+  json reasons = m.metrics(kT0 + 1000)["health"]["reasons"];
+  REQUIRE(reasons.size() == 1);
+  CHECK(reasons[0]["metric"] == "generations.latencyMs.p95");
+  CHECK(reasons[0]["message"].get<std::string>().rfind(
+            "p95 latency 1000 ms is above the warning threshold 1 ms", 0) == 0);
 }

@@ -11,18 +11,6 @@ using jsonio::child;
 
 constexpr std::size_t kMaxPrices = 1024;
 
-struct ThresholdField {
-  const char* key;
-  Threshold Config::*member;
-};
-constexpr ThresholdField kThresholds[] = {
-    {"ttftP95Ms", &Config::ttft_p95_ms},
-    {"latencyP95Ms", &Config::latency_p95_ms},
-    {"errorRate", &Config::error_rate},
-    {"decodeTokensPerSecP50", &Config::decode_tokens_per_sec_p50},
-    {"jsHeapFraction", &Config::js_heap_fraction},
-};
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -33,9 +21,10 @@ json Config::to_json() const {
   for (const auto& [model, p] : prices)
     prices_json[model] = json{{"input", p.input_per_1k}, {"output", p.output_per_1k}};
   json thresholds = json::object();
-  for (const auto& t : kThresholds)
-    thresholds[t.key] = json{{"warning", jsonio::number_or_null((this->*t.member).warning)},
-                             {"critical", jsonio::number_or_null((this->*t.member).critical)}};
+  for (std::size_t i = 0; i < this->thresholds.size(); ++i)
+    thresholds[std::string(description::kHealthChecks[i].threshold)] =
+        json{{"warning", jsonio::number_or_null(this->thresholds[i].warning)},
+             {"critical", jsonio::number_or_null(this->thresholds[i].critical)}};
   return json{{"historySize", history_size},
               {"currency", currency},
               {"prices", std::move(prices_json)},
@@ -80,16 +69,12 @@ Status Config::read(const json& in, const std::string& path) {
         return Status::error(
             p, fmt::format("{}: expected an object, got {}", p, jsonio::describe(value)));
       for (const auto& [name, t] : value.items()) {
-        const ThresholdField* field = nullptr;
-        for (const auto& f : kThresholds)
-          if (name == f.key) field = &f;
+        Threshold* field = c.threshold(name);
         std::string tp = child(p, name);
         if (!field)
-          return Status::error(tp,
-                               fmt::format("{}: unknown threshold (known: ttftP95Ms, latencyP95Ms, "
-                                           "errorRate, decodeTokensPerSecP50, jsHeapFraction)",
-                                           tp));
-        Threshold th = c.*field->member;
+          return Status::error(tp, fmt::format("{}: unknown threshold (known: {})", tp,
+                                               description::kThresholdKeys));
+        Threshold th = *field;
         if (!t.is_object())
           return Status::error(tp, fmt::format("{}: expected {{warning, critical}}, got {}", tp,
                                                jsonio::describe(t)));
@@ -97,7 +82,7 @@ Status Config::read(const json& in, const std::string& path) {
           WLM_TRY(jsonio::optional_number(t, tp, "warning", th.warning, 0, 1e15));
         if (t.contains("critical"))
           WLM_TRY(jsonio::optional_number(t, tp, "critical", th.critical, 0, 1e15));
-        c.*field->member = th;
+        *field = th;
       }
     } else {
       return Status::error(p,

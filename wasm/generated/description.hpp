@@ -1,5 +1,5 @@
 // Generated from schema/description.mjs by scripts/generate.mjs (npm run generate): do not edit.
-// The export document's schema version and the series table, for the core.
+// The export document's schema version, the series table and the health checks, for the core.
 #pragma once
 
 #include <cstddef>
@@ -75,5 +75,29 @@ inline constexpr std::string_view kWindows[] = {
     "5m",
     "1h",
 };
+
+/// A health check (metrics.health): the metric it watches, its threshold's key in the
+/// configuration, which way is bad, the words of its reasons (label, and the unit written after
+/// a value) and its default thresholds.
+struct HealthCheck {
+  std::string_view metric;
+  std::string_view threshold;
+  Worse worse;
+  std::string_view label;
+  std::string_view unit;
+  double warning;
+  double critical;
+};
+
+inline constexpr HealthCheck kHealthChecks[] = {
+    {"generations.ttftMs.p95", "ttftP95Ms", Worse::higher, "p95 time to first token", " ms", 2000, 5000},
+    {"generations.latencyMs.p95", "latencyP95Ms", Worse::higher, "p95 latency", " ms", 30000, 60000},
+    {"generations.errorRate", "errorRate", Worse::higher, "error rate", "", 0.05, 0.2},
+    {"generations.decodeTokensPerSec.p50", "decodeTokensPerSecP50", Worse::lower, "p50 decode speed", " tokens/s", 10, 3},
+    {"memory.jsHeapFraction", "jsHeapFraction", Worse::higher, "JS heap use", " of the limit", 0.8, 0.95},
+};
+inline constexpr std::size_t kHealthCheckCount = sizeof(kHealthChecks) / sizeof(kHealthChecks[0]);
+/// The thresholds' keys, for a message.
+inline constexpr std::string_view kThresholdKeys = "ttftP95Ms, latencyP95Ms, errorRate, decodeTokensPerSecP50, jsHeapFraction";
 
 }  // namespace wlm::description

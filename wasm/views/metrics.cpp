@@ -10,13 +10,21 @@
 namespace wlm {
 namespace {
 
-double number_at(const json& obj, std::initializer_list<const char*> path) {
-  const json* cur = &obj;
-  for (const char* key : path) {
+/// The number a check's metric names in a generations object (the 5 min window's or the
+/// session's): "generations.ttftMs.p95" is g["ttftMs"]["p95"]; NaN when it is absent or null.
+double generation_value(const json& g, std::string_view metric) {
+  constexpr std::string_view kPrefix = "generations.";
+  if (metric.substr(0, kPrefix.size()) != kPrefix) return NAN;
+  const json* cur = &g;
+  std::string_view rest = metric.substr(kPrefix.size());
+  while (!rest.empty()) {
+    std::size_t dot = rest.find('.');
+    std::string key(rest.substr(0, dot));
     if (!cur->is_object()) return NAN;
     auto it = cur->find(key);
     if (it == cur->end()) return NAN;
     cur = &*it;
+    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
   }
   return cur->is_number() ? cur->get<double>() : NAN;
 }
@@ -75,49 +83,33 @@ json Monitor::health(double now_ms, const json& metrics) const {
   const json& w5 = metrics["windows"]["5m"]["generations"];
   bool recent = w5["total"].get<std::uint64_t>() > 0;
   const json& g = recent ? w5 : metrics["generations"];
-  struct Check {
-    const char* metric;
-    const char* label;
-    const char* unit;
-    double value;
-    const Threshold& t;
-    bool lower_is_worse;
-  };
   double heap_used = state_.memory_latest.used_js_heap;
   double heap_limit = state_.memory_latest.js_heap_limit;
   double heap = state_.memory_samples && present(heap_used) && present(heap_limit) && heap_limit > 0
                     ? heap_used / heap_limit
                     : NAN;
-  Check checks[] = {
-      {"generations.ttftMs.p95", "p95 time to first token", " ms", number_at(g, {"ttftMs", "p95"}),
-       config_.ttft_p95_ms, false},
-      {"generations.latencyMs.p95", "p95 latency", " ms", number_at(g, {"latencyMs", "p95"}),
-       config_.latency_p95_ms, false},
-      {"generations.errorRate", "error rate", "", number_at(g, {"errorRate"}), config_.error_rate,
-       false},
-      {"generations.decodeTokensPerSec.p50", "p50 decode speed", " tokens/s",
-       number_at(g, {"decodeTokensPerSec", "p50"}), config_.decode_tokens_per_sec_p50, true},
-      {"memory.jsHeapFraction", "JS heap use", " of the limit", heap, config_.js_heap_fraction,
-       false},
-  };
   int worst = 0;
   json reasons = json::array();
-  for (const Check& c : checks) {
-    if (std::isnan(c.value)) continue;
+  for (std::size_t i = 0; i < description::kHealthCheckCount; ++i) {
+    const description::HealthCheck& c = description::kHealthChecks[i];
+    const Threshold& t = config_.thresholds[i];
+    double value = c.metric == "memory.jsHeapFraction" ? heap : generation_value(g, c.metric);
+    if (std::isnan(value)) continue;
+    bool lower_is_worse = c.worse == description::Worse::lower;
     auto beyond = [&](double limit) {
-      return present(limit) && (c.lower_is_worse ? c.value < limit : c.value > limit);
+      return present(limit) && (lower_is_worse ? value < limit : value > limit);
     };
-    int level = beyond(c.t.critical) ? 2 : beyond(c.t.warning) ? 1 : 0;
+    int level = beyond(t.critical) ? 2 : beyond(t.warning) ? 1 : 0;
     if (!level) continue;
     worst = std::max(worst, level);
-    double limit = level == 2 ? c.t.critical : c.t.warning;
+    double limit = level == 2 ? t.critical : t.warning;
     reasons.push_back(
         json{{"metric", c.metric},
              {"level", level == 2 ? "critical" : "warning"},
-             {"value", c.value},
+             {"value", value},
              {"threshold", limit},
-             {"message", fmt::format("{} {:.4g}{} is {} the {} threshold {:.4g}{}", c.label,
-                                     c.value, c.unit, c.lower_is_worse ? "below" : "above",
+             {"message", fmt::format("{} {:.4g}{} is {} the {} threshold {:.4g}{}", c.label, value,
+                                     c.unit, lower_is_worse ? "below" : "above",
                                      level == 2 ? "critical" : "warning", limit, c.unit)}});
   }
   (void)now_ms;
