@@ -197,7 +197,7 @@ export class BatchEncoder {
       let featuresOut = features;
       if (features === undefined || features === null) featuresOut = [];
       else if (!Array.isArray(features) && typeof features === 'object' && typeof features[Symbol.iterator] === 'function') featuresOut = Array.from(features);
-      // Strings the core cuts to its name limit: far longer ones are cut here, before the copy.
+      // Strings far longer than the core keeps are cut here, before the copy (as text() does).
       const units = maxTextUnits();
       const orEmpty = (v) => (v === undefined || v === null ? '' : typeof v === 'string' && v.length > units ? v.slice(0, units) : v);
       const doc = {
@@ -384,8 +384,10 @@ export class BatchEncoder {
 
   /** Free text, which the core cuts to its limit: cut here first when far longer. */
   text(i, v, field) {
-    if (typeof v === 'string') this.#setString(i, v.length > 2 * limits.messageBytes ? v.slice(0, 2 * limits.messageBytes) : v);
-    else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a string, got ${describe(v)}`);
+    if (typeof v === 'string') {
+      const units = maxTextUnits();
+      this.#setString(i, v.length > units ? v.slice(0, units) : v);
+    } else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a string, got ${describe(v)}`);
   }
 
   bool(i, v, field) {
