@@ -57,12 +57,19 @@ struct Config {
 
   /// The threshold of the check whose key is `key` ("ttftP95Ms"), nullptr for none.
   Threshold* threshold(std::string_view key) {
-    for (std::size_t i = 0; i < thresholds.size(); ++i)
-      if (description::kHealthChecks[i].threshold == key) return &thresholds[i];
-    return nullptr;
+    std::size_t i = check_index(key);
+    return i < thresholds.size() ? &thresholds[i] : nullptr;
   }
   const Threshold* threshold(std::string_view key) const {
-    return const_cast<Config*>(this)->threshold(key);
+    std::size_t i = check_index(key);
+    return i < thresholds.size() ? &thresholds[i] : nullptr;
+  }
+  /// The index of the check whose threshold key is `key`; kHealthCheckCount for none.
+  static std::size_t check_index(std::string_view key) {
+    std::size_t i = 0;
+    while (i < description::kHealthCheckCount && description::kHealthChecks[i].threshold != key)
+      ++i;
+    return i;
   }
   static std::array<Threshold, description::kHealthCheckCount> default_thresholds() {
     std::array<Threshold, description::kHealthCheckCount> out;
