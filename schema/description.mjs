@@ -7,78 +7,21 @@
 // which `npm run generate` (scripts/generate.mjs) writes; tests/js/generated.test.mjs checks
 // that regenerating changes nothing. Plain data and small builders, no Node-only code.
 //
-// Adding a series: one entry in `series` below (and its place in the shape, where the shape does
-// not already take it from `series`), then its computation in wasm/; run `npm run generate`.
+// Its parts: the series table (schema/description/series.mjs), the named value sets and health
+// checks, the events (schema/description/events.mjs), and the shape of every part (below); this
+// module exports them all.
+//
+// Adding a series: one entry in `series` in schema/description/series.mjs (and its place in the
+// shape below, where the shape does not already take it from `series`), then its computation in
+// wasm/; run `npm run generate`.
+
+import { seriesIn, units } from './description/series.mjs';
+
+export { places, series, seriesIn, units } from './description/series.mjs';
+export { events } from './description/events.mjs';
 
 /** Version of the export document (`schemaVersion`); raise it when old documents no longer read. */
 export const schemaVersion = 2;
-
-// ---------------------------------------------------------------------------------------------
-// Units: what a series' values are in, and the unit of its histogram's buckets (an
-// OpenTelemetry/UCUM unit). Durations are kept in ms but bucketed in seconds.
-
-export const units = {
-  ms: {
-    bucketUnit: 's',
-    seriesDef: 'durationSeries',
-    seriesDoc: 'A series of durations: values, sum, min, max and exact in milliseconds, histogram buckets in seconds.',
-  },
-  tokens: { bucketUnit: '{token}', seriesDef: 'tokenSeries', seriesDoc: 'A series of token counts.' },
-  'tokens/s': { bucketUnit: '{token}/s', seriesDef: 'tokenRateSeries', seriesDoc: 'A series of token rates (tokens per second).' },
-  plain: { bucketUnit: '1', seriesDef: null, seriesDoc: null }, // no series uses it yet
-};
-
-// ---------------------------------------------------------------------------------------------
-// Series: every distribution the core keeps (exact values while small, a histogram always).
-//   name   its key in the metrics and in the state
-//   in     a key of `places`: where the series is kept
-//   unit   a key of `units`
-//   worse  'higher' or 'lower': the direction of a regression
-//   label  lower case, for the text report ("<label> <unit>")
-//   short  for the console table ("<short> <unit>"); absent: not in the summary
-//   title  for the panel's percentile table; absent: not in that table
-//   clustered  several values per generation (not independent samples)
-//   onErrors   genAi: also recorded in entries with an error type (else count 0 there)
-
-/** Where series are kept: the object holding them in `metrics` (null: not in the metrics) and in `sketches`. */
-export const places = {
-  /** As stats in metrics.generations and in every window and group (byType, byModel, byOperation). */
-  generation: { metrics: 'generations', state: 'generations.series' },
-  load: { metrics: 'initialization', state: 'loads' },
-  /** One entry per operation name. */
-  operation: { metrics: 'operations.<name>', state: 'operations.<name>' },
-  /** The entries behind the OpenTelemetry GenAI metrics. */
-  genAi: { metrics: null, state: 'genAi[i]' },
-};
-
-export const series = [
-  { name: 'latencyMs', in: 'generation', unit: 'ms', worse: 'higher', label: 'latency', short: 'latency', title: 'Latency' },
-  { name: 'ttftMs', in: 'generation', unit: 'ms', worse: 'higher', label: 'time to first token', short: 'TTFT', title: 'TTFT' },
-  { name: 'decodeTokensPerSec', in: 'generation', unit: 'tokens/s', worse: 'lower', label: 'decode', short: 'decode', title: 'Decode speed' },
-  { name: 'prefillTokensPerSec', in: 'generation', unit: 'tokens/s', worse: 'lower', label: 'prefill', short: 'prefill', title: 'Prefill speed' },
-  {
-    name: 'timePerOutputTokenMs',
-    in: 'generation',
-    unit: 'ms',
-    worse: 'higher',
-    label: 'time per output token',
-    short: 'time/output token',
-    title: 'Time per output token',
-  },
-  { name: 'chunkGapMs', in: 'generation', unit: 'ms', worse: 'higher', label: 'chunk gap', short: 'chunk gap', clustered: true },
-  { name: 'loadMs', in: 'load', unit: 'ms', worse: 'higher', label: 'model load', short: 'model load' },
-  { name: 'durationMs', in: 'operation', unit: 'ms', worse: 'higher', label: 'duration' },
-  { name: 'durationMs', in: 'genAi', unit: 'ms', worse: 'higher', label: 'operation duration', onErrors: true },
-  { name: 'inputTokens', in: 'genAi', unit: 'tokens', worse: 'higher', label: 'input tokens' },
-  { name: 'outputTokens', in: 'genAi', unit: 'tokens', worse: 'higher', label: 'output tokens' },
-  { name: 'serverTtftMs', in: 'genAi', unit: 'ms', worse: 'higher', label: 'engine time to first token' },
-  { name: 'serverTpotMs', in: 'genAi', unit: 'ms', worse: 'higher', label: 'engine time per output token' },
-  { name: 'firstChunkMs', in: 'genAi', unit: 'ms', worse: 'higher', label: 'time to first chunk' },
-  { name: 'chunkGapMs', in: 'genAi', unit: 'ms', worse: 'higher', label: 'chunk gap', clustered: true },
-];
-
-/** The series of one place (`in`), in order. */
-export const seriesIn = (where) => series.filter((s) => s.in === where);
 
 // ---------------------------------------------------------------------------------------------
 // Named value sets. `ts` names the TypeScript type of the set where the declarations use one.
@@ -116,151 +59,6 @@ export const healthChecks = [
   },
   { metric: 'memory.jsHeapFraction', threshold: 'jsHeapFraction', worse: 'higher', label: 'JS heap use', unit: ' of the limit', warning: 0.8, critical: 0.95 },
 ];
-
-// ---------------------------------------------------------------------------------------------
-// Events: what the record*() methods take, field by field in the order of their batch records
-// (wasm/batch.hpp). From this, scripts/generate.mjs writes the JS encoders
-// (js/generated/events.js), their declarations (js/generated/events.d.ts) and the core's field
-// tables (wasm/generated/events.hpp). `undefined` or `null` is "absent" for every field.
-//
-// Field types:
-//   name       a string of 1 to 256 bytes (models, types, operations, caches, labels)
-//   enum:<e>   a name that must be one of enums[<e>] (the core checks it)
-//   text       free text, cut to 2048 bytes by the core
-//   number     a number; `unit` says in what
-//   bool       true or false (1 or 0 in the record)
-//   fromCache  true, false or "unknown" (a name in the record)
-//   success    a bool that defaults to false when an error is given
-//   errorName  the name of the event's error, then `errorMessage` (text) right after it; both
-//              are filled from the event's `error` (an Error or a string) where not given
-//   gaps       the count of the numbers that follow the record's fields (a list of `unit`)
-// `required`: the core refuses the event without it.
-
-/** The unit words of event fields, as the declarations' comments write them. */
-const ms = 'ms';
-const epochMs = 'epoch ms';
-const bytes = 'bytes';
-
-export const events = {
-  generation: {
-    kind: 1,
-    method: 'recordGeneration',
-    ts: 'GenerationEvent',
-    doc: 'One generation: a chat, completion or embedding request, streaming or not.',
-    fields: [
-      { name: 'model', type: 'name', required: true, doc: 'Model id, e.g. "Llama-3.2-1B-Instruct-q4f16_1-MLC".' },
-      { name: 'type', type: 'name', doc: 'Application-level kind of request ("chat", "summary"...); default "default".' },
-      { name: 'operation', type: 'enum:operation', doc: 'Default "chat".' },
-      { name: 'startedAt', type: 'number', unit: epochMs, required: true, doc: 'When the request was made.' },
-      { name: 'durationMs', type: 'number', unit: ms, required: true, doc: 'Request to last chunk (or to the error).' },
-      { name: 'ttftMs', type: 'number', unit: ms, doc: 'Client-side time to the first chunk; must not exceed durationMs.' },
-      { name: 'promptTokens', type: 'number', unit: 'tokens' },
-      { name: 'completionTokens', type: 'number', unit: 'tokens' },
-      { name: 'engineTtftMs', type: 'number', unit: ms, doc: 'usage.extra.time_to_first_token_s * 1000 (prefill only, lock wait excluded).' },
-      { name: 'enginePrefillTokensPerSec', type: 'number', unit: 'tokens/s', doc: 'usage.extra.prefill_tokens_per_s' },
-      { name: 'engineDecodeTokensPerSec', type: 'number', unit: 'tokens/s', doc: 'usage.extra.decode_tokens_per_s' },
-      { name: 'engineTimePerOutputTokenMs', type: 'number', unit: ms, doc: 'usage.extra.time_per_output_token_s * 1000' },
-      { name: 'finishReason', type: 'enum:finishReason', doc: 'Absent: "error" when an error is given, else "stop".' },
-      { name: 'errorName', type: 'errorName' },
-      { name: 'errorMessage', type: 'text' },
-      { name: 'promptChars', type: 'number', unit: 'characters' },
-      { name: 'responseChars', type: 'number', unit: 'characters' },
-      { name: 'temperature', type: 'number' },
-      { name: 'maxTokens', type: 'number', unit: 'tokens' },
-      { name: 'chunkGapsMs', type: 'gaps', unit: ms, limit: 2 ** 20, doc: 'Gaps between consecutive chunks of a stream (chunks - 1 values).' },
-    ],
-  },
-  load: {
-    kind: 2,
-    method: 'recordModelLoad',
-    ts: 'ModelLoadEvent',
-    doc: 'One model load (`engine.reload()`). A load with an error name counts as failed.',
-    fields: [
-      { name: 'model', type: 'name', required: true },
-      { name: 'startedAt', type: 'number', unit: epochMs, required: true },
-      { name: 'durationMs', type: 'number', unit: ms, required: true },
-      { name: 'fromCache', type: 'fromCache', doc: 'Whether the weights came from the browser cache; absent = "unknown".' },
-      { name: 'bytesFetched', type: 'number', unit: bytes },
-      { name: 'errorName', type: 'errorName' },
-      { name: 'errorMessage', type: 'text' },
-    ],
-  },
-  cache: {
-    kind: 3,
-    method: 'recordCacheLookup',
-    ts: 'CacheLookupEvent',
-    doc: 'One lookup in a named cache.',
-    fields: [
-      { name: 'cache', type: 'name', required: true },
-      { name: 'hit', type: 'bool', required: true },
-      { name: 'timestamp', type: 'number', unit: epochMs, required: true },
-    ],
-  },
-  operation: {
-    kind: 4,
-    method: 'recordOperation',
-    ts: 'OperationEvent',
-    doc: 'One run of a named custom operation (retrieval, tokenization, a tool call...).',
-    fields: [
-      { name: 'name', type: 'name', required: true },
-      { name: 'startedAt', type: 'number', unit: epochMs, required: true },
-      { name: 'durationMs', type: 'number', unit: ms, required: true },
-      { name: 'success', type: 'success', doc: 'Default true, or false when `error` or `errorName` is given.' },
-      { name: 'errorName', type: 'errorName' },
-      { name: 'errorMessage', type: 'text' },
-    ],
-  },
-  memory: {
-    kind: 5,
-    method: 'recordMemorySample',
-    ts: 'MemorySampleEvent',
-    doc: 'One memory sample; every size in bytes, each optional.',
-    fields: [
-      { name: 'label', type: 'name', doc: 'Default "periodic".' },
-      { name: 'timestamp', type: 'number', unit: epochMs, required: true },
-      { name: 'usedJSHeapSize', type: 'number', unit: bytes, doc: 'performance.memory' },
-      { name: 'totalJSHeapSize', type: 'number', unit: bytes },
-      { name: 'jsHeapSizeLimit', type: 'number', unit: bytes },
-      { name: 'userAgentBytes', type: 'number', unit: bytes, doc: 'performance.measureUserAgentSpecificMemory().bytes' },
-      { name: 'wasmHeapBytes', type: 'number', unit: bytes, doc: 'WebAssembly.Memory buffer sizes' },
-      { name: 'gpuBufferBytes', type: 'number', unit: bytes, doc: 'Sum of live GPUBuffer sizes (createBuffer/destroy tracking)' },
-      { name: 'storageUsage', type: 'number', unit: bytes, doc: 'navigator.storage.estimate()' },
-      { name: 'storageQuota', type: 'number', unit: bytes },
-    ],
-  },
-  deviceLost: {
-    kind: 6,
-    method: 'recordDeviceLost',
-    ts: 'DeviceLostEvent',
-    doc: '`device.lost` resolved.',
-    fields: [
-      { name: 'timestamp', type: 'number', unit: epochMs, required: true },
-      { name: 'reason', type: 'text' },
-      { name: 'message', type: 'text' },
-      { name: 'model', type: 'name', doc: 'The model whose device was lost; default: the last loaded model.' },
-    ],
-  },
-  /** recordDurations(name, values, { success, startedAt }): many runs of one operation in one record. */
-  durations: {
-    kind: 7,
-    prefix: 'operation',
-    method: 'recordDurations',
-    fields: [
-      { name: 'name', type: 'name', required: true },
-      { name: 'success', type: 'bool' },
-      { name: 'startedAt', type: 'number', unit: epochMs },
-      { name: 'count', type: 'gaps', unit: ms, limit: 2 ** 22, doc: 'The durations.' },
-    ],
-  },
-  /** An event the JS encoder refused (a wrong JS type): the core counts it as a rejection. */
-  rejected: {
-    kind: 8,
-    fields: [
-      { name: 'field', type: 'name' },
-      { name: 'message', type: 'text' },
-    ],
-  },
-};
 
 // ---------------------------------------------------------------------------------------------
 // Builders of the shape. Each returns a plain node that scripts/generate.mjs renders as JSON

@@ -1,6 +1,7 @@
-// The files generated from the `events` section of schema/description.mjs (scripts/generate.mjs
-// writes them): the JS encoders of the batch records, their declarations, and the core's field
-// tables. One description, so the three sides of the batch layout cannot drift apart.
+// The files generated from the `events` of the description (schema/description/events.mjs,
+// re-exported by schema/description.mjs; scripts/generate.mjs writes them): the JS encoders of
+// the batch records, their declarations, and the core's field tables. One description, so the
+// three sides of the batch layout cannot drift apart.
 
 const pascal = (s) => s[0].toUpperCase() + s.slice(1);
 const str = (s) => JSON.stringify(s);
