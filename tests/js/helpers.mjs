@@ -183,10 +183,13 @@ export function recordingLogger() {
   return { sink, entries };
 }
 
-/** The error a promise rejects with; fails the test when it resolves. */
-export async function rejection(promise) {
+/**
+ * The error a promise rejects with (or a function throws or rejects with, when given a function);
+ * fails the test when it resolves.
+ */
+export async function rejection(promiseOrFn) {
   try {
-    await promise;
+    await (typeof promiseOrFn === 'function' ? promiseOrFn() : promiseOrFn);
   } catch (err) {
     return err;
   }

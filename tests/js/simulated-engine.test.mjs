@@ -11,7 +11,7 @@ import {
   simulatedDeleteModelInCache,
   simulatedHasModelInCache,
 } from '../../js/simulated-engine.js';
-import { ask } from './helpers.mjs';
+import { ask, collect, rejection } from './helpers.mjs';
 
 const LLAMA = 'Llama-3.2-1B-Instruct-q4f16_1-MLC';
 const QWEN = 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC';
@@ -21,21 +21,6 @@ beforeEach(() => {
   SimulatedMLCEngine.clearCache();
   SimulatedMLCEngine.clearResumableSessions();
 });
-
-async function rejection(promiseOrFn) {
-  try {
-    await (typeof promiseOrFn === 'function' ? promiseOrFn() : promiseOrFn);
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
-
-async function collect(stream) {
-  const chunks = [];
-  for await (const c of stream) chunks.push(c);
-  return chunks;
-}
 
 test('progress: WebLLM texts in order, fetching only when not cached, loading restarts at 0', async () => {
   const first = [];
