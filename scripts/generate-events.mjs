@@ -3,6 +3,9 @@
 // the batch records, their declarations, and the core's field tables. One description, so the
 // three sides of the batch layout cannot drift apart.
 
+/** A record's header: kind, length in doubles, presence mask. */
+const HEADER = 3;
+
 const pascal = (s) => s[0].toUpperCase() + s.slice(1);
 const str = (s) => JSON.stringify(s);
 /** A JS string literal in single quotes, as the project's JS writes them. */
@@ -20,6 +23,7 @@ function kinds(d, fail) {
       if (!known.includes(f.type) && !f.type.startsWith('enum:')) fail(`events.${e.key}.${f.name}: unknown type "${f.type}"`);
       if (f.type.startsWith('enum:') && !d.enums[f.type.slice(5)]) fail(`events.${e.key}.${f.name}: no enum "${f.type.slice(5)}"`);
       if (f.type === 'errorName' && e.fields[j + 1]?.name !== 'errorMessage') fail(`events.${e.key}.${f.name}: errorMessage must follow errorName`);
+      if (f.member !== undefined && f.type !== 'number') fail(`events.${e.key}.${f.name}: only a number has a C++ member`);
       if (f.type === 'gaps' && j !== e.fields.length - 1) fail(`events.${e.key}.${f.name}: the gaps count must be the last field`);
     });
   });
@@ -64,6 +68,9 @@ export function eventsJs(d, { mark, fail }) {
     `// ${mark}`,
     '// The batch records of the events (wasm/batch.hpp): their kinds, field counts and limits, and',
     "// one encoder per event that writes it through the batch's writer (js/core/encoder.js).",
+    '',
+    "/** A record's header, in doubles: kind, length (the whole record's), presence mask. */",
+    `export const HEADER = ${HEADER};`,
     '',
     '/** The kind of each record (its first double). */',
     `export const KIND = Object.freeze({ ${list.map((e) => `${e.key}: ${e.kind}`).join(', ')} });`,
@@ -183,6 +190,7 @@ function eventsJsDeclarations(d, fail) {
     '  numbers(o: number, i: number, nfields: number, values: any, n: number, field: string): void;',
     '}',
     '',
+    `export declare const HEADER: ${HEADER};`,
     `export declare const KIND: Readonly<{ ${list.map((e) => `${e.key}: ${e.kind}`).join('; ')} }>;`,
     `export declare const FIELD_COUNT: Readonly<{ ${list.map((e) => `${e.key}: ${e.fields.length}`).join('; ')} }>;`,
     `export declare const MAX_LIST: Readonly<{ ${gapped.map((e) => `${e.key}: ${e.fields.find((f) => f.type === 'gaps').limit}`).join('; ')} }>;`,
@@ -199,7 +207,7 @@ export function eventsHpp(d, { mark, fail }) {
     (e) =>
       `/// Fields of a ${e.key} record.\nnamespace ${e.key}_field {\nenum : int {\n${e.fields
         .map((f) => `  k${pascal(f.name)},`)
-        .join('\n')}\n  kCount\n};\n}  // namespace ${e.key}_field`,
+        .join('\n')}\n  kFieldCount\n};\n}  // namespace ${e.key}_field`,
   );
   const tables = list.map(
     (e) =>
@@ -207,6 +215,15 @@ export function eventsHpp(d, { mark, fail }) {
         .map((f) => `    {${str(`${e.prefix}.${f.name}`)}, ${f.type === 'number'}},`)
         .join('\n')}\n};`,
   );
+  // The plain numbers of each kind that has a C++ event (wasm/events.hpp), and the member each
+  // goes to: the field's name in snake_case unless the description names it (`member`).
+  const snake = (s) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const numbers = list
+    .filter((e) => e.ts)
+    .map((e) => {
+      const rows = e.fields.filter((f) => f.type === 'number').map((f) => `    {${e.key}_field::k${pascal(f.name)}, &Event::${f.member ?? snake(f.name)}},`);
+      return `template <class Event>\ninline constexpr NumberField<Event> k${kindName(e)}Numbers[] = {\n${rows.join('\n')}\n};`;
+    });
   const limits = list
     .filter((e) => e.fields.some((f) => f.type === 'gaps'))
     .map((e) => `inline constexpr std::size_t kMax${kindName(e)}List = ${e.fields.find((f) => f.type === 'gaps').limit};`);
@@ -224,6 +241,9 @@ ${list.map((e) => `  k${kindName(e)} = ${e.kind},`).join('\n')}
 };
 inline constexpr int kKindCount = ${list.length + 1};  ///< kinds are 1..${list.length}
 
+/// A record's header, in doubles: kind, length (the whole record's), presence mask.
+inline constexpr int kHeader = ${HEADER};
+
 ${fieldEnums.join('\n\n')}
 
 /// A field's wire name ("generation.model"), and whether it is a plain number: a number marked
@@ -234,6 +254,17 @@ struct FieldInfo {
 };
 
 ${tables.join('\n')}
+
+/// The plain-number fields of a record, each with the member of the record's event that it is
+/// read into (NaN when absent). A template over the event type (wasm/events.hpp), so that this
+/// header includes none: kGenerationNumbers<GenerationEvent>.
+template <class Event>
+struct NumberField {
+  int field;
+  double Event::*member;
+};
+
+${numbers.join('\n')}
 
 /// Per kind (index = kind): its fields, and how many there are.
 inline constexpr const FieldInfo* kFields[] = {nullptr, ${list.map((e) => `k${kindName(e)}Fields`).join(', ')}};

@@ -34,60 +34,20 @@ class Fields {
   const std::vector<std::string>& strings_;
 };
 
-/// Wire names of each kind's fields, and which of them are plain numbers: a number marked
-/// present must not be NaN (in the C++ event types NaN means "absent").
-struct FieldInfo {
-  const char* name;
-  bool number;
-};
-constexpr FieldInfo kGenerationInfo[] = {{"generation.model", false},
-                                         {"generation.type", false},
-                                         {"generation.operation", false},
-                                         {"generation.startedAt", true},
-                                         {"generation.durationMs", true},
-                                         {"generation.ttftMs", true},
-                                         {"generation.promptTokens", true},
-                                         {"generation.completionTokens", true},
-                                         {"generation.engineTtftMs", true},
-                                         {"generation.enginePrefillTokensPerSec", true},
-                                         {"generation.engineDecodeTokensPerSec", true},
-                                         {"generation.engineTimePerOutputTokenMs", true},
-                                         {"generation.finishReason", false},
-                                         {"generation.errorName", false},
-                                         {"generation.errorMessage", false},
-                                         {"generation.promptChars", true},
-                                         {"generation.responseChars", true},
-                                         {"generation.temperature", true},
-                                         {"generation.maxTokens", true},
-                                         {"generation.chunkGapsMs", false}};
-constexpr FieldInfo kLoadInfo[] = {{"load.model", false},       {"load.startedAt", true},
-                                   {"load.durationMs", true},   {"load.fromCache", false},
-                                   {"load.bytesFetched", true}, {"load.errorName", false},
-                                   {"load.errorMessage", false}};
-constexpr FieldInfo kCacheInfo[] = {
-    {"cache.cache", false}, {"cache.hit", false}, {"cache.timestamp", true}};
-constexpr FieldInfo kOperationInfo[] = {
-    {"operation.name", false},      {"operation.startedAt", true},
-    {"operation.durationMs", true}, {"operation.success", false},
-    {"operation.errorName", false}, {"operation.errorMessage", false}};
-constexpr FieldInfo kMemoryInfo[] = {
-    {"memory.label", false},          {"memory.timestamp", true},
-    {"memory.usedJSHeapSize", true},  {"memory.totalJSHeapSize", true},
-    {"memory.jsHeapSizeLimit", true}, {"memory.userAgentBytes", true},
-    {"memory.wasmHeapBytes", true},   {"memory.gpuBufferBytes", true},
-    {"memory.storageUsage", true},    {"memory.storageQuota", true}};
-constexpr FieldInfo kDeviceLostInfo[] = {{"deviceLost.timestamp", true},
-                                         {"deviceLost.reason", false},
-                                         {"deviceLost.message", false},
-                                         {"deviceLost.model", false}};
-constexpr FieldInfo kDurationsInfo[] = {{"operation.name", false},
-                                        {"operation.success", false},
-                                        {"operation.startedAt", true},
-                                        {"operation.count", false}};
-constexpr FieldInfo kRejectedInfo[] = {{"rejected.field", false}, {"rejected.message", false}};
-const FieldInfo* const kInfo[] = {nullptr,         kGenerationInfo, kLoadInfo,
-                                  kCacheInfo,      kOperationInfo,  kMemoryInfo,
-                                  kDeviceLostInfo, kDurationsInfo,  kRejectedInfo};
+namespace gf = events::generation_field;
+namespace lf = events::load_field;
+namespace cf = events::cache_field;
+namespace of = events::operation_field;
+namespace mf = events::memory_field;
+namespace df = events::deviceLost_field;
+namespace uf = events::durations_field;
+namespace rf = events::rejected_field;
+
+/// Reads the plain numbers of a record into its event (NaN when absent).
+template <class Event, std::size_t N>
+void read_numbers(const Fields& r, const events::NumberField<Event> (&table)[N], Event& e) {
+  for (const events::NumberField<Event>& n : table) e.*n.member = r.number(n.field);
+}
 
 /// A 0/1 flag; anything else is reported as the field's error.
 Status flag(const char* field, double v, bool& out) {
@@ -107,18 +67,18 @@ Status required_flag(const Fields& r, int i, const char* field, bool& out) {
 
 Status decode_generation(const Fields& r, const double* extra, std::size_t extra_n,
                          GenerationEvent& e, bool& ok) {
-  e.model = r.text(kModel, ok);
-  if (r.has(kType)) e.type = r.text(kType, ok);
-  if (r.has(kOperationName)) {
-    std::string op = r.text(kOperationName, ok);
+  e.model = r.text(gf::kModel, ok);
+  if (r.has(gf::kType)) e.type = r.text(gf::kType, ok);
+  if (r.has(gf::kOperation)) {
+    std::string op = r.text(gf::kOperation, ok);
     if (ok && !parse_operation(op, e.operation))
       return Status::error(
           "generation.operation",
           fmt::format("generation.operation: \"{}\" is not chat, completion or embedding", op));
   }
-  for (const GenerationNumber& n : kGenerationNumbers) e.*n.member = r.number(n.field);
-  if (r.has(kFinishReason)) {
-    std::string fr = r.text(kFinishReason, ok);
+  read_numbers(r, events::kGenerationNumbers<GenerationEvent>, e);
+  if (r.has(gf::kFinishReason)) {
+    std::string fr = r.text(gf::kFinishReason, ok);
     if (ok && !parse_finish_reason(fr, e.finish_reason))
       return Status::error(
           "generation.finishReason",
@@ -127,8 +87,8 @@ Status decode_generation(const Fields& r, const double* extra, std::size_t extra
                       fr));
     e.has_finish_reason = true;
   }
-  e.error_name = r.text(kErrorName, ok);
-  e.error_message = r.text(kErrorMessage, ok);
+  e.error_name = r.text(gf::kErrorName, ok);
+  e.error_message = r.text(gf::kErrorMessage, ok);
   e.chunk_gaps_ms.assign(extra, extra + extra_n);
   return Status::success();
 }
@@ -144,22 +104,22 @@ Result ingest_records(Monitor& monitor, const double* data, std::size_t size, st
       result.malformed = fmt::format("batch record {} at offset {}: {}", index, pos, why);
       return result;
     };
-    if (pos + kHeader > size) return malformed("truncated header");
+    if (pos + events::kHeader > size) return malformed("truncated header");
     double kind_d = data[pos], length_d = data[pos + 1], mask_d = data[pos + 2];
-    if (!(kind_d >= 1 && kind_d <= 8) || kind_d != std::floor(kind_d))
+    if (!(kind_d >= 1 && kind_d < events::kKindCount) || kind_d != std::floor(kind_d))
       return malformed(fmt::format("unknown kind {}", kind_d));
     int kind = static_cast<int>(kind_d);
-    int nfields = kFieldCount[kind];
+    int nfields = events::kFieldCount[kind];
     // Compare as doubles before converting: a huge or fractional length must not wrap.
-    if (!(length_d >= kHeader + nfields) || length_d != std::floor(length_d) ||
+    if (!(length_d >= events::kHeader + nfields) || length_d != std::floor(length_d) ||
         length_d > static_cast<double>(size - pos))
       return malformed(fmt::format("bad length {}", length_d));
     if (!(mask_d >= 0 && mask_d < 9007199254740992.0) || mask_d != std::floor(mask_d))
       return malformed(fmt::format("bad mask {}", mask_d));
     auto length = static_cast<std::size_t>(length_d);
-    const double* f = data + pos + kHeader;
+    const double* f = data + pos + events::kHeader;
     const double* extra = f + nfields;
-    std::size_t extra_n = length - kHeader - static_cast<std::size_t>(nfields);
+    std::size_t extra_n = length - events::kHeader - static_cast<std::size_t>(nfields);
     auto mask = static_cast<std::uint64_t>(mask_d);
     if (fast && recorder.record(kind, f, mask, extra, extra_n)) {
       ++result.accepted;
@@ -177,15 +137,15 @@ Result ingest_records(Monitor& monitor, const double* data, std::size_t size, st
     };
 
     for (int i = 0; i < nfields && status; ++i) {
-      const FieldInfo& info = kInfo[kind][i];
+      const events::FieldInfo& info = events::kFields[kind][i];
       if (info.number && r.has(i) && std::isnan(f[i]))
         status = Status::error(info.name, fmt::format("{}: NaN is not a number", info.name));
     }
 
     switch (status ? kind : 0) {
       case 0: break;
-      case kGeneration: {
-        double declared = r.has(kChunkGapCount) ? f[kChunkGapCount] : 0;
+      case events::kGeneration: {
+        double declared = r.has(gf::kChunkGapsMs) ? f[gf::kChunkGapsMs] : 0;
         if (declared != static_cast<double>(extra_n))
           return malformed("chunk gap count does not match the record length");
         GenerationEvent e;
@@ -193,12 +153,11 @@ Result ingest_records(Monitor& monitor, const double* data, std::size_t size, st
         if (ok && status) status = record(std::move(e));
         break;
       }
-      case kModelLoad: {
+      case events::kModelLoad: {
         ModelLoadEvent e;
-        e.model = r.text(0, ok);
-        e.started_at = r.number(1);
-        e.duration_ms = r.number(2);
-        std::string fc = r.text(3, ok);
+        e.model = r.text(lf::kModel, ok);
+        read_numbers(r, events::kModelLoadNumbers<ModelLoadEvent>, e);
+        std::string fc = r.text(lf::kFromCache, ok);
         if (fc == "true")
           e.from_cache = Tristate::yes;
         else if (fc == "false")
@@ -209,67 +168,64 @@ Result ingest_records(Monitor& monitor, const double* data, std::size_t size, st
           status = Status::error(
               "load.fromCache",
               fmt::format("load.fromCache: \"{}\" is not true, false or unknown", fc));
-        e.bytes_fetched = r.number(4);
-        e.error_name = r.text(5, ok);
-        e.error_message = r.text(6, ok);
+        e.error_name = r.text(lf::kErrorName, ok);
+        e.error_message = r.text(lf::kErrorMessage, ok);
         if (ok && status) status = record(std::move(e));
         break;
       }
-      case kCacheLookup: {
+      case events::kCacheLookup: {
         CacheLookupEvent e;
-        e.cache = r.text(0, ok);
-        status = required_flag(r, 1, "cache.hit", e.hit);
-        e.timestamp = r.number(2);
+        e.cache = r.text(cf::kCache, ok);
+        status = required_flag(r, cf::kHit, "cache.hit", e.hit);
+        read_numbers(r, events::kCacheLookupNumbers<CacheLookupEvent>, e);
         if (ok && status) status = record(std::move(e));
         break;
       }
-      case kOperation: {
+      case events::kOperation: {
         OperationEvent e;
-        e.name = r.text(0, ok);
-        e.started_at = r.number(1);
-        e.duration_ms = r.number(2);
-        if (r.has(3)) status = flag("operation.success", r.number(3), e.success);
-        e.error_name = r.text(4, ok);
-        e.error_message = r.text(5, ok);
+        e.name = r.text(of::kName, ok);
+        read_numbers(r, events::kOperationNumbers<OperationEvent>, e);
+        if (r.has(of::kSuccess))
+          status = flag("operation.success", r.number(of::kSuccess), e.success);
+        e.error_name = r.text(of::kErrorName, ok);
+        e.error_message = r.text(of::kErrorMessage, ok);
         if (ok && status) status = record(std::move(e));
         break;
       }
-      case kMemory: {
+      case events::kMemorySample: {
         MemorySample e;
-        e.label = r.has(0) ? r.text(0, ok) : std::string("periodic");
-        e.timestamp = r.number(1);
-        double* values[] = {&e.used_js_heap,      &e.total_js_heap,   &e.js_heap_limit,
-                            &e.ua_measured_bytes, &e.wasm_heap_bytes, &e.gpu_buffer_bytes,
-                            &e.storage_usage,     &e.storage_quota};
-        for (int i = 0; i < 8; ++i) *values[i] = r.number(2 + i);
+        e.label = r.has(mf::kLabel) ? r.text(mf::kLabel, ok) : std::string("periodic");
+        read_numbers(r, events::kMemorySampleNumbers<MemorySample>, e);
         if (ok) status = record(std::move(e));
         break;
       }
-      case kDeviceLost: {
+      case events::kDeviceLost: {
         DeviceLostEvent e;
-        e.timestamp = r.number(0);
-        e.reason = r.text(1, ok);
-        e.message = r.text(2, ok);
-        e.model = r.text(3, ok);
+        read_numbers(r, events::kDeviceLostNumbers<DeviceLostEvent>, e);
+        e.reason = r.text(df::kReason, ok);
+        e.message = r.text(df::kMessage, ok);
+        e.model = r.text(df::kModel, ok);
         if (ok) status = record(std::move(e));
         break;
       }
-      case kDurations: {
-        double declared = r.has(3) ? f[3] : 0;
+      case events::kDurations: {
+        double declared = r.has(uf::kCount) ? f[uf::kCount] : 0;
         if (declared != static_cast<double>(extra_n))
           return malformed("duration count does not match the record length");
         bool success = true;
-        if (r.has(1)) status = flag("operation.success", r.number(1), success);
-        std::string name = r.text(0, ok);
+        if (r.has(uf::kSuccess))
+          status = flag("operation.success", r.number(uf::kSuccess), success);
+        std::string name = r.text(uf::kName, ok);
         if (ok && status) {
           recorded = true;
-          status = monitor.record_durations(name, success, r.number(2), extra, extra_n);
+          status =
+              monitor.record_durations(name, success, r.number(uf::kStartedAt), extra, extra_n);
         }
         break;
       }
-      case kRejected: {
-        std::string field = r.text(0, ok);
-        std::string message = r.text(1, ok);
+      case events::kRejected: {
+        std::string field = r.text(rf::kField, ok);
+        std::string message = r.text(rf::kMessage, ok);
         if (field.empty()) field = "event";
         if (message.empty()) message = field + ": refused";
         status = Status::error(std::move(field), std::move(message));

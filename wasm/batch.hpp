@@ -12,72 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "generated/events.hpp"
 #include "monitor.hpp"
 
 namespace wlm::batch {
 
-enum Kind : int {
-  kGeneration = 1,   // fields: see GenerationField; then chunkGapCount gap values
-  kModelLoad = 2,    // model, startedAt, durationMs, fromCache ("true"|"false"|"unknown"),
-                     // bytesFetched, errorName, errorMessage
-  kCacheLookup = 3,  // cache, hit (0|1), timestamp
-  kOperation = 4,    // name, startedAt, durationMs, success (0|1), errorName, errorMessage
-  kMemory = 5,       // label, timestamp, usedJSHeapSize, totalJSHeapSize, jsHeapSizeLimit,
-                     // userAgentBytes, wasmHeapBytes, gpuBufferBytes, storageUsage, storageQuota
-  kDeviceLost = 6,   // timestamp, reason, message, model
-  kDurations = 7,    // name, success (0|1), startedAt, count; then count duration values
-  kRejected = 8,     // field, message: an event the writer refused (a wrong JS type), counted
-};
-
-enum GenerationField : int {
-  kModel,
-  kType,
-  kOperationName,
-  kStartedAt,
-  kDurationMs,
-  kTtftMs,
-  kPromptTokens,
-  kCompletionTokens,
-  kEngineTtftMs,
-  kEnginePrefillTps,
-  kEngineDecodeTps,
-  kEngineTpotMs,
-  kFinishReason,
-  kErrorName,
-  kErrorMessage,
-  kPromptChars,
-  kResponseChars,
-  kTemperature,
-  kMaxTokens,
-  kChunkGapCount,
-  kGenerationFieldCount
-};
-
-/// The generation fields that are plain numbers, and the member of the event each goes to
-/// (NaN when absent).
-struct GenerationNumber {
-  GenerationField field;
-  double GenerationEvent::*member;
-};
-inline constexpr GenerationNumber kGenerationNumbers[] = {
-    {kStartedAt, &GenerationEvent::started_at},
-    {kDurationMs, &GenerationEvent::duration_ms},
-    {kTtftMs, &GenerationEvent::ttft_ms},
-    {kPromptTokens, &GenerationEvent::prompt_tokens},
-    {kCompletionTokens, &GenerationEvent::completion_tokens},
-    {kEngineTtftMs, &GenerationEvent::engine_ttft_ms},
-    {kEnginePrefillTps, &GenerationEvent::engine_prefill_tokens_per_sec},
-    {kEngineDecodeTps, &GenerationEvent::engine_decode_tokens_per_sec},
-    {kEngineTpotMs, &GenerationEvent::engine_time_per_output_token_ms},
-    {kPromptChars, &GenerationEvent::prompt_chars},
-    {kResponseChars, &GenerationEvent::response_chars},
-    {kTemperature, &GenerationEvent::temperature},
-    {kMaxTokens, &GenerationEvent::max_tokens},
-};
-
-/// Fields per kind (index = kind), the header excluded.
-inline constexpr int kFieldCount[] = {0, kGenerationFieldCount, 7, 3, 6, 10, 4, 4, 2};
-inline constexpr int kHeader = 3;
+// The kinds, the fields of each and their tables are those of the description
+// (schema/description.mjs, its `events`), generated into generated/events.hpp: events::Kind,
+// events::<kind>_field, events::kFields, events::kFieldCount, events::kHeader and the plain
+// numbers of each event with the member each goes to (events::k<Kind>Numbers<Event>).
 
 struct Rejection {
   std::size_t record;  // 0-based index of the record in the batch

@@ -6,6 +6,7 @@
 import { describeValue as describe } from '../describe.js';
 import {
   FIELD_COUNT,
+  HEADER,
   KIND,
   MAX_LIST,
   encodeCacheLookup,
@@ -32,8 +33,6 @@ import {
 import { isFailure } from './errors.js';
 import { limits } from './limits.js';
 
-/** A record's header: kind, length in doubles, presence mask. */
-const HEADER = 3;
 const REJECTED_SIZE = HEADER + FIELD_COUNT.rejected;
 
 /** Rejections kept for the next explicit flush(); the oldest are dropped past this. */

@@ -148,6 +148,7 @@ export interface EventWriter {
   numbers(o: number, i: number, nfields: number, values: any, n: number, field: string): void;
 }
 
+export declare const HEADER: 3;
 export declare const KIND: Readonly<{ generation: 1; load: 2; cache: 3; operation: 4; memory: 5; deviceLost: 6; durations: 7; rejected: 8 }>;
 export declare const FIELD_COUNT: Readonly<{ generation: 20; load: 7; cache: 3; operation: 6; memory: 10; deviceLost: 4; durations: 4; rejected: 2 }>;
 export declare const MAX_LIST: Readonly<{ generation: 1048576; durations: 4194304 }>;

@@ -2,6 +2,9 @@
 // The batch records of the events (wasm/batch.hpp): their kinds, field counts and limits, and
 // one encoder per event that writes it through the batch's writer (js/core/encoder.js).
 
+/** A record's header, in doubles: kind, length (the whole record's), presence mask. */
+export const HEADER = 3;
+
 /** The kind of each record (its first double). */
 export const KIND = Object.freeze({ generation: 1, load: 2, cache: 3, operation: 4, memory: 5, deviceLost: 6, durations: 7, rejected: 8 });
 

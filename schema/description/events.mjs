@@ -15,7 +15,8 @@
 //   errorName  the name of the event's error, then `errorMessage` (text) right after it; both
 //              are filled from the event's `error` (an Error or a string) where not given
 //   gaps       the count of the numbers that follow the record's fields (a list of `unit`)
-// `required`: the core refuses the event without it.
+// `required`: the core refuses the event without it. `member`: the member of the C++ event
+// (wasm/events.hpp) that a number is read into, where it is not the name in snake_case.
 
 /** The unit words of event fields, as the declarations' comments write them. */
 const ms = 'ms';
@@ -99,10 +100,10 @@ export const events = {
     fields: [
       { name: 'label', type: 'name', doc: 'Default "periodic".' },
       { name: 'timestamp', type: 'number', unit: epochMs, required: true },
-      { name: 'usedJSHeapSize', type: 'number', unit: bytes, doc: 'performance.memory' },
-      { name: 'totalJSHeapSize', type: 'number', unit: bytes },
-      { name: 'jsHeapSizeLimit', type: 'number', unit: bytes },
-      { name: 'userAgentBytes', type: 'number', unit: bytes, doc: 'performance.measureUserAgentSpecificMemory().bytes' },
+      { name: 'usedJSHeapSize', type: 'number', unit: bytes, member: 'used_js_heap', doc: 'performance.memory' },
+      { name: 'totalJSHeapSize', type: 'number', unit: bytes, member: 'total_js_heap' },
+      { name: 'jsHeapSizeLimit', type: 'number', unit: bytes, member: 'js_heap_limit' },
+      { name: 'userAgentBytes', type: 'number', unit: bytes, member: 'ua_measured_bytes', doc: 'performance.measureUserAgentSpecificMemory().bytes' },
       { name: 'wasmHeapBytes', type: 'number', unit: bytes, doc: 'WebAssembly.Memory buffer sizes' },
       { name: 'gpuBufferBytes', type: 'number', unit: bytes, doc: 'Sum of live GPUBuffer sizes (createBuffer/destroy tracking)' },
       { name: 'storageUsage', type: 'number', unit: bytes, doc: 'navigator.storage.estimate()' },

@@ -20,61 +20,61 @@ TEST_CASE("batch: every kind 1..8 is decoded into the state") {
   Monitor m;
   Batch b;
   // 0: a generation with every client-side field and three chunk gaps.
-  b.add(wb::kGeneration,
-        {{wb::kModel, b.str("llama")},
-         {wb::kType, b.str("chat-ui")},
-         {wb::kOperationName, b.str("completion")},
-         {wb::kStartedAt, kT0 + 1000},
-         {wb::kDurationMs, 2000},
-         {wb::kTtftMs, 500},
-         {wb::kPromptTokens, 100},
-         {wb::kCompletionTokens, 51},
-         {wb::kFinishReason, b.str("length")},
-         {wb::kPromptChars, 400},
-         {wb::kResponseChars, 300},
-         {wb::kTemperature, 0.5},
-         {wb::kMaxTokens, 256},
-         {wb::kChunkGapCount, 3}},
+  b.add(we::kGeneration,
+        {{gf::kModel, b.str("llama")},
+         {gf::kType, b.str("chat-ui")},
+         {gf::kOperation, b.str("completion")},
+         {gf::kStartedAt, kT0 + 1000},
+         {gf::kDurationMs, 2000},
+         {gf::kTtftMs, 500},
+         {gf::kPromptTokens, 100},
+         {gf::kCompletionTokens, 51},
+         {gf::kFinishReason, b.str("length")},
+         {gf::kPromptChars, 400},
+         {gf::kResponseChars, 300},
+         {gf::kTemperature, 0.5},
+         {gf::kMaxTokens, 256},
+         {gf::kChunkGapsMs, 3}},
         {10, 20, 30});
   // 1: a failed generation with the engine's own figures and no finish reason.
-  b.add(wb::kGeneration, {{wb::kModel, b.str("llama")},
-                          {wb::kStartedAt, kT0 + 5000},
-                          {wb::kDurationMs, 1000},
-                          {wb::kCompletionTokens, 10},
-                          {wb::kEngineTtftMs, 100},
-                          {wb::kEnginePrefillTps, 800},
-                          {wb::kEngineDecodeTps, 40},
-                          {wb::kEngineTpotMs, 25},
-                          {wb::kErrorName, b.str("GPUError")},
-                          {wb::kErrorMessage, b.str("lost the device")}});
+  b.add(we::kGeneration, {{gf::kModel, b.str("llama")},
+                          {gf::kStartedAt, kT0 + 5000},
+                          {gf::kDurationMs, 1000},
+                          {gf::kCompletionTokens, 10},
+                          {gf::kEngineTtftMs, 100},
+                          {gf::kEnginePrefillTokensPerSec, 800},
+                          {gf::kEngineDecodeTokensPerSec, 40},
+                          {gf::kEngineTimePerOutputTokenMs, 25},
+                          {gf::kErrorName, b.str("GPUError")},
+                          {gf::kErrorMessage, b.str("lost the device")}});
   // 2-4: model loads from the cache, downloaded (the latest), and failed.
-  b.add(wb::kModelLoad, load(b));
-  b.add(wb::kModelLoad,
+  b.add(we::kModelLoad, load(b));
+  b.add(we::kModelLoad,
         {{0, b.str("qwen")}, {1, kT0 + 100}, {2, 5000}, {3, b.str("false")}, {4, 1e9}});
-  b.add(wb::kModelLoad, {{0, b.str("phi")},
+  b.add(we::kModelLoad, {{0, b.str("phi")},
                          {1, kT0 + 50},
                          {2, 700},
                          {5, b.str("NetworkError")},
                          {6, b.str("offline")}});
   // 5-6: a cache hit and a miss.
-  b.add(wb::kCacheLookup, cache(b, true));
-  b.add(wb::kCacheLookup, cache(b, false));
+  b.add(we::kCacheLookup, cache(b, true));
+  b.add(we::kCacheLookup, cache(b, false));
   // 7-8: a failed operation and one with success absent (true).
-  b.add(wb::kOperation, {{0, b.str("tokenize")},
+  b.add(we::kOperation, {{0, b.str("tokenize")},
                          {1, kT0 + 20},
                          {2, 12},
                          {3, 0},
                          {4, b.str("TypeError")},
                          {5, b.str("bad input")}});
-  b.add(wb::kOperation, operation(b, "detokenize"));
+  b.add(we::kOperation, operation(b, "detokenize"));
   // 9: a memory sample without a label ("periodic") and with two sizes.
-  b.add(wb::kMemory, memory(b));
+  b.add(we::kMemorySample, memory(b));
   // 10: a device loss.
-  b.add(wb::kDeviceLost, device_lost(b));
+  b.add(we::kDeviceLost, device_lost(b));
   // 11: three durations of one operation.
-  b.add(wb::kDurations, durations(b, 3), {5, 6, 7});
+  b.add(we::kDurations, durations(b, 3), {5, 6, 7});
   // 12: an event the writer refused.
-  b.add(wb::kRejected, {{0, b.str("generation.model")},
+  b.add(we::kRejected, {{0, b.str("generation.model")},
                         {1, b.str("generation.model: expected a string, got 42")}});
 
   wb::Result r = b.ingest(m);
@@ -221,13 +221,13 @@ TEST_CASE("batch: the presence mask") {
   SUBCASE("absent optional fields are fine; absent enums take their defaults") {
     Monitor m;
     Batch b;
-    b.add(wb::kGeneration,
-          {{wb::kModel, b.str("m")}, {wb::kStartedAt, kT0}, {wb::kDurationMs, 10}});
-    b.add(wb::kModelLoad, {{0, b.str("m")}, {1, kT0}, {2, 10}});
-    b.add(wb::kOperation, {{0, b.str("op")}, {1, kT0}, {2, 10}});
-    b.add(wb::kMemory, {{1, kT0}});
-    b.add(wb::kDeviceLost, {{0, kT0}});
-    b.add(wb::kDurations, {{0, b.str("op")}, {2, kT0}});  // no count: no values
+    b.add(we::kGeneration,
+          {{gf::kModel, b.str("m")}, {gf::kStartedAt, kT0}, {gf::kDurationMs, 10}});
+    b.add(we::kModelLoad, {{0, b.str("m")}, {1, kT0}, {2, 10}});
+    b.add(we::kOperation, {{0, b.str("op")}, {1, kT0}, {2, 10}});
+    b.add(we::kMemorySample, {{1, kT0}});
+    b.add(we::kDeviceLost, {{0, kT0}});
+    b.add(we::kDurations, {{0, b.str("op")}, {2, kT0}});  // no count: no values
     wb::Result r = b.ingest(m);
     CHECK(r.malformed.empty());
     CHECK(r.accepted == 6);
@@ -257,36 +257,36 @@ TEST_CASE("batch: the presence mask") {
       const char* name;
     };
     const Case cases[] = {
-        {wb::kGeneration, wb::kStartedAt, "generation.startedAt"},
-        {wb::kGeneration, wb::kDurationMs, "generation.durationMs"},
-        {wb::kGeneration, wb::kTtftMs, "generation.ttftMs"},
-        {wb::kGeneration, wb::kPromptTokens, "generation.promptTokens"},
-        {wb::kGeneration, wb::kCompletionTokens, "generation.completionTokens"},
-        {wb::kGeneration, wb::kEngineTtftMs, "generation.engineTtftMs"},
-        {wb::kGeneration, wb::kEnginePrefillTps, "generation.enginePrefillTokensPerSec"},
-        {wb::kGeneration, wb::kEngineDecodeTps, "generation.engineDecodeTokensPerSec"},
-        {wb::kGeneration, wb::kEngineTpotMs, "generation.engineTimePerOutputTokenMs"},
-        {wb::kGeneration, wb::kPromptChars, "generation.promptChars"},
-        {wb::kGeneration, wb::kResponseChars, "generation.responseChars"},
-        {wb::kGeneration, wb::kTemperature, "generation.temperature"},
-        {wb::kGeneration, wb::kMaxTokens, "generation.maxTokens"},
-        {wb::kModelLoad, 1, "load.startedAt"},
-        {wb::kModelLoad, 2, "load.durationMs"},
-        {wb::kModelLoad, 4, "load.bytesFetched"},
-        {wb::kCacheLookup, 2, "cache.timestamp"},
-        {wb::kOperation, 1, "operation.startedAt"},
-        {wb::kOperation, 2, "operation.durationMs"},
-        {wb::kMemory, 1, "memory.timestamp"},
-        {wb::kMemory, 2, "memory.usedJSHeapSize"},
-        {wb::kMemory, 3, "memory.totalJSHeapSize"},
-        {wb::kMemory, 4, "memory.jsHeapSizeLimit"},
-        {wb::kMemory, 5, "memory.userAgentBytes"},
-        {wb::kMemory, 6, "memory.wasmHeapBytes"},
-        {wb::kMemory, 7, "memory.gpuBufferBytes"},
-        {wb::kMemory, 8, "memory.storageUsage"},
-        {wb::kMemory, 9, "memory.storageQuota"},
-        {wb::kDeviceLost, 0, "deviceLost.timestamp"},
-        {wb::kDurations, 2, "operation.startedAt"},
+        {we::kGeneration, gf::kStartedAt, "generation.startedAt"},
+        {we::kGeneration, gf::kDurationMs, "generation.durationMs"},
+        {we::kGeneration, gf::kTtftMs, "generation.ttftMs"},
+        {we::kGeneration, gf::kPromptTokens, "generation.promptTokens"},
+        {we::kGeneration, gf::kCompletionTokens, "generation.completionTokens"},
+        {we::kGeneration, gf::kEngineTtftMs, "generation.engineTtftMs"},
+        {we::kGeneration, gf::kEnginePrefillTokensPerSec, "generation.enginePrefillTokensPerSec"},
+        {we::kGeneration, gf::kEngineDecodeTokensPerSec, "generation.engineDecodeTokensPerSec"},
+        {we::kGeneration, gf::kEngineTimePerOutputTokenMs, "generation.engineTimePerOutputTokenMs"},
+        {we::kGeneration, gf::kPromptChars, "generation.promptChars"},
+        {we::kGeneration, gf::kResponseChars, "generation.responseChars"},
+        {we::kGeneration, gf::kTemperature, "generation.temperature"},
+        {we::kGeneration, gf::kMaxTokens, "generation.maxTokens"},
+        {we::kModelLoad, 1, "load.startedAt"},
+        {we::kModelLoad, 2, "load.durationMs"},
+        {we::kModelLoad, 4, "load.bytesFetched"},
+        {we::kCacheLookup, 2, "cache.timestamp"},
+        {we::kOperation, 1, "operation.startedAt"},
+        {we::kOperation, 2, "operation.durationMs"},
+        {we::kMemorySample, 1, "memory.timestamp"},
+        {we::kMemorySample, 2, "memory.usedJSHeapSize"},
+        {we::kMemorySample, 3, "memory.totalJSHeapSize"},
+        {we::kMemorySample, 4, "memory.jsHeapSizeLimit"},
+        {we::kMemorySample, 5, "memory.userAgentBytes"},
+        {we::kMemorySample, 6, "memory.wasmHeapBytes"},
+        {we::kMemorySample, 7, "memory.gpuBufferBytes"},
+        {we::kMemorySample, 8, "memory.storageUsage"},
+        {we::kMemorySample, 9, "memory.storageQuota"},
+        {we::kDeviceLost, 0, "deviceLost.timestamp"},
+        {we::kDurations, 2, "operation.startedAt"},
     };
     Monitor m;
     for (const Case& c : cases) {
@@ -305,22 +305,22 @@ TEST_CASE("batch: the presence mask") {
       const char* name;
     };
     const Case cases[] = {
-        {wb::kGeneration, wb::kModel, "generation.model"},
-        {wb::kGeneration, wb::kStartedAt, "generation.startedAt"},
-        {wb::kGeneration, wb::kDurationMs, "generation.durationMs"},
-        {wb::kModelLoad, 0, "load.model"},
-        {wb::kModelLoad, 1, "load.startedAt"},
-        {wb::kModelLoad, 2, "load.durationMs"},
-        {wb::kCacheLookup, 0, "cache.cache"},
-        {wb::kCacheLookup, 1, "cache.hit"},
-        {wb::kCacheLookup, 2, "cache.timestamp"},
-        {wb::kOperation, 0, "operation.name"},
-        {wb::kOperation, 1, "operation.startedAt"},
-        {wb::kOperation, 2, "operation.durationMs"},
-        {wb::kMemory, 1, "memory.timestamp"},
-        {wb::kDeviceLost, 0, "deviceLost.timestamp"},
-        {wb::kDurations, 0, "operation.name"},
-        {wb::kDurations, 2, "operation.startedAt"},
+        {we::kGeneration, gf::kModel, "generation.model"},
+        {we::kGeneration, gf::kStartedAt, "generation.startedAt"},
+        {we::kGeneration, gf::kDurationMs, "generation.durationMs"},
+        {we::kModelLoad, 0, "load.model"},
+        {we::kModelLoad, 1, "load.startedAt"},
+        {we::kModelLoad, 2, "load.durationMs"},
+        {we::kCacheLookup, 0, "cache.cache"},
+        {we::kCacheLookup, 1, "cache.hit"},
+        {we::kCacheLookup, 2, "cache.timestamp"},
+        {we::kOperation, 0, "operation.name"},
+        {we::kOperation, 1, "operation.startedAt"},
+        {we::kOperation, 2, "operation.durationMs"},
+        {we::kMemorySample, 1, "memory.timestamp"},
+        {we::kDeviceLost, 0, "deviceLost.timestamp"},
+        {we::kDurations, 0, "operation.name"},
+        {we::kDurations, 2, "operation.startedAt"},
     };
     Monitor m;
     for (const Case& c : cases) {
@@ -338,15 +338,15 @@ TEST_CASE("batch: string fields come from the string table") {
   Batch b;
   double model = b.str("Llama-3.1-8B · 模型 😀");
   double shared = b.str("shared");  // one entry used by two fields
-  b.add(wb::kGeneration, {{wb::kModel, model},
-                          {wb::kType, shared},
-                          {wb::kStartedAt, kT0},
-                          {wb::kDurationMs, 100},
-                          {wb::kErrorName, b.str("AbortError")},
-                          {wb::kErrorMessage, shared},
-                          {wb::kFinishReason, b.str("abort")}});
-  b.add(wb::kCacheLookup, {{0, shared}, {1, 1}, {2, kT0}});
-  b.add(wb::kCacheLookup, {{0, model}, {1, 0}, {2, kT0}});
+  b.add(we::kGeneration, {{gf::kModel, model},
+                          {gf::kType, shared},
+                          {gf::kStartedAt, kT0},
+                          {gf::kDurationMs, 100},
+                          {gf::kErrorName, b.str("AbortError")},
+                          {gf::kErrorMessage, shared},
+                          {gf::kFinishReason, b.str("abort")}});
+  b.add(we::kCacheLookup, {{0, shared}, {1, 1}, {2, kT0}});
+  b.add(we::kCacheLookup, {{0, model}, {1, 0}, {2, kT0}});
   wb::Result r = b.ingest(m);
   CHECK(r.malformed.empty());
   CHECK(r.accepted == 3);

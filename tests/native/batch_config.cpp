@@ -41,7 +41,7 @@ TEST_CASE("batch: configure") {
   }
   SUBCASE("historySize trims the history") {
     Batch b;
-    for (int i = 0; i < 8; ++i) b.add(wb::kGeneration, generation(b));
+    for (int i = 0; i < 8; ++i) b.add(we::kGeneration, generation(b));
     CHECK(b.ingest(m).accepted == 8);
     CHECK(wb::configure(m, R"({"historySize": 3})").ok);
     CHECK(m.generation_history().size() == 3);

@@ -130,38 +130,38 @@ Batch random_batch(Random& rnd, std::size_t n, double t0) {
       if (rnd.chance(8)) f[5] = str();
       for (int k : {0, 1, 2})
         if (rnd.chance(40)) f.erase(k);
-      b.add(wb::kOperation, f);
+      b.add(we::kOperation, f);
     } else if (kind < 8) {
       std::vector<double> gaps(rnd.below(12));
       for (double& g : gaps)
         g = rnd.chance(30) ? edgy(rnd, 20) : 5 + static_cast<double>(rnd.below(400)) / 4;
       double duration = 100 + static_cast<double>(rnd.below(20'000));
-      Fields f = {{wb::kModel, name()},
-                  {wb::kStartedAt, edgy(rnd, t)},
-                  {wb::kDurationMs, edgy(rnd, duration)}};
-      if (!gaps.empty() || rnd.chance(2)) f[wb::kChunkGapCount] = static_cast<double>(gaps.size());
-      if (rnd.chance(2)) f[wb::kType] = name();
+      Fields f = {{gf::kModel, name()},
+                  {gf::kStartedAt, edgy(rnd, t)},
+                  {gf::kDurationMs, edgy(rnd, duration)}};
+      if (!gaps.empty() || rnd.chance(2)) f[gf::kChunkGapsMs] = static_cast<double>(gaps.size());
+      if (rnd.chance(2)) f[gf::kType] = name();
       if (rnd.chance(3))
-        f[wb::kOperationName] = rnd.chance(4) ? str() : static_cast<double>(5 + rnd.below(3));
+        f[gf::kOperation] = rnd.chance(4) ? str() : static_cast<double>(5 + rnd.below(3));
       if (rnd.chance(3))
-        f[wb::kFinishReason] = rnd.chance(4) ? str() : static_cast<double>(8 + rnd.below(4));
+        f[gf::kFinishReason] = rnd.chance(4) ? str() : static_cast<double>(8 + rnd.below(4));
       if (rnd.chance(2))
-        f[wb::kTtftMs] = edgy(rnd, duration * static_cast<double>(rnd.below(100)) / 90);
-      const int numbers[] = {wb::kPromptTokens,     wb::kCompletionTokens, wb::kEngineTtftMs,
-                             wb::kEnginePrefillTps, wb::kEngineDecodeTps,  wb::kEngineTpotMs,
-                             wb::kPromptChars,      wb::kResponseChars,    wb::kTemperature,
-                             wb::kMaxTokens};
+        f[gf::kTtftMs] = edgy(rnd, duration * static_cast<double>(rnd.below(100)) / 90);
+      const int numbers[] = {gf::kPromptTokens,     gf::kCompletionTokens, gf::kEngineTtftMs,
+                             gf::kEnginePrefillTokensPerSec, gf::kEngineDecodeTokensPerSec,  gf::kEngineTimePerOutputTokenMs,
+                             gf::kPromptChars,      gf::kResponseChars,    gf::kTemperature,
+                             gf::kMaxTokens};
       for (int k : numbers)
         if (rnd.chance(2)) f[k] = edgy(rnd, 1 + static_cast<double>(rnd.below(60)));
-      if (rnd.chance(10)) f[wb::kErrorName] = str();
-      if (rnd.chance(10)) f[wb::kErrorMessage] = str();
-      for (int k : {wb::kModel, wb::kStartedAt, wb::kDurationMs})
+      if (rnd.chance(10)) f[gf::kErrorName] = str();
+      if (rnd.chance(10)) f[gf::kErrorMessage] = str();
+      for (int k : {gf::kModel, gf::kStartedAt, gf::kDurationMs})
         if (rnd.chance(40)) f.erase(k);
-      b.add(wb::kGeneration, f, gaps);
+      b.add(we::kGeneration, f, gaps);
     } else if (kind == 8) {
-      b.add(wb::kCacheLookup, {{0, name()}, {1, static_cast<double>(rnd.below(2))}, {2, t}});
+      b.add(we::kCacheLookup, {{0, name()}, {1, static_cast<double>(rnd.below(2))}, {2, t}});
     } else {
-      b.add(wb::kModelLoad,
+      b.add(we::kModelLoad,
             {{0, name()}, {1, t}, {2, 500}, {3, static_cast<double>(8 + rnd.below(3))}});
     }
   }
@@ -173,33 +173,33 @@ Batch random_batch(Random& rnd, std::size_t n, double t0) {
 TEST_CASE("batch fast path: valid operations and generations take it, with the same outcome") {
   Twins twins;
   Batch b;
-  b.add(wb::kOperation, operation(b, "retrieve"));
-  b.add(wb::kOperation, {{0, b.str("retrieve")}, {1, kT0 + 30}, {2, 0}, {3, 1}});  // success given
-  b.add(wb::kGeneration, generation(b));
+  b.add(we::kOperation, operation(b, "retrieve"));
+  b.add(we::kOperation, {{0, b.str("retrieve")}, {1, kT0 + 30}, {2, 0}, {3, 1}});  // success given
+  b.add(we::kGeneration, generation(b));
   // Every field, numbers at the edges of their ranges (ttftMs = durationMs is allowed).
   Fields edges = generation(b);
-  for (auto [field, value] : {std::pair{wb::kType, b.str("chat-ui")},
-                              {wb::kOperationName, b.str("completion")},
-                              {wb::kTtftMs, 2000.0},
-                              {wb::kPromptTokens, 0.0},
-                              {wb::kCompletionTokens, 1e9},
-                              {wb::kEngineTtftMs, 0.0},
-                              {wb::kEnginePrefillTps, 1e9},
-                              {wb::kEngineDecodeTps, 40.0},
-                              {wb::kEngineTpotMs, 6.048e8},
-                              {wb::kFinishReason, b.str("tool_calls")},
-                              {wb::kPromptChars, 1e10},
-                              {wb::kResponseChars, 0.0},
-                              {wb::kTemperature, 100.0},
-                              {wb::kMaxTokens, 1.0},
-                              {wb::kChunkGapCount, 4.0}})
+  for (auto [field, value] : {std::pair{gf::kType, b.str("chat-ui")},
+                              {gf::kOperation, b.str("completion")},
+                              {gf::kTtftMs, 2000.0},
+                              {gf::kPromptTokens, 0.0},
+                              {gf::kCompletionTokens, 1e9},
+                              {gf::kEngineTtftMs, 0.0},
+                              {gf::kEnginePrefillTokensPerSec, 1e9},
+                              {gf::kEngineDecodeTokensPerSec, 40.0},
+                              {gf::kEngineTimePerOutputTokenMs, 6.048e8},
+                              {gf::kFinishReason, b.str("tool_calls")},
+                              {gf::kPromptChars, 1e10},
+                              {gf::kResponseChars, 0.0},
+                              {gf::kTemperature, 100.0},
+                              {gf::kMaxTokens, 1.0},
+                              {gf::kChunkGapsMs, 4.0}})
     edges[field] = value;
-  b.add(wb::kGeneration, edges, {0, 6.048e8, 12.5, 3});
-  b.add(wb::kGeneration, {{wb::kModel, b.str(std::string(256, 'x'))},
-                          {wb::kStartedAt, 0},
-                          {wb::kDurationMs, 0},
-                          {wb::kFinishReason, b.str("length")},
-                          {wb::kOperationName, b.str("embedding")}});
+  b.add(we::kGeneration, edges, {0, 6.048e8, 12.5, 3});
+  b.add(we::kGeneration, {{gf::kModel, b.str(std::string(256, 'x'))},
+                          {gf::kStartedAt, 0},
+                          {gf::kDurationMs, 0},
+                          {gf::kFinishReason, b.str("length")},
+                          {gf::kOperation, b.str("embedding")}});
   wb::Result r = twins.feed(b);
   CHECK(r.accepted == 5);
   CHECK(r.fast == 5);
@@ -213,15 +213,15 @@ TEST_CASE("batch fast path: repeated strings, one entry or several, are looked u
   double llama2 = b.str("llama"), op2 = b.str("retrieve");  // the same text at other indices
   for (int i = 0; i < 200; ++i) {
     double t = kT0 + i * 700.0;
-    b.add(wb::kOperation, {{0, i % 3 ? op : op2}, {1, t}, {2, 1.0 + i}});
-    b.add(wb::kGeneration,
-          {{wb::kModel, i % 2 ? llama : llama2},
-           {wb::kType, chat},
-           {wb::kStartedAt, t},
-           {wb::kDurationMs, 900},
-           {wb::kTtftMs, 100.0 + i},
-           {wb::kCompletionTokens, 20},
-           {wb::kChunkGapCount, 3}},
+    b.add(we::kOperation, {{0, i % 3 ? op : op2}, {1, t}, {2, 1.0 + i}});
+    b.add(we::kGeneration,
+          {{gf::kModel, i % 2 ? llama : llama2},
+           {gf::kType, chat},
+           {gf::kStartedAt, t},
+           {gf::kDurationMs, 900},
+           {gf::kTtftMs, 100.0 + i},
+           {gf::kCompletionTokens, 20},
+           {gf::kChunkGapsMs, 3}},
           {10, 20, 30.0 + i});
   }
   wb::Result r = twins.feed(b);
@@ -233,8 +233,8 @@ TEST_CASE("batch fast path: repeated strings, one entry or several, are looked u
   CHECK(twins.fast.state().by_type.items.at("chat-ui").total == 200);
   // A second batch reuses the entries the first one made.
   Batch again;
-  again.add(wb::kOperation, operation(again, "retrieve"));
-  again.add(wb::kGeneration, generation(again));
+  again.add(we::kOperation, operation(again, "retrieve"));
+  again.add(we::kGeneration, generation(again));
   r = twins.feed(again);
   CHECK(r.fast == 2);
   CHECK(twins.fast.state().operations.items.at("retrieve").succeeded == 201);
@@ -247,22 +247,22 @@ TEST_CASE("batch fast path: a bad string among good ones is refused with its fie
   double control = b.str("re\x01trieve"), empty = b.str(""),
          long_name = b.str(std::string(257, 'x'));
   for (double name : {good, control, good, empty, good, long_name, good}) {
-    b.add(wb::kOperation, {{0, name}, {1, kT0 + 10}, {2, 5}});
+    b.add(we::kOperation, {{0, name}, {1, kT0 + 10}, {2, 5}});
     b.add(
-        wb::kGeneration,
-        {{wb::kModel, name == good ? model : name}, {wb::kStartedAt, kT0}, {wb::kDurationMs, 10}});
+        we::kGeneration,
+        {{gf::kModel, name == good ? model : name}, {gf::kStartedAt, kT0}, {gf::kDurationMs, 10}});
   }
   // The bad strings in other fields: the type, and names of an operation or a finish reason.
-  b.add(wb::kGeneration,
-        {{wb::kModel, model}, {wb::kType, control}, {wb::kStartedAt, kT0}, {wb::kDurationMs, 10}});
-  b.add(wb::kGeneration, {{wb::kModel, model},
-                          {wb::kOperationName, good},
-                          {wb::kStartedAt, kT0},
-                          {wb::kDurationMs, 10}});
-  b.add(wb::kGeneration, {{wb::kModel, model},
-                          {wb::kFinishReason, good},
-                          {wb::kStartedAt, kT0},
-                          {wb::kDurationMs, 10}});
+  b.add(we::kGeneration,
+        {{gf::kModel, model}, {gf::kType, control}, {gf::kStartedAt, kT0}, {gf::kDurationMs, 10}});
+  b.add(we::kGeneration, {{gf::kModel, model},
+                          {gf::kOperation, good},
+                          {gf::kStartedAt, kT0},
+                          {gf::kDurationMs, 10}});
+  b.add(we::kGeneration, {{gf::kModel, model},
+                          {gf::kFinishReason, good},
+                          {gf::kStartedAt, kT0},
+                          {gf::kDurationMs, 10}});
   wb::Result r = twins.feed(b);
   CHECK(r.accepted == 8);
   CHECK(r.fast == 8);
@@ -291,33 +291,33 @@ TEST_CASE("batch fast path: what it leaves to the decoder comes out the same") {
   Twins twins;
   Batch b;
   // Failed operations and generations, errors named, aborts: Monitor::record's.
-  b.add(wb::kOperation, {{0, b.str("retrieve")}, {1, kT0}, {2, 5}, {3, 0}});
-  b.add(wb::kOperation, {{0, b.str("retrieve")}, {1, kT0}, {2, 5}, {4, b.str("TypeError")}});
-  b.add(wb::kOperation, {{0, b.str("retrieve")}, {1, kT0}, {2, 5}, {5, b.str("a message")}});
-  b.add(wb::kOperation, {{0, b.str("retrieve")}, {1, kT0}, {2, 5}, {3, 0.5}});  // not a flag
-  b.add(wb::kGeneration, {{wb::kModel, b.str("llama")},
-                          {wb::kStartedAt, kT0},
-                          {wb::kDurationMs, 10},
-                          {wb::kErrorName, b.str("GPUError")}});
-  b.add(wb::kGeneration, {{wb::kModel, b.str("llama")},
-                          {wb::kStartedAt, kT0},
-                          {wb::kDurationMs, 10},
-                          {wb::kFinishReason, b.str("abort")},
-                          {wb::kTtftMs, 4}});
-  b.add(wb::kGeneration, {{wb::kModel, b.str("llama")},
-                          {wb::kStartedAt, kT0},
-                          {wb::kDurationMs, 10},
-                          {wb::kFinishReason, b.str("error")}});
-  b.add(wb::kGeneration, {{wb::kModel, b.str("llama")},
-                          {wb::kStartedAt, kT0},
-                          {wb::kDurationMs, 10},
-                          {wb::kErrorMessage, b.str(std::string(3000, 'm'))}});
+  b.add(we::kOperation, {{0, b.str("retrieve")}, {1, kT0}, {2, 5}, {3, 0}});
+  b.add(we::kOperation, {{0, b.str("retrieve")}, {1, kT0}, {2, 5}, {4, b.str("TypeError")}});
+  b.add(we::kOperation, {{0, b.str("retrieve")}, {1, kT0}, {2, 5}, {5, b.str("a message")}});
+  b.add(we::kOperation, {{0, b.str("retrieve")}, {1, kT0}, {2, 5}, {3, 0.5}});  // not a flag
+  b.add(we::kGeneration, {{gf::kModel, b.str("llama")},
+                          {gf::kStartedAt, kT0},
+                          {gf::kDurationMs, 10},
+                          {gf::kErrorName, b.str("GPUError")}});
+  b.add(we::kGeneration, {{gf::kModel, b.str("llama")},
+                          {gf::kStartedAt, kT0},
+                          {gf::kDurationMs, 10},
+                          {gf::kFinishReason, b.str("abort")},
+                          {gf::kTtftMs, 4}});
+  b.add(we::kGeneration, {{gf::kModel, b.str("llama")},
+                          {gf::kStartedAt, kT0},
+                          {gf::kDurationMs, 10},
+                          {gf::kFinishReason, b.str("error")}});
+  b.add(we::kGeneration, {{gf::kModel, b.str("llama")},
+                          {gf::kStartedAt, kT0},
+                          {gf::kDurationMs, 10},
+                          {gf::kErrorMessage, b.str(std::string(3000, 'm'))}});
   // Values at the edges of the ranges, one past them, NaN and infinities, in every number.
-  const int numbers[] = {wb::kStartedAt,        wb::kDurationMs,       wb::kTtftMs,
-                         wb::kPromptTokens,     wb::kCompletionTokens, wb::kEngineTtftMs,
-                         wb::kEnginePrefillTps, wb::kEngineDecodeTps,  wb::kEngineTpotMs,
-                         wb::kPromptChars,      wb::kResponseChars,    wb::kTemperature,
-                         wb::kMaxTokens};
+  const int numbers[] = {gf::kStartedAt,        gf::kDurationMs,       gf::kTtftMs,
+                         gf::kPromptTokens,     gf::kCompletionTokens, gf::kEngineTtftMs,
+                         gf::kEnginePrefillTokensPerSec, gf::kEngineDecodeTokensPerSec,  gf::kEngineTimePerOutputTokenMs,
+                         gf::kPromptChars,      gf::kResponseChars,    gf::kTemperature,
+                         gf::kMaxTokens};
   const double values[] = {-1,          -0.0,     0.5,       1,
                            100.5,       1e9 + 1,  1e10 + 1,  std::nextafter(6.048e8, INFINITY),
                            8.64e15 + 2, INFINITY, -INFINITY, NAN};
@@ -325,26 +325,26 @@ TEST_CASE("batch fast path: what it leaves to the decoder comes out the same") {
     for (double v : values) {
       Fields f = generation(b);
       f[k] = v;
-      b.add(wb::kGeneration, f);
+      b.add(we::kGeneration, f);
     }
   }
   for (int k : {1, 2})
     for (double v : values) {
       Fields f = operation(b);
       f[k] = v;
-      b.add(wb::kOperation, f);
+      b.add(we::kOperation, f);
     }
-  b.add(wb::kGeneration,
-        {{wb::kModel, b.str("llama")},
-         {wb::kStartedAt, kT0},
-         {wb::kDurationMs, 10},
-         {wb::kTtftMs, 11}},  // after the end
+  b.add(we::kGeneration,
+        {{gf::kModel, b.str("llama")},
+         {gf::kStartedAt, kT0},
+         {gf::kDurationMs, 10},
+         {gf::kTtftMs, 11}},  // after the end
         {});
-  b.add(wb::kGeneration,
-        {{wb::kModel, b.str("llama")},
-         {wb::kStartedAt, kT0},
-         {wb::kDurationMs, 10},
-         {wb::kChunkGapCount, 2}},
+  b.add(we::kGeneration,
+        {{gf::kModel, b.str("llama")},
+         {gf::kStartedAt, kT0},
+         {gf::kDurationMs, 10},
+         {gf::kChunkGapsMs, 2}},
         {3, -1});
   wb::Result r = twins.feed(b);
   CHECK(r.malformed.empty());
@@ -352,18 +352,18 @@ TEST_CASE("batch fast path: what it leaves to the decoder comes out the same") {
   CHECK(!r.rejected.empty());
   // And a malformed record after fast ones: the same stop, the same records kept.
   Batch bad;
-  bad.add(wb::kOperation, operation(bad));
-  bad.add(wb::kGeneration, generation(bad));
-  bad.add(wb::kGeneration,
-          {{wb::kModel, 0}, {wb::kStartedAt, kT0}, {wb::kDurationMs, 10}, {wb::kChunkGapCount, 3}},
+  bad.add(we::kOperation, operation(bad));
+  bad.add(we::kGeneration, generation(bad));
+  bad.add(we::kGeneration,
+          {{gf::kModel, 0}, {gf::kStartedAt, kT0}, {gf::kDurationMs, 10}, {gf::kChunkGapsMs, 3}},
           {1, 2});
-  bad.add(wb::kGeneration, {{wb::kModel, 99}, {wb::kStartedAt, kT0}, {wb::kDurationMs, 10}});
+  bad.add(we::kGeneration, {{gf::kModel, 99}, {gf::kStartedAt, kT0}, {gf::kDurationMs, 10}});
   r = twins.feed(bad);
   CHECK(contains(r.malformed, "record 2"));
   CHECK(r.fast == 2);
   Batch bad_index;
-  bad_index.add(wb::kOperation, operation(bad_index));
-  bad_index.add(wb::kOperation, {{0, 99}, {1, kT0}, {2, 1}});
+  bad_index.add(we::kOperation, operation(bad_index));
+  bad_index.add(we::kOperation, {{0, 99}, {1, kT0}, {2, 1}});
   r = twins.feed(bad_index);
   CHECK(contains(r.malformed, "string index"));
   CHECK(r.fast == 1);
@@ -377,15 +377,15 @@ TEST_CASE(
     for (int i = 0; i < 160; ++i) {
       double t = kT0 + round * 50'000.0 + i;
       std::string n = std::to_string(i + round * 120);  // 400 names, some in two rounds
-      b.add(wb::kOperation, {{0, b.str("op" + n)}, {1, t}, {2, 3}});
-      b.add(wb::kGeneration, {{wb::kModel, b.str("model" + n)},
-                              {wb::kType, b.str("type" + n)},
-                              {wb::kOperationName, b.str(i % 3 == 0   ? "chat"
+      b.add(we::kOperation, {{0, b.str("op" + n)}, {1, t}, {2, 3}});
+      b.add(we::kGeneration, {{gf::kModel, b.str("model" + n)},
+                              {gf::kType, b.str("type" + n)},
+                              {gf::kOperation, b.str(i % 3 == 0   ? "chat"
                                                          : i % 3 == 1 ? "completion"
                                                                       : "embedding")},
-                              {wb::kStartedAt, t},
-                              {wb::kDurationMs, 40},
-                              {wb::kPromptTokens, 5}});
+                              {gf::kStartedAt, t},
+                              {gf::kDurationMs, 40},
+                              {gf::kPromptTokens, 5}});
     }
     wb::Result r = twins.feed(b);
     CHECK(r.fast == 320);

@@ -14,6 +14,8 @@
 namespace batch_test {
 
 namespace wb = wlm::batch;
+namespace we = wlm::events;
+namespace gf = wlm::events::generation_field;
 using wlm::json;
 using wlm::Monitor;
 using wlm::Status;
@@ -50,10 +52,10 @@ struct Batch {
 
   /// Appends a record of `kind`: the fields given are present (mask bit set), the others absent.
   Batch& add(int kind, const Fields& fields, const std::vector<double>& extra = {}) {
-    const int n = wb::kFieldCount[kind];
+    const int n = we::kFieldCount[kind];
     std::uint64_t mask = 0;
     data.push_back(kind);
-    data.push_back(static_cast<double>(wb::kHeader + n + static_cast<int>(extra.size())));
+    data.push_back(static_cast<double>(we::kHeader + n + static_cast<int>(extra.size())));
     std::size_t mask_at = data.size();
     data.push_back(0);
     for (int i = 0; i < n; ++i) {
@@ -86,8 +88,8 @@ struct Batch {
 // Valid records of each kind (all fields that matter present).
 
 inline Fields generation(Batch& b) {
-  return {{wb::kModel, b.str("llama")}, {wb::kStartedAt, kT0 + 1000}, {wb::kDurationMs, 2000},
-          {wb::kTtftMs, 500},           {wb::kPromptTokens, 100},     {wb::kCompletionTokens, 51}};
+  return {{gf::kModel, b.str("llama")}, {gf::kStartedAt, kT0 + 1000}, {gf::kDurationMs, 2000},
+          {gf::kTtftMs, 500},           {gf::kPromptTokens, 100},     {gf::kCompletionTokens, 51}};
 }
 
 inline Fields load(Batch& b) {
@@ -151,12 +153,12 @@ inline void expect_refused(Monitor& m, const Batch& b, const std::string& field,
 /// A valid record's fields of the given kind (kinds 1 to 7).
 inline Fields valid_fields(int kind, Batch& b) {
   switch (kind) {
-    case wb::kGeneration: return generation(b);
-    case wb::kModelLoad: return load(b);
-    case wb::kCacheLookup: return cache(b);
-    case wb::kOperation: return operation(b);
-    case wb::kMemory: return memory(b);
-    case wb::kDeviceLost: return device_lost(b);
+    case we::kGeneration: return generation(b);
+    case we::kModelLoad: return load(b);
+    case we::kCacheLookup: return cache(b);
+    case we::kOperation: return operation(b);
+    case we::kMemorySample: return memory(b);
+    case we::kDeviceLost: return device_lost(b);
     default: return durations(b, 0);
   }
 }

@@ -25,23 +25,23 @@ TEST_CASE("batch: unknown enum strings and bad flags are refused naming the fiel
     const char* value;
   };
   const Case cases[] = {
-      {"operation chatt", wb::kGeneration, wb::kOperationName, "chatt", 0, "generation.operation",
+      {"operation chatt", we::kGeneration, gf::kOperation, "chatt", 0, "generation.operation",
        "\"chatt\""},
-      {"operation Chat", wb::kGeneration, wb::kOperationName, "Chat", 0, "generation.operation",
+      {"operation Chat", we::kGeneration, gf::kOperation, "Chat", 0, "generation.operation",
        "\"Chat\""},
-      {"operation empty", wb::kGeneration, wb::kOperationName, "", 0, "generation.operation",
+      {"operation empty", we::kGeneration, gf::kOperation, "", 0, "generation.operation",
        "\"\""},
-      {"finishReason halted", wb::kGeneration, wb::kFinishReason, "halted", 0,
+      {"finishReason halted", we::kGeneration, gf::kFinishReason, "halted", 0,
        "generation.finishReason", "\"halted\""},
-      {"finishReason STOP", wb::kGeneration, wb::kFinishReason, "STOP", 0,
+      {"finishReason STOP", we::kGeneration, gf::kFinishReason, "STOP", 0,
        "generation.finishReason", "\"STOP\""},
-      {"fromCache maybe", wb::kModelLoad, 3, "maybe", 0, "load.fromCache", "\"maybe\""},
-      {"fromCache yes", wb::kModelLoad, 3, "yes", 0, "load.fromCache", "\"yes\""},
-      {"cache hit 2", wb::kCacheLookup, 1, nullptr, 2, "cache.hit", "2"},
-      {"cache hit -1", wb::kCacheLookup, 1, nullptr, -1, "cache.hit", "-1"},
-      {"cache hit NaN", wb::kCacheLookup, 1, nullptr, NAN, "cache.hit", "NaN"},
-      {"operation success 0.5", wb::kOperation, 3, nullptr, 0.5, "operation.success", "0.5"},
-      {"durations success 3", wb::kDurations, 1, nullptr, 3, "operation.success", "3"},
+      {"fromCache maybe", we::kModelLoad, 3, "maybe", 0, "load.fromCache", "\"maybe\""},
+      {"fromCache yes", we::kModelLoad, 3, "yes", 0, "load.fromCache", "\"yes\""},
+      {"cache hit 2", we::kCacheLookup, 1, nullptr, 2, "cache.hit", "2"},
+      {"cache hit -1", we::kCacheLookup, 1, nullptr, -1, "cache.hit", "-1"},
+      {"cache hit NaN", we::kCacheLookup, 1, nullptr, NAN, "cache.hit", "NaN"},
+      {"operation success 0.5", we::kOperation, 3, nullptr, 0.5, "operation.success", "0.5"},
+      {"durations success 3", we::kDurations, 1, nullptr, 3, "operation.success", "3"},
   };
   Monitor m;
   for (const Case& c : cases) {
@@ -49,11 +49,11 @@ TEST_CASE("batch: unknown enum strings and bad flags are refused naming the fiel
     Batch b;
     Fields f;
     switch (c.kind) {
-      case wb::kGeneration: f = generation(b); break;
-      case wb::kModelLoad: f = load(b); break;
-      case wb::kCacheLookup: f = cache(b); break;
-      case wb::kOperation: f = operation(b); break;
-      case wb::kDurations: f = durations(b, 0); break;
+      case we::kGeneration: f = generation(b); break;
+      case we::kModelLoad: f = load(b); break;
+      case we::kCacheLookup: f = cache(b); break;
+      case we::kOperation: f = operation(b); break;
+      case we::kDurations: f = durations(b, 0); break;
     }
     f[c.field] = c.text ? b.str(c.text) : c.number;
     b.add(c.kind, f);
@@ -71,18 +71,18 @@ TEST_CASE("batch: unknown enum strings and bad flags are refused naming the fiel
   Batch ok;
   for (const char* op : {"chat", "completion", "embedding"}) {
     Fields f = generation(ok);
-    f[wb::kOperationName] = ok.str(op);
-    ok.add(wb::kGeneration, f);
+    f[gf::kOperation] = ok.str(op);
+    ok.add(we::kGeneration, f);
   }
   for (const char* fr : {"stop", "length", "abort", "tool_calls", "error"}) {
     Fields f = generation(ok);
-    f[wb::kFinishReason] = ok.str(fr);
-    ok.add(wb::kGeneration, f);
+    f[gf::kFinishReason] = ok.str(fr);
+    ok.add(we::kGeneration, f);
   }
   for (const char* fc : {"true", "false", "unknown", ""}) {
     Fields f = load(ok);
     f[3] = ok.str(fc);
-    ok.add(wb::kModelLoad, f);
+    ok.add(we::kModelLoad, f);
   }
   wb::Result r = ok.ingest(m);
   CHECK(r.rejected.empty());
@@ -98,10 +98,10 @@ TEST_CASE("batch: unknown enum strings and bad flags are refused naming the fiel
 TEST_CASE("batch: kind 8 is counted as a rejection of its field") {
   Monitor m;
   Batch b;
-  b.add(wb::kRejected, {{0, b.str("memory.usedJSHeapSize")},
+  b.add(we::kRejected, {{0, b.str("memory.usedJSHeapSize")},
                         {1, b.str("memory.usedJSHeapSize: expected a number, got \"12\"")}});
-  b.add(wb::kRejected, {{0, b.str("memory.usedJSHeapSize")}});  // no message
-  b.add(wb::kRejected, {});                                     // neither
+  b.add(we::kRejected, {{0, b.str("memory.usedJSHeapSize")}});  // no message
+  b.add(we::kRejected, {});                                     // neither
   wb::Result r = b.ingest(m);
   CHECK(r.malformed.empty());
   CHECK(r.accepted == 0);
@@ -128,18 +128,18 @@ TEST_CASE("batch: kind 8 is counted as a rejection of its field") {
 TEST_CASE("batch: rejections carry the record index and do not stop later records") {
   Monitor m;
   Batch b;
-  b.add(wb::kGeneration, generation(b));  // 0
+  b.add(we::kGeneration, generation(b));  // 0
   Fields bad = generation(b);
-  bad[wb::kDurationMs] = -5;
-  b.add(wb::kGeneration, bad);                                // 1: refused by validation
-  b.add(wb::kCacheLookup, cache(b));                          // 2
-  b.add(wb::kOperation, {{0, b.str("")}, {1, kT0}, {2, 1}});  // 3: empty name
-  b.add(wb::kMemory, memory(b));                              // 4
+  bad[gf::kDurationMs] = -5;
+  b.add(we::kGeneration, bad);                                // 1: refused by validation
+  b.add(we::kCacheLookup, cache(b));                          // 2
+  b.add(we::kOperation, {{0, b.str("")}, {1, kT0}, {2, 1}});  // 3: empty name
+  b.add(we::kMemorySample, memory(b));                              // 4
   Fields enum_bad = load(b);
   enum_bad[3] = b.str("maybe");
-  b.add(wb::kModelLoad, enum_bad);          // 5: refused while decoding
-  b.add(wb::kRejected, {{0, b.str("x")}});  // 6
-  b.add(wb::kGeneration, generation(b));    // 7
+  b.add(we::kModelLoad, enum_bad);          // 5: refused while decoding
+  b.add(we::kRejected, {{0, b.str("x")}});  // 6
+  b.add(we::kGeneration, generation(b));    // 7
   wb::Result r = b.ingest(m);
   CHECK(r.malformed.empty());
   CHECK(r.accepted == 4);
@@ -173,17 +173,17 @@ TEST_CASE("batch: a malformed batch stops at the bad record and keeps the earlie
     std::vector<double> record;  // the raw doubles of record 2
     const char* why;             // expected in Result::malformed
   };
-  const double n1 = wb::kFieldCount[wb::kGeneration];
-  const double gen_len = wb::kHeader + n1;
-  const double model_only = (1u << wb::kModel) | (1u << wb::kStartedAt) | (1u << wb::kDurationMs);
-  const double with_count = model_only + (1u << wb::kChunkGapCount);
+  const double n1 = we::kFieldCount[we::kGeneration];
+  const double gen_len = we::kHeader + n1;
+  const double model_only = (1u << gf::kModel) | (1u << gf::kStartedAt) | (1u << gf::kDurationMs);
+  const double with_count = model_only + (1u << gf::kChunkGapsMs);
   auto gen = [&](double length, double mask, double gap_count, std::vector<double> extra) {
-    std::vector<double> rec = {wb::kGeneration, length, mask};
-    for (int i = 0; i < wb::kGenerationFieldCount; ++i) rec.push_back(kAbsent);
-    rec[wb::kHeader + wb::kModel] = 0;
-    rec[wb::kHeader + wb::kStartedAt] = kT0;
-    rec[wb::kHeader + wb::kDurationMs] = 100;
-    rec[wb::kHeader + wb::kChunkGapCount] = gap_count;
+    std::vector<double> rec = {we::kGeneration, length, mask};
+    for (int i = 0; i < gf::kFieldCount; ++i) rec.push_back(kAbsent);
+    rec[we::kHeader + gf::kModel] = 0;
+    rec[we::kHeader + gf::kStartedAt] = kT0;
+    rec[we::kHeader + gf::kDurationMs] = 100;
+    rec[we::kHeader + gf::kChunkGapsMs] = gap_count;
     rec.insert(rec.end(), extra.begin(), extra.end());
     return rec;
   };
@@ -193,16 +193,16 @@ TEST_CASE("batch: a malformed batch stops at the bad record and keeps the earlie
       {"kind -1", {-1, 6, 0, 0, 1, kT0}, "unknown kind"},
       {"kind 2.5", {2.5, 10, 0, 0, 0, 0, 0, 0, 0, 0}, "unknown kind"},
       {"kind NaN", {NAN, 6, 0, 0, 1, kT0}, "unknown kind"},
-      {"length below header + fields", {wb::kCacheLookup, 5, 7, 0, 1, kT0}, "bad length 5"},
-      {"length 0", {wb::kCacheLookup, 0, 7, 0, 1}, "bad length 0"},
-      {"length beyond the data", {wb::kCacheLookup, 60, 7, 0, 1, kT0}, "bad length 60"},
-      {"length 6.5", {wb::kCacheLookup, 6.5, 7, 0, 1, kT0}, "bad length"},
-      {"length NaN", {wb::kCacheLookup, NAN, 7, 0, 1, kT0}, "bad length"},
-      {"length 1e30", {wb::kCacheLookup, 1e30, 7, 0, 1, kT0}, "bad length"},
-      {"mask negative", {wb::kCacheLookup, 6, -1, 0, 1, kT0}, "bad mask"},
-      {"mask 1.5", {wb::kCacheLookup, 6, 1.5, 0, 1, kT0}, "bad mask"},
-      {"mask 2^53", {wb::kCacheLookup, 6, 9007199254740992.0, 0, 1, kT0}, "bad mask"},
-      {"mask NaN", {wb::kCacheLookup, 6, NAN, 0, 1, kT0}, "bad mask"},
+      {"length below header + fields", {we::kCacheLookup, 5, 7, 0, 1, kT0}, "bad length 5"},
+      {"length 0", {we::kCacheLookup, 0, 7, 0, 1}, "bad length 0"},
+      {"length beyond the data", {we::kCacheLookup, 60, 7, 0, 1, kT0}, "bad length 60"},
+      {"length 6.5", {we::kCacheLookup, 6.5, 7, 0, 1, kT0}, "bad length"},
+      {"length NaN", {we::kCacheLookup, NAN, 7, 0, 1, kT0}, "bad length"},
+      {"length 1e30", {we::kCacheLookup, 1e30, 7, 0, 1, kT0}, "bad length"},
+      {"mask negative", {we::kCacheLookup, 6, -1, 0, 1, kT0}, "bad mask"},
+      {"mask 1.5", {we::kCacheLookup, 6, 1.5, 0, 1, kT0}, "bad mask"},
+      {"mask 2^53", {we::kCacheLookup, 6, 9007199254740992.0, 0, 1, kT0}, "bad mask"},
+      {"mask NaN", {we::kCacheLookup, 6, NAN, 0, 1, kT0}, "bad mask"},
       {"more chunk gaps than declared", gen(gen_len + 3, with_count, 2, {1, 2, 3}), "chunk gap"},
       {"fewer chunk gaps than declared", gen(gen_len + 2, with_count, 3, {1, 2}), "chunk gap"},
       {"gaps without a count", gen(gen_len + 2, model_only, kAbsent, {1, 2}), "chunk gap"},
@@ -210,33 +210,33 @@ TEST_CASE("batch: a malformed batch stops at the bad record and keeps the earlie
       {"chunk gap count -1", gen(gen_len, with_count, -1, {}), "chunk gap"},
       {"chunk gap count NaN", gen(gen_len, with_count, NAN, {}), "chunk gap"},
       {"chunk gap count 1e30", gen(gen_len, with_count, 1e30, {}), "chunk gap"},
-      {"durations count mismatch", {wb::kDurations, 7 + 2, 0b1101, 0, 0, kT0, 3, 5, 6}, "count"},
-      {"durations count 1.5", {wb::kDurations, 7 + 1, 0b1101, 0, 0, kT0, 1.5, 5}, "count"},
-      {"durations count NaN", {wb::kDurations, 7, 0b1101, 0, 0, kT0, NAN}, "count"},
-      {"string index out of range", {wb::kCacheLookup, 6, 7, 99, 1, kT0}, "string index"},
-      {"string index = table size", {wb::kCacheLookup, 6, 7, 2, 1, kT0}, "string index"},
-      {"string index negative", {wb::kCacheLookup, 6, 7, -1, 1, kT0}, "string index"},
-      {"string index 0.5", {wb::kCacheLookup, 6, 7, 0.5, 1, kT0}, "string index"},
-      {"string index NaN", {wb::kCacheLookup, 6, 7, NAN, 1, kT0}, "string index"},
+      {"durations count mismatch", {we::kDurations, 7 + 2, 0b1101, 0, 0, kT0, 3, 5, 6}, "count"},
+      {"durations count 1.5", {we::kDurations, 7 + 1, 0b1101, 0, 0, kT0, 1.5, 5}, "count"},
+      {"durations count NaN", {we::kDurations, 7, 0b1101, 0, 0, kT0, NAN}, "count"},
+      {"string index out of range", {we::kCacheLookup, 6, 7, 99, 1, kT0}, "string index"},
+      {"string index = table size", {we::kCacheLookup, 6, 7, 2, 1, kT0}, "string index"},
+      {"string index negative", {we::kCacheLookup, 6, 7, -1, 1, kT0}, "string index"},
+      {"string index 0.5", {we::kCacheLookup, 6, 7, 0.5, 1, kT0}, "string index"},
+      {"string index NaN", {we::kCacheLookup, 6, 7, NAN, 1, kT0}, "string index"},
       {"bad enum string index",
-       {wb::kModelLoad, 10, 0b1111, 0, kT0, 1, 42, 0, 0, 0},
+       {we::kModelLoad, 10, 0b1111, 0, kT0, 1, 42, 0, 0, 0},
        "string index"},
-      {"bad kind-8 field index", {wb::kRejected, 5, 1, 42, 0}, "string index"},
-      {"truncated header", {wb::kCacheLookup, 6}, "truncated header"},
-      {"header only", {wb::kCacheLookup, 6, 7}, "bad length"},
+      {"bad kind-8 field index", {we::kRejected, 5, 1, 42, 0}, "string index"},
+      {"truncated header", {we::kCacheLookup, 6}, "truncated header"},
+      {"header only", {we::kCacheLookup, 6, 7}, "bad length"},
   };
   SUBCASE("each malformed record") {
     for (const Case& c : cases) {
       INFO("case: " << std::string(c.what));
       Monitor m;
       Batch b;
-      b.add(wb::kGeneration, generation(b));  // uses string 0 ("llama")
-      b.add(wb::kCacheLookup, cache(b));      // uses string 1 ("shader")
+      b.add(we::kGeneration, generation(b));  // uses string 0 ("llama")
+      b.add(we::kCacheLookup, cache(b));      // uses string 1 ("shader")
       b.raw(c.record);
       bool at_end =
           std::string(c.why) == "truncated header" || std::string(c.what) == "header only";
       if (!at_end)  // record 3, never read; it reuses string 0 to keep the table at two entries
-        b.add(wb::kGeneration, {{wb::kModel, 0}, {wb::kStartedAt, kT0}, {wb::kDurationMs, 1}});
+        b.add(we::kGeneration, {{gf::kModel, 0}, {gf::kStartedAt, kT0}, {gf::kDurationMs, 1}});
       CHECK(b.strings.size() == 2);
       wb::Result r = b.ingest(m);
       INFO("malformed: " << r.malformed);
@@ -252,7 +252,7 @@ TEST_CASE("batch: a malformed batch stops at the bad record and keeps the earlie
   SUBCASE("more records announced than the data holds") {
     Monitor m;
     Batch b;
-    b.add(wb::kGeneration, generation(b));
+    b.add(we::kGeneration, generation(b));
     b.records = 3;
     wb::Result r = b.ingest(m);
     CHECK(contains(r.malformed, "record 1"));
@@ -264,7 +264,7 @@ TEST_CASE("batch: a malformed batch stops at the bad record and keeps the earlie
     Monitor m;
     Batch b;
     b.raw({42, 6, 0, 0, 0, 0});
-    b.add(wb::kGeneration, generation(b));
+    b.add(we::kGeneration, generation(b));
     wb::Result r = b.ingest(m);
     CHECK(contains(r.malformed, "record 0"));
     CHECK(contains(r.malformed, "unknown kind 42"));
@@ -279,8 +279,8 @@ TEST_CASE("batch: record_durations refuses only the invalid values") {
     Monitor m;
     Batch b;
     std::vector<double> values = {5, -1, NAN, 7, INFINITY, 7e8, 0, -INFINITY};
-    b.add(wb::kDurations, durations(b, values.size()), values);
-    b.add(wb::kCacheLookup, cache(b));  // the next record is still read
+    b.add(we::kDurations, durations(b, values.size()), values);
+    b.add(we::kCacheLookup, cache(b));  // the next record is still read
     wb::Result r = b.ingest(m);
     CHECK(r.malformed.empty());
     CHECK(r.accepted == 1);

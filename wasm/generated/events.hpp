@@ -19,6 +19,9 @@ enum Kind : int {
 };
 inline constexpr int kKindCount = 9;  ///< kinds are 1..8
 
+/// A record's header, in doubles: kind, length (the whole record's), presence mask.
+inline constexpr int kHeader = 3;
+
 /// Fields of a generation record.
 namespace generation_field {
 enum : int {
@@ -42,7 +45,7 @@ enum : int {
   kTemperature,
   kMaxTokens,
   kChunkGapsMs,
-  kCount
+  kFieldCount
 };
 }  // namespace generation_field
 
@@ -56,7 +59,7 @@ enum : int {
   kBytesFetched,
   kErrorName,
   kErrorMessage,
-  kCount
+  kFieldCount
 };
 }  // namespace load_field
 
@@ -66,7 +69,7 @@ enum : int {
   kCache,
   kHit,
   kTimestamp,
-  kCount
+  kFieldCount
 };
 }  // namespace cache_field
 
@@ -79,7 +82,7 @@ enum : int {
   kSuccess,
   kErrorName,
   kErrorMessage,
-  kCount
+  kFieldCount
 };
 }  // namespace operation_field
 
@@ -96,7 +99,7 @@ enum : int {
   kGpuBufferBytes,
   kStorageUsage,
   kStorageQuota,
-  kCount
+  kFieldCount
 };
 }  // namespace memory_field
 
@@ -107,7 +110,7 @@ enum : int {
   kReason,
   kMessage,
   kModel,
-  kCount
+  kFieldCount
 };
 }  // namespace deviceLost_field
 
@@ -118,7 +121,7 @@ enum : int {
   kSuccess,
   kStartedAt,
   kCount,
-  kCount
+  kFieldCount
 };
 }  // namespace durations_field
 
@@ -127,7 +130,7 @@ namespace rejected_field {
 enum : int {
   kField,
   kMessage,
-  kCount
+  kFieldCount
 };
 }  // namespace rejected_field
 
@@ -209,6 +212,63 @@ inline constexpr FieldInfo kDurationsFields[] = {
 inline constexpr FieldInfo kRejectedFields[] = {
     {"rejected.field", false},
     {"rejected.message", false},
+};
+
+/// The plain-number fields of a record, each with the member of the record's event that it is
+/// read into (NaN when absent). A template over the event type (wasm/events.hpp), so that this
+/// header includes none: kGenerationNumbers<GenerationEvent>.
+template <class Event>
+struct NumberField {
+  int field;
+  double Event::*member;
+};
+
+template <class Event>
+inline constexpr NumberField<Event> kGenerationNumbers[] = {
+    {generation_field::kStartedAt, &Event::started_at},
+    {generation_field::kDurationMs, &Event::duration_ms},
+    {generation_field::kTtftMs, &Event::ttft_ms},
+    {generation_field::kPromptTokens, &Event::prompt_tokens},
+    {generation_field::kCompletionTokens, &Event::completion_tokens},
+    {generation_field::kEngineTtftMs, &Event::engine_ttft_ms},
+    {generation_field::kEnginePrefillTokensPerSec, &Event::engine_prefill_tokens_per_sec},
+    {generation_field::kEngineDecodeTokensPerSec, &Event::engine_decode_tokens_per_sec},
+    {generation_field::kEngineTimePerOutputTokenMs, &Event::engine_time_per_output_token_ms},
+    {generation_field::kPromptChars, &Event::prompt_chars},
+    {generation_field::kResponseChars, &Event::response_chars},
+    {generation_field::kTemperature, &Event::temperature},
+    {generation_field::kMaxTokens, &Event::max_tokens},
+};
+template <class Event>
+inline constexpr NumberField<Event> kModelLoadNumbers[] = {
+    {load_field::kStartedAt, &Event::started_at},
+    {load_field::kDurationMs, &Event::duration_ms},
+    {load_field::kBytesFetched, &Event::bytes_fetched},
+};
+template <class Event>
+inline constexpr NumberField<Event> kCacheLookupNumbers[] = {
+    {cache_field::kTimestamp, &Event::timestamp},
+};
+template <class Event>
+inline constexpr NumberField<Event> kOperationNumbers[] = {
+    {operation_field::kStartedAt, &Event::started_at},
+    {operation_field::kDurationMs, &Event::duration_ms},
+};
+template <class Event>
+inline constexpr NumberField<Event> kMemorySampleNumbers[] = {
+    {memory_field::kTimestamp, &Event::timestamp},
+    {memory_field::kUsedJSHeapSize, &Event::used_js_heap},
+    {memory_field::kTotalJSHeapSize, &Event::total_js_heap},
+    {memory_field::kJsHeapSizeLimit, &Event::js_heap_limit},
+    {memory_field::kUserAgentBytes, &Event::ua_measured_bytes},
+    {memory_field::kWasmHeapBytes, &Event::wasm_heap_bytes},
+    {memory_field::kGpuBufferBytes, &Event::gpu_buffer_bytes},
+    {memory_field::kStorageUsage, &Event::storage_usage},
+    {memory_field::kStorageQuota, &Event::storage_quota},
+};
+template <class Event>
+inline constexpr NumberField<Event> kDeviceLostNumbers[] = {
+    {deviceLost_field::kTimestamp, &Event::timestamp},
 };
 
 /// Per kind (index = kind): its fields, and how many there are.

@@ -7,6 +7,9 @@
 namespace wlm::ingest {
 namespace {
 
+namespace gf = events::generation_field;
+namespace of = events::operation_field;
+
 bool has(std::uint64_t mask, int i) { return (mask >> i) & 1u; }
 
 /// What validation's range check accepts of a present number: within [lo, hi] (so neither NaN
@@ -22,19 +25,19 @@ struct Range {
   bool whole;
 };
 constexpr Range kGenerationRanges[] = {
-    {batch::kStartedAt, 0, Limits::kMaxTimestamp, false},
-    {batch::kDurationMs, 0, Limits::kMaxDurationMs, false},
-    {batch::kTtftMs, 0, Limits::kMaxDurationMs, false},
-    {batch::kPromptTokens, 0, Limits::kMaxTokens, true},
-    {batch::kCompletionTokens, 0, Limits::kMaxTokens, true},
-    {batch::kEngineTtftMs, 0, Limits::kMaxDurationMs, false},
-    {batch::kEnginePrefillTps, 0, Limits::kMaxRate, false},
-    {batch::kEngineDecodeTps, 0, Limits::kMaxRate, false},
-    {batch::kEngineTpotMs, 0, Limits::kMaxDurationMs, false},
-    {batch::kPromptChars, 0, Limits::kMaxChars, true},
-    {batch::kResponseChars, 0, Limits::kMaxChars, true},
-    {batch::kTemperature, 0, Limits::kMaxTemperature, false},
-    {batch::kMaxTokens, 1, Limits::kMaxTokens, true},
+    {gf::kStartedAt, 0, Limits::kMaxTimestamp, false},
+    {gf::kDurationMs, 0, Limits::kMaxDurationMs, false},
+    {gf::kTtftMs, 0, Limits::kMaxDurationMs, false},
+    {gf::kPromptTokens, 0, Limits::kMaxTokens, true},
+    {gf::kCompletionTokens, 0, Limits::kMaxTokens, true},
+    {gf::kEngineTtftMs, 0, Limits::kMaxDurationMs, false},
+    {gf::kEnginePrefillTokensPerSec, 0, Limits::kMaxRate, false},
+    {gf::kEngineDecodeTokensPerSec, 0, Limits::kMaxRate, false},
+    {gf::kEngineTimePerOutputTokenMs, 0, Limits::kMaxDurationMs, false},
+    {gf::kPromptChars, 0, Limits::kMaxChars, true},
+    {gf::kResponseChars, 0, Limits::kMaxChars, true},
+    {gf::kTemperature, 0, Limits::kMaxTemperature, false},
+    {gf::kMaxTokens, 1, Limits::kMaxTokens, true},
 };
 
 /// The value of an enum that string `s` names (parse_operation, parse_finish_reason), parsed
@@ -88,20 +91,21 @@ void Recorder::touch(double t) {
 bool Recorder::record(int kind, const double* f, std::uint64_t mask, const double* extra,
                       std::size_t extra_n) {
   switch (kind) {
-    case batch::kOperation: return operation(f, mask);
-    case batch::kGeneration: return generation(f, mask, extra, extra_n);
+    case events::kOperation: return operation(f, mask);
+    case events::kGeneration: return generation(f, mask, extra, extra_n);
     default: return false;
   }
 }
 
-// Fields: name, startedAt, durationMs, success, errorName, errorMessage. Taken: a successful
-// operation without an error name or message.
+// Taken: a successful operation without an error name or message.
 bool Recorder::operation(const double* f, std::uint64_t mask) {
-  if (!has(mask, 1) || !has(mask, 2) || has(mask, 4) || has(mask, 5)) return false;
-  if (has(mask, 3) && f[3] != 1) return false;  // failed, or not a flag
+  if (!has(mask, of::kStartedAt) || !has(mask, of::kDurationMs) || has(mask, of::kErrorName) ||
+      has(mask, of::kErrorMessage))
+    return false;
+  if (has(mask, of::kSuccess) && f[of::kSuccess] != 1) return false;  // failed, or not a flag
   std::size_t name = 0;
-  if (!index(f, mask, 0, name) || !valid_name(name)) return false;
-  double started_at = f[1], duration_ms = f[2];
+  if (!index(f, mask, of::kName, name) || !valid_name(name)) return false;
+  double started_at = f[of::kStartedAt], duration_ms = f[of::kDurationMs];
   if (!within(started_at, 0, Limits::kMaxTimestamp) ||
       !within(duration_ms, 0, Limits::kMaxDurationMs))
     return false;
@@ -121,9 +125,9 @@ bool Recorder::operation(const double* f, std::uint64_t mask) {
 // Taken: a generation whose outcome is not an error or an abort, without an error name or
 // message, every field valid.
 bool Recorder::generation(const double* f, std::uint64_t mask, const double* gaps, std::size_t n) {
-  using namespace batch;
+  using namespace gf;
   if (has(mask, kErrorName) || has(mask, kErrorMessage)) return false;
-  double declared = has(mask, kChunkGapCount) ? f[kChunkGapCount] : 0;
+  double declared = has(mask, kChunkGapsMs) ? f[kChunkGapsMs] : 0;
   if (declared != static_cast<double>(n) || n > Limits::kMaxChunkGaps)
     return false;  // the decoder's
   if (!has(mask, kStartedAt) || !has(mask, kDurationMs)) return false;
@@ -133,8 +137,8 @@ bool Recorder::generation(const double* f, std::uint64_t mask, const double* gap
   const bool has_type = has(mask, kType);
   if (has_type && (!index(f, mask, kType, type) || !valid_name(type))) return false;
   Operation op = Operation::chat;
-  if (has(mask, kOperationName) &&
-      (!index(f, mask, kOperationName, id) ||
+  if (has(mask, kOperation) &&
+      (!index(f, mask, kOperation, id) ||
        !parse_once(texts_[id].operation, strings_[id], parse_operation, op)))
     return false;
   const bool has_finish_reason = has(mask, kFinishReason);
@@ -157,7 +161,7 @@ bool Recorder::generation(const double* f, std::uint64_t mask, const double* gap
   e.model = std::string(strings_[model]);
   if (has_type) e.type = std::string(strings_[type]);
   e.operation = op;
-  for (const GenerationNumber& k : kGenerationNumbers)
+  for (const auto& k : events::kGenerationNumbers<GenerationEvent>)
     e.*k.member = has(mask, k.field) ? f[k.field] : NAN;
   e.has_finish_reason = has_finish_reason;
   e.finish_reason = finish;
