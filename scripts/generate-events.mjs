@@ -36,29 +36,33 @@ const kindName = (e) => (e.ts ? e.ts.replace(/Event$/, '') : pascal(e.key));
 // ---------------------------------------------------------------------------------------------
 // JS: the encoders
 
-/** The statement that writes field `i` of event `e` (its value read from `ev`). */
+/**
+ * The statements that write field `i` of event `e` (its value read from `ev`) into the record
+ * whose field 0 is at `o` of the view `v`, adding the field's bit to the presence mask `m`. The
+ * common case (a value of the right type) is written here; the writer's methods report the rest.
+ */
 function encodeField(e, f, i) {
   const field = sq(`${e.prefix}.${f.name}`);
-  const v = `ev.${f.name}`;
+  const bit = 2 ** i;
+  const at = i === 0 ? 'o' : `o + ${i}`;
+  const read = `x = ev.${f.name};`;
   switch (f.type) {
     case 'number':
-      return `w.num(${i}, ${v}, ${field});`;
-    case 'name':
-      return `w.str(${i}, ${v}, ${field});`;
+      return [read, `if (typeof x === 'number') {`, `  v[${at}] = x;`, `  m += ${bit};`, `} else w.notNumber(x, ${field});`];
     case 'text':
-      return f.name === 'errorMessage' ? null : `w.text(${i}, ${v}, ${field});`; // errorMessage: with errorName
+      return f.name === 'errorMessage' ? [] : [`m += w.text(${i}, ev.${f.name}, ${field});`]; // errorMessage: with errorName
     case 'bool':
-      return `w.bool(${i}, ${v}, ${field});`;
+      return [read, `if (x === true || x === false) {`, `  v[${at}] = x ? 1 : 0;`, `  m += ${bit};`, `} else w.notBool(x, ${field});`];
     case 'fromCache':
-      return `w.fromCache(${i}, ${v}, ${field});`;
+      return [`m += w.fromCache(${i}, ev.${f.name}, ${field});`];
     case 'success':
-      return `w.success(${i}, ev, ${field});`;
+      return [`m += w.success(${i}, ev, ${field});`];
     case 'errorName':
-      return `w.errorFields(${i}, ${i + 1}, ev, ${sq(e.prefix)});`;
+      return [`m += w.errorFields(${i}, ${i + 1}, ev, ${sq(e.prefix)});`];
     case 'gaps':
-      return `w.numbers(o, ${i}, ${e.fields.length}, ${v}, n, ${field});`;
-    default:
-      return `w.str(${i}, ${v}, ${field});`; // enum:<name>: a name the core checks
+      return [`m += w.numbers(o, ${i}, ${e.fields.length}, ev.${f.name}, n, ${field});`];
+    default: // name, enum:<name>: a name the core checks
+      return [read, `if (typeof x === 'string') {`, `  v[${at}] = w.name(x, ${field});`, `  m += ${bit};`, `} else w.notString(x, ${field});`];
   }
 }
 
@@ -92,15 +96,15 @@ export function eventsJs(d, { mark, fail }) {
     if (gaps) {
       body.push(`  const n = w.listLength(ev.${gaps.name}, ${sq(`${e.prefix}.${gaps.name}`)}, ${gaps.limit});`);
       body.push('  if (n < 0) return;');
-      body.push(`  const o = w.begin(${e.kind}, ${e.fields.length}, n);`);
-    } else {
-      body.push(`  w.begin(${e.kind}, ${e.fields.length}, 0);`);
     }
+    body.push(`  const o = w.begin(${e.kind}, ${e.fields.length}, ${gaps ? 'n' : 0});`);
+    body.push('  const v = w.view;');
+    body.push('  let m = 0;');
+    if (e.fields.some((f) => ['number', 'bool', 'name'].includes(f.type) || f.type.startsWith('enum:'))) body.push('  let x;');
     e.fields.forEach((f, i) => {
-      const line = encodeField(e, f, i);
-      if (line !== null) body.push(`  ${line}`);
+      for (const line of encodeField(e, f, i)) body.push(`  ${line}`);
     });
-    body.push('  w.end();');
+    body.push('  w.end(m);');
     out.push('', `/** Writes a ${e.ts} (kind ${e.kind}) into the batch. */`, `export function encode${kindName(e)}(w, ev) {`, ...body, '}');
   }
   return `${out.join('\n')}\n`;
@@ -174,20 +178,23 @@ function eventsJsDeclarations(d, fail) {
     "// ---- The values of events.js, for the package's own type check (not API: core.d.ts re-exports",
     '// only the event types above).',
     '',
-    "/** What the encoders call on the batch's writer (js/core/encoder.js's BatchEncoder). */",
+    "/** What the encoders call on the batch's writer (js/core/encoder.js's BatchEncoder). The methods that",
+    ' * write a field return the bit it adds to the presence mask (0 when it is absent). */',
     'export interface EventWriter {',
+    '  readonly view: Float64Array;',
     '  isEvent(e: unknown, name: string): boolean;',
     '  listLength(values: unknown, field: string, limit: number): number;',
     '  begin(kind: number, nfields: number, extra: number): number;',
-    '  end(): void;',
-    '  num(i: number, v: unknown, field: string): void;',
-    '  str(i: number, v: unknown, field: string, expected?: string): void;',
-    '  text(i: number, v: unknown, field: string): void;',
-    '  bool(i: number, v: unknown, field: string): void;',
-    '  fromCache(i: number, v: unknown, field: string): void;',
-    '  success(i: number, e: any, field: string): void;',
-    '  errorFields(nameIndex: number, messageIndex: number, e: any, prefix: string): void;',
-    '  numbers(o: number, i: number, nfields: number, values: any, n: number, field: string): void;',
+    '  end(mask: number): void;',
+    '  name(s: string, field: string, expected?: string): number;',
+    '  notNumber(v: unknown, field: string): void;',
+    '  notString(v: unknown, field: string, expected?: string): void;',
+    '  notBool(v: unknown, field: string): void;',
+    '  text(i: number, v: unknown, field: string): number;',
+    '  fromCache(i: number, v: unknown, field: string): number;',
+    '  success(i: number, e: any, field: string): number;',
+    '  errorFields(nameIndex: number, messageIndex: number, e: any, prefix: string): number;',
+    '  numbers(o: number, i: number, nfields: number, values: any, n: number, field: string): number;',
     '}',
     '',
     `export declare const HEADER: ${HEADER};`,

@@ -42,7 +42,12 @@ const MAX_KEPT_REJECTIONS = 1000;
 export class BatchEncoder {
   /** @type {import('../../dist/webllm-monitor-core.mjs').CoreModule} */ #module;
   /** @type {import('../../dist/webllm-monitor-core.mjs').Core} */ #core;
-  /** @type {Float64Array} */ #view;
+  /**
+   * The wasm heap as doubles, which the generated encoders write into (fresh after begin():
+   * memory that grew detached the previous view).
+   * @type {Float64Array}
+   */
+  view;
   /** Index (in doubles) of the batch buffer in HEAPF64, and its capacity in doubles. */
   #base = 0;
   #cap = 0;
@@ -53,9 +58,9 @@ export class BatchEncoder {
   #records = 0;
   /** @type {string[]} */ #strings = [];
   /** @type {Map<string, number>} */ #stringIds = new Map();
-  /** Start of the record being written and its presence mask. */
+  /** Start and size of the record being written. */
   #rec = 0;
-  #mask = 0;
+  #size = 0;
   /** First wrong-type field of the record being written, or null. */
   /** @type {string | null} */ #badField = null;
   #badMessage = '';
@@ -172,11 +177,22 @@ export class BatchEncoder {
       return;
     }
     const o = this.begin(KIND.durations, FIELD_COUNT.durations, n);
-    this.str(0, name, 'operation.name');
-    this.bool(1, success, 'operation.success');
-    this.num(2, startedAt, 'operation.startedAt');
-    this.numbers(o, 3, FIELD_COUNT.durations, values, n, 'operation.durations');
-    this.end();
+    const view = this.view;
+    let mask = 0;
+    if (typeof name === 'string') {
+      view[o] = this.name(name, 'operation.name');
+      mask += 1;
+    } else this.notString(name, 'operation.name');
+    if (success === true || success === false) {
+      view[o + 1] = success ? 1 : 0;
+      mask += 2;
+    } else this.notBool(success, 'operation.success');
+    if (typeof startedAt === 'number') {
+      view[o + 2] = startedAt;
+      mask += 4;
+    } else this.notNumber(startedAt, 'operation.startedAt');
+    mask += this.numbers(o, 3, FIELD_COUNT.durations, values, n, 'operation.durations');
+    this.end(mask);
   }
 
   /** Rare, so it goes to the core as JSON right away (after the pending batch). */
@@ -250,7 +266,7 @@ export class BatchEncoder {
     const core = this.#core;
     this.#base = core.batchPointer() / 8;
     this.#cap = core.batchCapacity();
-    this.#view = this.#module.HEAPF64;
+    this.view = this.#module.HEAPF64;
   }
 
   /** Makes room for a record of `size` doubles at the end of the batch. */
@@ -266,8 +282,8 @@ export class BatchEncoder {
       }
     }
     // Memory grows during any call into wasm (this monitor's flush above, or another monitor's
-    // on the same module): a view of the old buffer is then detached.
-    if (this.#view.buffer !== this.#module.HEAPF64.buffer) this.#view = this.#module.HEAPF64;
+    // on the same module): a view of the old buffer is then detached, its length 0.
+    if (this.view.length === 0) this.view = this.#module.HEAPF64;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -280,34 +296,32 @@ export class BatchEncoder {
    */
   begin(kind, nfields, extra) {
     const size = HEADER + nfields + extra;
-    this.#ensure(size);
+    if (this.#pos + size > this.#cap || this.view.length === 0) this.#ensure(size);
     const rec = this.#base + this.#pos;
-    const view = this.#view;
+    const view = this.view;
     view[rec] = kind;
     view[rec + 1] = size;
     this.#rec = rec;
-    this.#mask = 0;
+    this.#size = size;
     this.#badField = null;
     return rec + HEADER;
   }
 
-  /** Ends the record begun last: writes its mask, or replaces it with a kind-8 record. */
-  end() {
-    const rec = this.#rec;
-    const view = this.#view;
+  /** Ends the record begun last: writes its presence mask, or replaces it with a kind-8 record. */
+  end(mask) {
     if (this.#badField !== null) {
-      this.#writeRejected(rec, this.#badField, this.#badMessage);
+      this.#writeRejected(this.#rec, this.#badField, this.#badMessage);
       this.#badField = null;
       this.#pos += REJECTED_SIZE;
     } else {
-      view[rec + 2] = this.#mask;
-      this.#pos += view[rec + 1];
+      this.view[this.#rec + 2] = mask;
+      this.#pos += this.#size;
     }
     this.#records++;
   }
 
   #writeRejected(rec, field, message) {
-    const view = this.#view;
+    const view = this.view;
     view[rec] = KIND.rejected;
     view[rec + 1] = REJECTED_SIZE;
     view[rec + 2] = 3;
@@ -357,49 +371,53 @@ export class BatchEncoder {
     return id;
   }
 
-  #setNumber(i, v) {
-    this.#view[this.#rec + HEADER + i] = v;
-    this.#mask += 1 << i;
+  /**
+   * The string table's index of a name: a string of 1 to limits.nameBytes bytes in the core; one
+   * longer in UTF-16 units is refused here, uncopied (and 0 returned: the record is replaced).
+   */
+  name(s, field) {
+    if (s.length <= limits.nameBytes) return this.#intern(s);
+    this.#bad(field, `${field}: ${quoteShort(s)} is ${utf8Bytes(s)} bytes, longer than ${limits.nameBytes}`);
+    return 0;
   }
 
+  /** A number field that holds no number: absent (undefined, null) or refused. NaN and Infinity are numbers: the core refuses them. */
+  notNumber(v, field) {
+    if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a number, got ${describe(v)}`);
+  }
+
+  /** A name field that holds no string: absent or refused. */
+  notString(v, field, expected = 'a string') {
+    if (v !== undefined && v !== null) this.#bad(field, `${field}: expected ${expected}, got ${describe(v)}`);
+  }
+
+  /** A true/false field that holds neither: absent or refused. */
+  notBool(v, field) {
+    if (v !== undefined && v !== null) this.#bad(field, `${field}: expected true or false, got ${describe(v)}`);
+  }
+
+  /** Writes string field i of the record begun last; returns its presence bit. */
   #setString(i, s) {
-    this.#view[this.#rec + HEADER + i] = this.#intern(s);
-    this.#mask += 1 << i;
+    this.view[this.#rec + HEADER + i] = this.#intern(s);
+    return 2 ** i;
   }
 
-  /** A number field; undefined/null = absent; NaN and Infinity go to the core, which refuses them. */
-  num(i, v, field) {
-    if (typeof v === 'number') this.#setNumber(i, v);
-    else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a number, got ${describe(v)}`);
-  }
-
-  /** A name: a string of 1 to limits.nameBytes bytes in the core; one longer in UTF-16 units is refused here, uncopied. */
-  str(i, v, field, expected = 'a string') {
-    if (typeof v === 'string') {
-      if (v.length > limits.nameBytes) this.#bad(field, `${field}: ${quoteShort(v)} is ${utf8Bytes(v)} bytes, longer than ${limits.nameBytes}`);
-      else this.#setString(i, v);
-    } else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected ${expected}, got ${describe(v)}`);
-  }
-
-  /** Free text, which the core cuts to its limit: cut here first when far longer. */
+  /** Free text, which the core cuts to its limit: cut here first when far longer. Returns its presence bit, or 0. */
   text(i, v, field) {
     if (typeof v === 'string') {
       const units = maxTextUnits();
-      this.#setString(i, v.length > units ? v.slice(0, units) : v);
-    } else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected a string, got ${describe(v)}`);
+      return this.#setString(i, v.length > units ? v.slice(0, units) : v);
+    }
+    this.notString(v, field);
+    return 0;
   }
 
-  bool(i, v, field) {
-    if (v === true) this.#setNumber(i, 1);
-    else if (v === false) this.#setNumber(i, 0);
-    else if (v !== undefined && v !== null) this.#bad(field, `${field}: expected true or false, got ${describe(v)}`);
-  }
-
-  /** errorName/errorMessage fields, filled from `error` where not given. */
+  /** errorName/errorMessage fields, filled from `error` where not given. Returns their presence bits. */
   errorFields(nameIndex, messageIndex, e, prefix) {
     let name = e.errorName;
     let message = e.errorMessage;
     const error = e.error;
+    if (name === undefined && message === undefined && error === undefined) return 0;
     if (error !== undefined && error !== null && (name === undefined || name === null || message === undefined || message === null)) {
       if (readError(error)) {
         if (name === undefined || name === null) name = errName;
@@ -408,34 +426,40 @@ export class BatchEncoder {
         this.#bad(`${prefix}.error`, `${prefix}.error: expected an Error or a string, got ${describe(error)}`);
       }
     }
-    this.str(nameIndex, name, `${prefix}.errorName`);
-    if (typeof message === 'string' && message === '') return; // an empty message is no message
-    this.text(messageIndex, message, `${prefix}.errorMessage`);
+    let mask = 0;
+    if (typeof name === 'string') {
+      this.view[this.#rec + HEADER + nameIndex] = this.name(name, `${prefix}.errorName`);
+      mask += 2 ** nameIndex;
+    } else this.notString(name, `${prefix}.errorName`);
+    if (typeof message === 'string' && message === '') return mask; // an empty message is no message
+    return mask + this.text(messageIndex, message, `${prefix}.errorMessage`);
   }
 
   /**
    * The list of a record's last field `i` (its count), copied after its `nfields` fields: `o` is
    * what begin() returned, `n` what listLength() did. An element of another type marks the
-   * record bad.
+   * record bad. Returns the count's presence bit, or 0 for no values.
    */
   numbers(o, i, nfields, values, n, field) {
-    if (n === 0) return;
-    const view = this.#view;
+    if (n === 0) return 0;
+    const view = this.view;
     view[o + i] = n;
-    this.#mask += 1 << i;
     const at = o + nfields;
     if (Array.isArray(values)) {
       for (let j = 0; j < n; j++) {
         const v = values[j];
         if (typeof v !== 'number') {
           this.#bad(field, `${field}[${j}]: expected a number, got ${describe(v)}`);
-          return;
+          break;
         }
         view[at + j] = v;
       }
+    } else if (n <= 32) {
+      for (let j = 0; j < n; j++) view[at + j] = values[j]; // cheaper than set() for a few
     } else {
       view.set(values, at);
     }
+    return 2 ** i;
   }
 
   /**
@@ -455,18 +479,35 @@ export class BatchEncoder {
     return values.length;
   }
 
-  /** true, false or "unknown" (or absent), written as a name. */
+  /** true, false or "unknown" (or absent), written as a name. Returns its presence bit, or 0. */
   fromCache(i, v, field) {
-    if (v === true) this.#setString(i, 'true');
-    else if (v === false) this.#setString(i, 'false');
-    else this.str(i, v, field, 'true, false or "unknown"');
+    if (v === true) return this.#setString(i, 'true');
+    if (v === false) return this.#setString(i, 'false');
+    if (typeof v === 'string') {
+      this.view[this.#rec + HEADER + i] = this.name(v, field);
+      return 2 ** i;
+    }
+    this.notString(v, field, 'true, false or "unknown"');
+    return 0;
   }
 
   /** `success`, absent: false when the event has an error (`error` or `errorName`), else absent (true). */
   success(i, e, field) {
     const v = e.success;
-    if (v !== undefined && v !== null) this.bool(i, v, field);
-    else if ((e.error !== undefined && e.error !== null) || (e.errorName !== undefined && e.errorName !== null)) this.#setNumber(i, 0);
+    const at = this.#rec + HEADER + i;
+    if (v === true || v === false) {
+      this.view[at] = v ? 1 : 0;
+      return 2 ** i;
+    }
+    if (v !== undefined && v !== null) {
+      this.notBool(v, field);
+      return 0;
+    }
+    if ((e.error !== undefined && e.error !== null) || (e.errorName !== undefined && e.errorName !== null)) {
+      this.view[at] = 0;
+      return 2 ** i;
+    }
+    return 0;
   }
 
   #keepRejection(record, field, message) {

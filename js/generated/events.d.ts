@@ -132,20 +132,23 @@ export interface DeviceLostEvent {
 // ---- The values of events.js, for the package's own type check (not API: core.d.ts re-exports
 // only the event types above).
 
-/** What the encoders call on the batch's writer (js/core/encoder.js's BatchEncoder). */
+/** What the encoders call on the batch's writer (js/core/encoder.js's BatchEncoder). The methods that
+ * write a field return the bit it adds to the presence mask (0 when it is absent). */
 export interface EventWriter {
+  readonly view: Float64Array;
   isEvent(e: unknown, name: string): boolean;
   listLength(values: unknown, field: string, limit: number): number;
   begin(kind: number, nfields: number, extra: number): number;
-  end(): void;
-  num(i: number, v: unknown, field: string): void;
-  str(i: number, v: unknown, field: string, expected?: string): void;
-  text(i: number, v: unknown, field: string): void;
-  bool(i: number, v: unknown, field: string): void;
-  fromCache(i: number, v: unknown, field: string): void;
-  success(i: number, e: any, field: string): void;
-  errorFields(nameIndex: number, messageIndex: number, e: any, prefix: string): void;
-  numbers(o: number, i: number, nfields: number, values: any, n: number, field: string): void;
+  end(mask: number): void;
+  name(s: string, field: string, expected?: string): number;
+  notNumber(v: unknown, field: string): void;
+  notString(v: unknown, field: string, expected?: string): void;
+  notBool(v: unknown, field: string): void;
+  text(i: number, v: unknown, field: string): number;
+  fromCache(i: number, v: unknown, field: string): number;
+  success(i: number, e: any, field: string): number;
+  errorFields(nameIndex: number, messageIndex: number, e: any, prefix: string): number;
+  numbers(o: number, i: number, nfields: number, values: any, n: number, field: string): number;
 }
 
 export declare const HEADER: 3;
