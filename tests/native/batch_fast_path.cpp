@@ -147,9 +147,15 @@ Batch random_batch(Random& rnd, std::size_t n, double t0) {
         f[gf::kFinishReason] = rnd.chance(4) ? str() : static_cast<double>(8 + rnd.below(4));
       if (rnd.chance(2))
         f[gf::kTtftMs] = edgy(rnd, duration * static_cast<double>(rnd.below(100)) / 90);
-      const int numbers[] = {gf::kPromptTokens,     gf::kCompletionTokens, gf::kEngineTtftMs,
-                             gf::kEnginePrefillTokensPerSec, gf::kEngineDecodeTokensPerSec,  gf::kEngineTimePerOutputTokenMs,
-                             gf::kPromptChars,      gf::kResponseChars,    gf::kTemperature,
+      const int numbers[] = {gf::kPromptTokens,
+                             gf::kCompletionTokens,
+                             gf::kEngineTtftMs,
+                             gf::kEnginePrefillTokensPerSec,
+                             gf::kEngineDecodeTokensPerSec,
+                             gf::kEngineTimePerOutputTokenMs,
+                             gf::kPromptChars,
+                             gf::kResponseChars,
+                             gf::kTemperature,
                              gf::kMaxTokens};
       for (int k : numbers)
         if (rnd.chance(2)) f[k] = edgy(rnd, 1 + static_cast<double>(rnd.below(60)));
@@ -255,10 +261,9 @@ TEST_CASE("batch fast path: a bad string among good ones is refused with its fie
   // The bad strings in other fields: the type, and names of an operation or a finish reason.
   b.add(we::kGeneration,
         {{gf::kModel, model}, {gf::kType, control}, {gf::kStartedAt, kT0}, {gf::kDurationMs, 10}});
-  b.add(we::kGeneration, {{gf::kModel, model},
-                          {gf::kOperation, good},
-                          {gf::kStartedAt, kT0},
-                          {gf::kDurationMs, 10}});
+  b.add(
+      we::kGeneration,
+      {{gf::kModel, model}, {gf::kOperation, good}, {gf::kStartedAt, kT0}, {gf::kDurationMs, 10}});
   b.add(we::kGeneration, {{gf::kModel, model},
                           {gf::kFinishReason, good},
                           {gf::kStartedAt, kT0},
@@ -313,10 +318,18 @@ TEST_CASE("batch fast path: what it leaves to the decoder comes out the same") {
                           {gf::kDurationMs, 10},
                           {gf::kErrorMessage, b.str(std::string(3000, 'm'))}});
   // Values at the edges of the ranges, one past them, NaN and infinities, in every number.
-  const int numbers[] = {gf::kStartedAt,        gf::kDurationMs,       gf::kTtftMs,
-                         gf::kPromptTokens,     gf::kCompletionTokens, gf::kEngineTtftMs,
-                         gf::kEnginePrefillTokensPerSec, gf::kEngineDecodeTokensPerSec,  gf::kEngineTimePerOutputTokenMs,
-                         gf::kPromptChars,      gf::kResponseChars,    gf::kTemperature,
+  const int numbers[] = {gf::kStartedAt,
+                         gf::kDurationMs,
+                         gf::kTtftMs,
+                         gf::kPromptTokens,
+                         gf::kCompletionTokens,
+                         gf::kEngineTtftMs,
+                         gf::kEnginePrefillTokensPerSec,
+                         gf::kEngineDecodeTokensPerSec,
+                         gf::kEngineTimePerOutputTokenMs,
+                         gf::kPromptChars,
+                         gf::kResponseChars,
+                         gf::kTemperature,
                          gf::kMaxTokens};
   const double values[] = {-1,          -0.0,     0.5,       1,
                            100.5,       1e9 + 1,  1e10 + 1,  std::nextafter(6.048e8, INFINITY),
@@ -381,8 +394,8 @@ TEST_CASE(
       b.add(we::kGeneration, {{gf::kModel, b.str("model" + n)},
                               {gf::kType, b.str("type" + n)},
                               {gf::kOperation, b.str(i % 3 == 0   ? "chat"
-                                                         : i % 3 == 1 ? "completion"
-                                                                      : "embedding")},
+                                                     : i % 3 == 1 ? "completion"
+                                                                  : "embedding")},
                               {gf::kStartedAt, t},
                               {gf::kDurationMs, 40},
                               {gf::kPromptTokens, 5}});

@@ -29,8 +29,7 @@ TEST_CASE("batch: unknown enum strings and bad flags are refused naming the fiel
        "\"chatt\""},
       {"operation Chat", we::kGeneration, gf::kOperation, "Chat", 0, "generation.operation",
        "\"Chat\""},
-      {"operation empty", we::kGeneration, gf::kOperation, "", 0, "generation.operation",
-       "\"\""},
+      {"operation empty", we::kGeneration, gf::kOperation, "", 0, "generation.operation", "\"\""},
       {"finishReason halted", we::kGeneration, gf::kFinishReason, "halted", 0,
        "generation.finishReason", "\"halted\""},
       {"finishReason STOP", we::kGeneration, gf::kFinishReason, "STOP", 0,
@@ -134,7 +133,7 @@ TEST_CASE("batch: rejections carry the record index and do not stop later record
   b.add(we::kGeneration, bad);                                // 1: refused by validation
   b.add(we::kCacheLookup, cache(b));                          // 2
   b.add(we::kOperation, {{0, b.str("")}, {1, kT0}, {2, 1}});  // 3: empty name
-  b.add(we::kMemorySample, memory(b));                              // 4
+  b.add(we::kMemorySample, memory(b));                        // 4
   Fields enum_bad = load(b);
   enum_bad[3] = b.str("maybe");
   b.add(we::kModelLoad, enum_bad);          // 5: refused while decoding
