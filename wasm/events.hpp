@@ -47,9 +47,12 @@ struct Limits {
   static constexpr std::size_t kMaxChunkGaps = 1u << 20;
 };
 
+/// The type of a generation that names none.
+inline constexpr const char* kDefaultType = "default";
+
 struct GenerationEvent {
   std::string model;
-  std::string type = "default";
+  std::string type = kDefaultType;
   Operation operation = Operation::chat;
   double started_at = NAN;
   double duration_ms = NAN;

@@ -96,29 +96,40 @@ void Monitor::reset(double now_ms) {
 
 Status Monitor::record(GenerationEvent e) {
   WLM_TRY(admit(e));
-  state_.add(e);
   DerivedTimings d = derive(e);
-  place(e, d);
+  PreparedGeneration p;
+  p.prepare(e, d);
+  state_.add(p);
+  place(e, d, p);
   return Status::success();
 }
 
-void Monitor::place(GenerationEvent& e, const DerivedTimings& d) {
+void Monitor::place(GenerationEvent& e, const DerivedTimings& d, const PreparedGeneration& p) {
   each_slice(e.ended_at(), [&](Slice& slice) {
-    slice.generations.add(e, d);
-    if (e.outcome() == FinishReason::error) ++slice.errors;
+    slice.generations.add(p);
+    if (p.outcome == FinishReason::error) ++slice.errors;
   });
-  GenerationRecord& r = generations_.emplace_back();
-  r.chunks = e.chunk_gaps_ms.empty() ? 0 : e.chunk_gaps_ms.size() + 1;
-  // The history keeps no gaps (an empty vector that holds no memory); the caller gets the
-  // vector back, emptied, to reuse its capacity.
+  // A full history reuses its oldest record, whose strings keep their buffers: in the steady
+  // state a generation allocates nothing here.
+  GenerationRecord* r = nullptr;
+  if (config_.history_size > 0 && generations_.size() >= config_.history_size) {
+    GenerationRecord oldest = std::move(generations_.front());
+    generations_.pop_front();
+    r = &generations_.emplace_back(std::move(oldest));
+  } else {
+    r = &generations_.emplace_back();
+  }
+  r->chunks = p.chunk_gaps.n == 0 ? 0 : p.chunk_gaps.n + 1;
+  // The history keeps no gaps (an empty vector that holds no memory); the caller keeps its
+  // vector, emptied, to reuse its capacity.
   std::vector<double> gaps;
   gaps.swap(e.chunk_gaps_ms);
   if (!e.has_finish_reason) {
     e.finish_reason = e.outcome();
     e.has_finish_reason = true;
   }
-  r.event = std::move(e);
-  r.derived = d;
+  r->event = e;
+  r->derived = d;
   trim_histories();
   gaps.clear();
   e.chunk_gaps_ms = std::move(gaps);

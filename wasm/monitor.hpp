@@ -216,7 +216,7 @@ class Monitor {
   /// What record() does with a valid generation besides state_.add(): the windows' slices and
   /// the history, which takes the event (`d` is derive(e)). `e` is left moved from, but for its
   /// chunk_gaps_ms: emptied, with their capacity kept for the next event.
-  void place(GenerationEvent& e, const DerivedTimings& d);
+  void place(GenerationEvent& e, const DerivedTimings& d, const PreparedGeneration& p);
 
   struct Parsed;
   Status parse_document(const std::string& text, Parsed& out) const;

@@ -20,37 +20,21 @@ int ExpHistogram::scale_needed(std::int32_t lo7, std::int32_t hi7, int start_sca
   return s;
 }
 
-void ExpHistogram::add_one(double v) {
-  if (v > 0) {
-    std::int32_t i7 = index_at_max_scale(v);
-    std::int32_t idx = i7 >> (kMaxScale - scale_);
-    std::size_t j = static_cast<std::size_t>(idx - offset_);
-    if (!counts_.empty() && idx >= offset_ && j < counts_.size()) {
-      // Hot path: the bucket exists. Counts saturate rather than wrap.
-      if (i7 < min_index7_) min_index7_ = i7;
-      if (i7 > max_index7_) max_index7_ = i7;
-      std::uint32_t& c = counts_[j];
-      std::uint32_t inc = c != std::numeric_limits<std::uint32_t>::max();
-      c += inc;
-      blocks_[j >> kBlockBits] += inc;
-      return;
-    }
-  }
-  add(v, 1);
-}
-
 void ExpHistogram::add(double v, std::uint64_t n) {
   if (n == 0) return;
   if (v == 0) {
     zero_count_ += n;
     return;
   }
-  std::int32_t i7 = index_at_max_scale(v);
+  add_new(index_at_max_scale(v), n);
+}
+
+void ExpHistogram::add_new(std::int32_t i7, std::uint64_t n) {
   int d = kMaxScale - scale_;
   std::int32_t idx = i7 >> d;
   if (!counts_.empty() && idx >= offset_ &&
       idx < offset_ + static_cast<std::int32_t>(counts_.size())) {
-    // Hot path: the bucket exists, so the value is within the known range.
+    // The bucket exists, so the value is within the known range.
     if (i7 < min_index7_) min_index7_ = i7;
     if (i7 > max_index7_) max_index7_ = i7;
   } else {

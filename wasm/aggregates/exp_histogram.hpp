@@ -28,7 +28,29 @@ class ExpHistogram {
   /// Adds a finite value >= 0 (callers validate); `n` copies of it.
   void add(double v, std::uint64_t n = 1);
   /// add(v) with the common case (the bucket exists) first: the per-value path of a series.
-  void add_one(double v);
+  void add_one(double v) {
+    if (v > 0)
+      add_index(index_at_max_scale(v));
+    else
+      add(v, 1);
+  }
+  /// Adds one positive value whose index_at_max_scale() is `i7`: what add_one() does once the
+  /// index is known, so that a value added to several histograms is mapped once.
+  void add_index(std::int32_t i7) {
+    std::size_t j = static_cast<std::size_t>((i7 >> (kMaxScale - scale_)) - offset_);
+    if (j < counts_.size()) {
+      // Hot path: the bucket exists (a negative difference wraps past the size). Counts
+      // saturate rather than wrap.
+      if (i7 < min_index7_) min_index7_ = i7;
+      if (i7 > max_index7_) max_index7_ = i7;
+      std::uint32_t& c = counts_[j];
+      std::uint32_t inc = c != UINT32_MAX;
+      c += inc;
+      blocks_[j >> kBlockBits] += inc;
+      return;
+    }
+    add_new(i7, 1);
+  }
   /// Adds another histogram's counts; the result equals one histogram fed both inputs.
   void merge(const ExpHistogram& other);
   void clear();
@@ -58,6 +80,8 @@ class ExpHistogram {
   Status from_json(const nlohmann::json& in, const std::string& path);
 
  private:
+  /// Adds `n` positive values of index `i7` at kMaxScale, growing or downscaling as needed.
+  void add_new(std::int32_t i7, std::uint64_t n);
   void downscale(int by);
   void ensure_range(std::int32_t lo, std::int32_t hi);
   /// Recomputes blocks_ from counts_ (after the buckets moved or merged).

@@ -33,9 +33,36 @@ DerivedTimings derive(const GenerationEvent& e) {
   return d;
 }
 
+void PreparedGeneration::prepare(const GenerationEvent& e, const DerivedTimings& d,
+                                 const double* gaps, std::size_t n) {
+  event = &e;
+  derived = &d;
+  outcome = e.outcome();
+  auto ms = [](double v) { return wlm::prepare(v, Unit::milliseconds); };
+  duration = ms(e.duration_ms);
+  ttft = ms(d.ttft_ms);
+  decode_tps = wlm::prepare(d.decode_tokens_per_sec, Unit::tokens_per_second);
+  prefill_tps = wlm::prepare(d.prefill_tokens_per_sec, Unit::tokens_per_second);
+  tpot = ms(d.time_per_output_token_ms);
+  prompt_tokens = wlm::prepare(e.prompt_tokens, Unit::tokens);
+  completion_tokens = wlm::prepare(e.completion_tokens, Unit::tokens);
+  client_ttft = ms(e.ttft_ms);
+  engine_ttft = ms(e.engine_ttft_ms);
+  engine_tpot = ms(e.engine_time_per_output_token_ms);
+  chunk_gaps.prepare(gaps, n, Unit::milliseconds);
+}
+
 void GenerationStats::add(const GenerationEvent& e, const DerivedTimings& d) {
+  PreparedGeneration p;
+  p.prepare(e, d);
+  add(p);
+}
+
+void GenerationStats::add(const PreparedGeneration& p) {
+  const GenerationEvent& e = *p.event;
+  const DerivedTimings& d = *p.derived;
   ++total;
-  FinishReason out = e.outcome();
+  FinishReason out = p.outcome;
   ++finish[static_cast<int>(out)];
   if (out == FinishReason::error) {
     ++failed;
@@ -43,7 +70,7 @@ void GenerationStats::add(const GenerationEvent& e, const DerivedTimings& d) {
     ++aborted;
   } else {
     ++succeeded;
-    latency_ms.add(e.duration_ms);
+    latency_ms.add(p.duration);
   }
   if (present(e.prompt_tokens)) prompt_tokens += static_cast<std::uint64_t>(e.prompt_tokens);
   if (present(e.completion_tokens)) {
@@ -55,12 +82,23 @@ void GenerationStats::add(const GenerationEvent& e, const DerivedTimings& d) {
   }
   first_start = nan_min(first_start, e.started_at);
   last_end = nan_max(last_end, e.ended_at());
-  if (present(d.ttft_ms)) ttft_ms.add(d.ttft_ms);
-  if (present(d.decode_tokens_per_sec)) decode_tps.add(d.decode_tokens_per_sec);
-  if (present(d.prefill_tokens_per_sec)) prefill_tps.add(d.prefill_tokens_per_sec);
-  if (present(d.time_per_output_token_ms)) tpot_ms.add(d.time_per_output_token_ms);
-  if (!e.chunk_gaps_ms.empty())
-    chunk_gap_ms.add_many(e.chunk_gaps_ms.data(), e.chunk_gaps_ms.size());
+  if (present(d.ttft_ms)) ttft_ms.add(p.ttft);
+  if (present(d.decode_tokens_per_sec)) decode_tps.add(p.decode_tps);
+  if (present(d.prefill_tokens_per_sec)) prefill_tps.add(p.prefill_tps);
+  if (present(d.time_per_output_token_ms)) tpot_ms.add(p.tpot);
+  if (p.chunk_gaps.n != 0) chunk_gap_ms.add_many(p.chunk_gaps);
+}
+
+void GenAiStats::add_usage(const PreparedGeneration& p, bool server) {
+  const GenerationEvent& e = *p.event;
+  if (present(e.prompt_tokens)) input_tokens.add(p.prompt_tokens);
+  if (present(e.completion_tokens)) output_tokens.add(p.completion_tokens);
+  if (present(e.ttft_ms)) first_chunk_ms.add(p.client_ttft);
+  if (p.chunk_gaps.n != 0) chunk_gap_ms.add_many(p.chunk_gaps);
+  if (server) {
+    if (present(e.engine_ttft_ms)) server_ttft_ms.add(p.engine_ttft);
+    if (present(e.engine_time_per_output_token_ms)) server_tpot_ms.add(p.engine_tpot);
+  }
 }
 
 void GenerationStats::merge(const GenerationStats& o) {

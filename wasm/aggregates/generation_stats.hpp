@@ -32,6 +32,25 @@ struct DerivedTimings {
 };
 DerivedTimings derive(const GenerationEvent& e);
 
+/// One generation's values readied once for every aggregate it is added to (the session, its
+/// model, type and operation, two time slices, its GenAI attribute set): each value's bucket
+/// index is computed here, not once per series. Holds `e` and its chunk gaps by address.
+struct PreparedGeneration {
+  const GenerationEvent* event = nullptr;
+  const DerivedTimings* derived = nullptr;
+  FinishReason outcome = FinishReason::stop;
+  Prepared duration, ttft, decode_tps, prefill_tps, tpot;  // GenerationStats' series
+  Prepared prompt_tokens, completion_tokens, client_ttft, engine_ttft, engine_tpot;  // GenAI's
+  PreparedList chunk_gaps;
+  /// Readies `e` and `d` (which must outlive the result's use), reusing chunk_gaps' capacity.
+  void prepare(const GenerationEvent& e, const DerivedTimings& d) {
+    prepare(e, d, e.chunk_gaps_ms.data(), e.chunk_gaps_ms.size());
+  }
+  /// The same with the chunk gaps `gaps[0..n)` instead of e's.
+  void prepare(const GenerationEvent& e, const DerivedTimings& d, const double* gaps,
+               std::size_t n);
+};
+
 /// Aggregate of a set of generations: the session, one model, one type, one time slice.
 struct GenerationStats {
   std::uint64_t total = 0, succeeded = 0, failed = 0, aborted = 0;
@@ -45,6 +64,8 @@ struct GenerationStats {
   Series tpot_ms{Unit::milliseconds}, chunk_gap_ms{Unit::milliseconds};
 
   void add(const GenerationEvent& e, const DerivedTimings& d);
+  /// add(*p.event, *p.derived), the values' indices already known.
+  void add(const PreparedGeneration& p);
   void merge(const GenerationStats& o);
   /// The series named as in the metrics ("ttftMs", "latencyMs", ...), or nullptr.
   const Series* series(const std::string& key) const;
@@ -76,6 +97,9 @@ struct GenAiStats {
   Series server_tpot_ms{Unit::milliseconds};  // gen_ai.server.time_per_output_token
   Series first_chunk_ms{Unit::milliseconds};  // ...client.operation.time_to_first_chunk
   Series chunk_gap_ms{Unit::milliseconds};    // ...client.operation.time_per_output_chunk
+  /// A generation's token usage and stream timings (not its duration); the server's time to
+  /// first token and per output token too when `server` (the entry without an error type).
+  void add_usage(const PreparedGeneration& p, bool server);
   void merge(const GenAiStats& o);
 };
 

@@ -25,21 +25,25 @@ const char* bucket_unit(Unit u) {
   return "1";
 }
 
-void Series::add(double v) {
-  ++count_;
-  sum_ += v;
-  if (count_ == 1) {
-    min_ = max_ = v;
-  } else {
-    if (v < min_) min_ = v;
-    if (v > max_) max_ = v;
+void PreparedList::prepare(const double* v, std::size_t count, Unit u) {
+  values = v;
+  n = count;
+  i7.resize(count);
+  positive = true;
+  double total = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    double b = u == Unit::milliseconds ? v[i] / 1000.0 : v[i];
+    positive = positive && b > 0;
+    i7[i] = b > 0 ? mapping::index_at_max_scale(b) : 0;
+    total += v[i];
+    if (i == 0) {
+      lo = hi = v[i];
+    } else {
+      lo = v[i] < lo ? v[i] : lo;
+      hi = v[i] > hi ? v[i] : hi;
+    }
   }
-  if (count_ <= kExactLimit) {
-    exact_.push_back(v);
-  } else if (count_ == kExactLimit + 1) {
-    std::vector<double>().swap(exact_);
-  }
-  add_to_histogram(v);
+  sum = total;
 }
 
 void Series::add_many(const double* values, std::size_t n) {

@@ -38,6 +38,33 @@ const char* bucket_unit(Unit u);
 /// Values per bucket unit: a value v falls in the bucket of v / divisor.
 inline double bucket_divisor(Unit u) { return u == Unit::milliseconds ? 1000.0 : 1.0; }
 
+/// A value readied for the series of one unit it is added to (a generation's latency goes to
+/// seven): its bucket and its histogram index computed once, not once per series.
+struct Prepared {
+  double v = 0;         // in the values' unit
+  double bucket = 0;    // v / bucket_divisor(unit)
+  std::int32_t i7 = 0;  // index_at_max_scale(bucket), when bucket > 0
+};
+inline Prepared prepare(double v, Unit u) {
+  Prepared p;
+  p.v = v;
+  p.bucket = u == Unit::milliseconds ? v / 1000.0 : v;
+  if (p.bucket > 0) p.i7 = mapping::index_at_max_scale(p.bucket);
+  return p;
+}
+
+/// A list of valid values (a generation's chunk gaps) readied once for the series of one unit
+/// they go to: each value's index, and what add_many() sums and compares past the exact phase.
+struct PreparedList {
+  const double* values = nullptr;
+  std::size_t n = 0;
+  double sum = 0, lo = 0, hi = 0;  // summed from 0 in order; the first smallest and largest
+  bool positive = true;            // every bucket > 0 (else only add_many() can add them)
+  std::vector<std::int32_t> i7;
+  /// Readies values[0..n) (kept by address) for series of unit `u`, reusing i7's capacity.
+  void prepare(const double* v, std::size_t count, Unit u);
+};
+
 /// A statistic over a stream of non-negative values: exact count, sum, min and max; the exact
 /// values while count <= kExactLimit (quantiles then exact), an ExpHistogram always. Everything
 /// but the histogram is in the values' unit.
@@ -49,9 +76,42 @@ class Series {
   explicit Series(Unit unit) : unit_(unit) {}
   Unit unit() const { return unit_; }
 
-  void add(double v);
+  void add(double v) { add(prepare(v, unit_)); }
+  /// add(p.v), with its bucket index already known (p readied for this series' unit).
+  void add(const Prepared& p) {
+    ++count_;
+    sum_ += p.v;
+    if (count_ == 1) {
+      min_ = max_ = p.v;
+    } else {
+      if (p.v < min_) min_ = p.v;
+      if (p.v > max_) max_ = p.v;
+    }
+    if (count_ <= kExactLimit) {
+      exact_.push_back(p.v);
+    } else if (count_ == kExactLimit + 1) {
+      std::vector<double>().swap(exact_);
+    }
+    if (p.bucket > 0)
+      hist_.add_index(p.i7);
+    else
+      hist_.add(p.bucket);
+  }
   /// Adds a batch of already validated values.
   void add_many(const double* values, std::size_t n);
+  /// add_many(p.values, p.n), with the indices, sum and extremes already known (p readied
+  /// for this series' unit).
+  void add_many(const PreparedList& p) {
+    if (count_ <= kExactLimit || !p.positive || p.n == 0) {
+      add_many(p.values, p.n);
+      return;
+    }
+    count_ += p.n;
+    sum_ += p.sum;
+    if (p.lo < min_) min_ = p.lo;
+    if (p.hi > max_) max_ = p.hi;
+    for (std::size_t i = 0; i < p.n; ++i) hist_.add_index(p.i7[i]);
+  }
   /// Adds values while each is in [0, max] (NaN is not); returns how many it added, so that
   /// values[return] is the first refused one (or return == n). One pass, no copy.
   std::size_t add_valid(const double* values, std::size_t n, double max);
@@ -81,7 +141,8 @@ class Series {
   Status from_json(const nlohmann::json& in, const std::string& path);
 
  private:
-  void add_to_histogram(double v) { hist_.add_one(unit_ == Unit::milliseconds ? v / 1000.0 : v); }
+  void add_to_histogram(double v) { hist_.add_one(bucket_value(v)); }
+  double bucket_value(double v) const { return unit_ == Unit::milliseconds ? v / 1000.0 : v; }
 
   Unit unit_ = Unit::plain;
   std::uint64_t count_ = 0;

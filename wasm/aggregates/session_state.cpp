@@ -80,33 +80,31 @@ void SessionState::reject(const Status& s) {
 
 void SessionState::add(const GenerationEvent& e) {
   DerivedTimings d = derive(e);
-  generations.add(e, d);
-  by_model.at(e.model).add(e, d);
-  by_type.at(e.type).add(e, d);
-  by_operation.at(to_string(e.operation)).add(e, d);
+  PreparedGeneration p;
+  p.prepare(e, d);
+  add(p);
+}
 
-  FinishReason out = e.outcome();
+void SessionState::add(const PreparedGeneration& p) {
+  const GenerationEvent& e = *p.event;
+  generations.add(p);
+  by_model.at(e.model).add(p);
+  by_type.at(e.type).add(p);
+  by_operation.at(to_string(e.operation)).add(p);
+
+  FinishReason out = p.outcome;
   GenAiKey key{e.operation, e.model, ""};
   if (out == FinishReason::error) key.error_type = e.error_name;
   if (out == FinishReason::abort)
     key.error_type = e.error_name.empty() ? "AbortError" : e.error_name;
   GenAiStats& g = genai.at(key, fold_genai);
-  g.duration_ms.add(e.duration_ms);
+  g.duration_ms.add(p.duration);
   bool tokens = present(e.prompt_tokens) || present(e.completion_tokens);
   bool chunks = present(e.ttft_ms) || !e.chunk_gaps_ms.empty();
   if (key.error_type.empty() || tokens || chunks) {
     // Token usage and stream timings carry no error type: the attribute set without one.
     GenAiStats& ok = key.error_type.empty() ? g : genai.at({e.operation, e.model, ""}, fold_genai);
-    if (present(e.prompt_tokens)) ok.input_tokens.add(e.prompt_tokens);
-    if (present(e.completion_tokens)) ok.output_tokens.add(e.completion_tokens);
-    if (present(e.ttft_ms)) ok.first_chunk_ms.add(e.ttft_ms);
-    if (!e.chunk_gaps_ms.empty())
-      ok.chunk_gap_ms.add_many(e.chunk_gaps_ms.data(), e.chunk_gaps_ms.size());
-    if (key.error_type.empty()) {
-      if (present(e.engine_ttft_ms)) ok.server_ttft_ms.add(e.engine_ttft_ms);
-      if (present(e.engine_time_per_output_token_ms))
-        ok.server_tpot_ms.add(e.engine_time_per_output_token_ms);
-    }
+    ok.add_usage(p, key.error_type.empty());
   }
 
   if (out == FinishReason::error)

@@ -135,6 +135,8 @@ struct SessionState {
   double first_event_at = NAN, last_event_at = NAN;
 
   void add(const GenerationEvent& e);
+  /// add(*p.event), its values readied (p.derived: derive(*p.event)).
+  void add(const PreparedGeneration& p);
   void add(const ModelLoadEvent& e);
   void add(const CacheLookupEvent& e);
   void add(const OperationEvent& e);

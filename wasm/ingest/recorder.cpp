@@ -156,17 +156,18 @@ bool Recorder::generation(const double* f, std::uint64_t mask, const double* gap
   for (std::size_t i = 0; i < n; ++i)
     if (!within(gaps[i], 0, Limits::kMaxDurationMs)) return false;
 
-  // The event as the decoder builds it (its strings copies, as the history holds them).
-  GenerationEvent e;
-  e.model = std::string(strings_[model]);
-  if (has_type) e.type = std::string(strings_[type]);
+  // The event as the decoder builds it, but for its chunk gaps, which are read from the batch;
+  // its strings reuse the last event's buffers.
+  GenerationEvent& e = event_;
+  e.model.assign(strings_[model]);
+  e.type.assign(has_type ? strings_[type] : kDefaultType);
   e.operation = op;
   for (const auto& k : events::kGenerationNumbers<GenerationEvent>)
     e.*k.member = has(mask, k.field) ? f[k.field] : NAN;
   e.has_finish_reason = has_finish_reason;
   e.finish_reason = finish;
-  e.chunk_gaps_ms.swap(gaps_);
-  e.chunk_gaps_ms.assign(gaps, gaps + n);
+  e.error_name.clear();
+  e.error_message.clear();
   const DerivedTimings d = derive(e);
 
   // SessionState::add(GenerationEvent) of a generation that did not fail, the entries of the
@@ -186,25 +187,19 @@ bool Recorder::generation(const double* f, std::uint64_t mask, const double* gap
     };
     genai_entry = &state_.genai.at(GenAiKey{op, e.model, ""}, fold);
   }
-  state_.generations.add(e, d);
-  m.model_entry->add(e, d);
-  type_entry->add(e, d);
-  operation_entry->add(e, d);
-  GenAiStats& g = *genai_entry;
-  g.duration_ms.add(e.duration_ms);
-  if (present(e.prompt_tokens)) g.input_tokens.add(e.prompt_tokens);
-  if (present(e.completion_tokens)) g.output_tokens.add(e.completion_tokens);
-  if (present(e.ttft_ms)) g.first_chunk_ms.add(e.ttft_ms);
-  if (n != 0) g.chunk_gap_ms.add_many(gaps, n);
-  if (present(e.engine_ttft_ms)) g.server_ttft_ms.add(e.engine_ttft_ms);
-  if (present(e.engine_time_per_output_token_ms))
-    g.server_tpot_ms.add(e.engine_time_per_output_token_ms);
+  PreparedGeneration& p = prepared_;
+  p.prepare(e, d, gaps, n);
+  state_.generations.add(p);
+  m.model_entry->add(p);
+  type_entry->add(p);
+  operation_entry->add(p);
+  genai_entry->duration_ms.add(p.duration);
+  genai_entry->add_usage(p, true);
   touch(e.started_at);
   touch(e.ended_at());
 
   ++monitor_.changes_;
-  monitor_.place(e, d);
-  gaps_.swap(e.chunk_gaps_ms);
+  monitor_.place(e, d, p);
   return true;
 }
 

@@ -53,7 +53,8 @@ class Recorder {
   std::vector<Text> texts_;
   GenerationStats* operation_entry_[3] = {nullptr, nullptr, nullptr};  // by_operation, by Operation
   GenerationStats* default_type_entry_ = nullptr;                      // by_type.at("default")
-  std::vector<double> gaps_;  // the capacity of the chunk gaps, reused from event to event
+  GenerationEvent event_;        // the event taken last: its strings' buffers, reused
+  PreparedGeneration prepared_;  // its values readied: the capacity of the gaps' indices
 };
 
 }  // namespace wlm::ingest
