@@ -141,8 +141,6 @@ class Series {
   Status from_json(const nlohmann::json& in, const std::string& path);
 
  private:
-  void add_to_histogram(double v) { hist_.add_one(bucket_value(v)); }
-  double bucket_value(double v) const { return unit_ == Unit::milliseconds ? v / 1000.0 : v; }
 
   Unit unit_ = Unit::plain;
   std::uint64_t count_ = 0;
