@@ -141,7 +141,6 @@ class Series {
   Status from_json(const nlohmann::json& in, const std::string& path);
 
  private:
-
   Unit unit_ = Unit::plain;
   std::uint64_t count_ = 0;
   double sum_ = 0.0;
