@@ -196,6 +196,11 @@ export class MonitorCore {
 
   /** `now` (epoch ms, default Date.now()) is where the sliding windows end. */
   metrics(now?: number): Metrics;
+  /**
+   * metrics() with every top-level section deep-frozen and, where its content did not change
+   * since the previous call, the previous call's object. The returned object is not frozen.
+   */
+  sharedMetrics(now?: number): Metrics;
   /** While it stays the same, so do metrics() (but the windows' `spanMs`) and status(). */
   metricsKey(now?: number): string;
   /** Costs no metrics build when metrics() was built since the last change, in the same window step. */

@@ -12,6 +12,7 @@ import { BatchEncoder } from './core/encoder.js';
 import { checkNow, documentText, smallJsonText } from './core/inputs.js';
 import { CoreError, unwrap } from './core/errors.js';
 import { limits } from './core/limits.js';
+import { SectionSnapshots } from './core/snapshot.js';
 
 export { loadCore, CoreError };
 export { MAX_DOCUMENT_BYTES, MAX_DURATIONS, MAX_MERGE_BYTES } from './core/inputs.js';
@@ -46,6 +47,8 @@ export class MonitorCore {
   /** Series handles of quantile(), by path. */
   #handles = new Map();
   #address = 0;
+  /** The sections of the last sharedMetrics(), to share. */
+  #sections = new SectionSnapshots();
 
   /**
    * Use {@link MonitorCore.create}.
@@ -263,6 +266,20 @@ export class MonitorCore {
     checkNow(now);
     this.#batch.ingest();
     return JSON.parse(core.metrics(now));
+  }
+
+  /**
+   * metrics(), with every top-level section deep-frozen and shared with the previous result of
+   * this method when its content did not change: the same object. The returned object itself
+   * is new and not frozen (a caller adds to it, then freezes it).
+   * @param {number} [now] epoch milliseconds (the sliding windows end there)
+   * @returns {Record<string, any>}
+   */
+  sharedMetrics(now = Date.now()) {
+    const core = this.#live();
+    checkNow(now);
+    this.#batch.ingest();
+    return this.#sections.build(core.metricsSections(now));
   }
 
   /**

@@ -110,7 +110,9 @@ export interface MonitorStatus extends Status {
 
 /**
  * What getMetrics() returns: the export's `metrics`, deep-frozen, the same object until something
- * changes (an event, an import, a reset, the sliding windows' next 10 s step).
+ * changes (an event, an import, a reset, the sliding windows' next 10 s step). A top-level section
+ * (`generations`, `errors`, `windows`, ...) whose content did not change is the previous
+ * snapshot's object, so that comparing identities tells which parts changed.
  */
 export interface MetricsSnapshot extends Metrics {
   /** Grows with each new snapshot. Not enumerable: the snapshot's JSON is the export's `metrics`. */

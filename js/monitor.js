@@ -36,15 +36,6 @@ export async function createMonitor(options = {}) {
 
 const TOKEN = Symbol('createMonitor');
 
-/** Freezes `value` and every object in it; returns it. */
-function deepFreeze(value) {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze(value[key]);
-  }
-  return value;
-}
-
 export class Monitor {
   #module;
   /** @type {MonitorCore | null} */ #core;
@@ -313,7 +304,8 @@ export class Monitor {
   /**
    * The export's `metrics` object: every statistic, the windows, health. A deep-frozen snapshot,
    * the same object until something changes (an event, an import, a reset, the windows' next
-   * 10 s step); its non-enumerable `seq` grows with each new one.
+   * 10 s step); its non-enumerable `seq` grows with each new one. A section (`generations`,
+   * `errors`, ...) whose content did not change is the previous snapshot's object.
    */
   getMetrics() {
     const core = this.#live();
@@ -321,9 +313,10 @@ export class Monitor {
     const now = Date.now();
     const key = core.metricsKey(now);
     if (this.#snapshot === null || key !== this.#snapshotKey) {
-      const metrics = core.metrics(now);
+      // The sections that did not change are the previous snapshot's (frozen) objects.
+      const metrics = core.sharedMetrics(now);
       Object.defineProperty(metrics, 'seq', { value: ++this.#seq, enumerable: false });
-      this.#snapshot = deepFreeze(metrics);
+      this.#snapshot = Object.freeze(metrics);
       this.#snapshotKey = key;
     }
     return this.#snapshot;

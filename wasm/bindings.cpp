@@ -11,6 +11,7 @@
 #include <emscripten/emscripten.h>
 #include <emscripten/val.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -95,7 +96,26 @@ class Core {
     return outcome(wlm::batch::record_webgpu(monitor_, info_json));
   }
 
-  std::string metrics(double now) const { return wlm::jsonio::dump(monitor_.metrics(now)); }
+  std::string metrics(double now) const { return monitor_.metrics_text(now); }
+  /// The metrics' members as a flat array [key, text, key, text, ...] in key order, where the
+  /// text of a member that is the same as in this object's previous call is null: JS keeps
+  /// what it parsed then (js/core/snapshot.js), and the text does not cross the bridge again.
+  val metricsSections(double now) {
+    wlm::Monitor::MetricsSections sections;
+    monitor_.metrics_sections(now, sections);
+    val out = val::array();
+    for (auto& [key, text] : sections) {
+      out.call<void>("push", val(key));
+      std::string& sent = sent_sections_[key];
+      if (text == sent) {
+        out.call<void>("push", val::null());
+      } else {
+        out.call<void>("push", val(text));
+        sent = std::move(text);
+      }
+    }
+    return out;
+  }
   /// With windowStep(now), the key of the metrics: they are the same while both are.
   double changes() const { return static_cast<double>(monitor_.changes()); }
   double windowStep(double now) const { return static_cast<double>(monitor_.window_step(now)); }
@@ -174,6 +194,7 @@ class Core {
   };
   std::vector<Handle> handles_;
   wlm::Monitor monitor_;
+  std::map<std::string, std::string> sent_sections_;  // metricsSections()' last texts
   std::vector<double> batch_;
   wlm::batch::Result last_;
 };
@@ -224,6 +245,7 @@ EMSCRIPTEN_BINDINGS(webllm_monitor_core) {
       .function("rejections", &Core::rejections)
       .function("recordWebGpu", &Core::recordWebGpu)
       .function("metrics", &Core::metrics)
+      .function("metricsSections", &Core::metricsSections)
       .function("status", &Core::status)
       .function("changes", &Core::changes)
       .function("windowStep", &Core::windowStep)

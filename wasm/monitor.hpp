@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "generated/description.hpp"
@@ -160,8 +161,18 @@ class Monitor {
   /// the aggregation: the start time of cumulative OpenTelemetry points.
   void reset(double now_ms = NAN);
 
-  /// The `metrics` object of the export.
+  /// The `metrics` object of the export (metrics_text() parsed).
   json metrics(double now_ms) const;
+  /// The `metrics` object's members as (key, JSON text), in key order. The `generations` and
+  /// `errors` sections are kept as built while their data is unchanged (no event added to
+  /// them, no import, merge or reset): then they cost no build and are the same text.
+  using MetricsSections = std::vector<std::pair<std::string, std::string>>;
+  void metrics_sections(double now_ms, MetricsSections& out) const;
+  /// The `metrics` object as JSON text, written from metrics_sections().
+  std::string metrics_text(double now_ms) const;
+  /// The `generations` and `errors` sections built anew (what metrics_sections() keeps).
+  json generations_metrics() const;
+  json errors_metrics() const;
   /// The status summary (health, model, counts). Built from the last metrics() when neither the
   /// data nor the window step changed since: then it costs no metrics build.
   json status(double now_ms) const;
@@ -221,10 +232,13 @@ class Monitor {
   struct Parsed;
   Status parse_document(const std::string& text, Parsed& out) const;
   json window_metrics(const char* name, double now_ms) const;
-  json status_from(const json& metrics) const;
+  /// The status summary, with the `health` section of the metrics it goes with.
+  json status_from(const json& health) const;
   /// The export document without its histories ("generations": [], "memorySnapshots": []).
   json document_head(const json& metrics, double now_ms, json sketches) const;
-  json health(double now_ms, const json& metrics) const;
+  /// The `health` section: from the 5 min window's generations while it has any, else the
+  /// session's (`generations`, the section).
+  json health(const json& windows, const json& generations) const;
   json cost() const;
   void trim_histories();
 
@@ -238,6 +252,20 @@ class Monitor {
     json status;
   };
   mutable StatusCache status_cache_;
+  /// Counts the merges: with epoch_, what a kept section of the metrics depends on besides
+  /// its own count.
+  std::uint64_t merges_ = 0;
+  /// A section of the metrics as last built, for the key {epoch_, merges_, count}, where count
+  /// (the section's number of generations or errors) grows with every event added to its data.
+  struct SectionCache {
+    std::uint64_t epoch = ~std::uint64_t{0}, merges = 0, count = 0;
+    json tree;
+    std::string text;
+  };
+  mutable SectionCache generations_section_, errors_section_;
+  /// `cache`, rebuilt with `build` when its key is not the current one.
+  const SectionCache& section(SectionCache& cache, std::uint64_t count,
+                              json (Monitor::*build)() const) const;
   /// What every record() does first: counts a change, validates (and normalizes) the event
   /// (events.hpp) and counts a refusal in the session's rejected events.
   template <class Event>

@@ -91,14 +91,15 @@ test('the windows move on: a new snapshot once the 10 s window step has passed',
 test('one metrics build per change: getMetrics() and getStatus() share it, repeated reads build nothing', async () => {
   const m = await createMonitor(options());
   m.recordGeneration({ model: 'M', durationMs: 900, ttftMs: 100, promptTokens: 10, completionTokens: 40 });
-  await counting(['metrics', 'status'], async (counts) => {
+  await counting(['metricsSections', 'metrics', 'status'], async (counts) => {
     m.getMetrics();
     const status = m.getStatus();
     for (let i = 0; i < 10; i++) {
       m.getMetrics();
       m.getStatus();
     }
-    assert.equal(counts.metrics, 1, 'one build');
+    assert.equal(counts.metricsSections, 1, 'one build');
+    assert.equal(counts.metrics, 0, 'getStatus() builds no metrics');
     assert.equal(status.generations, 1);
     assert.equal(status.health, 'healthy');
   });
@@ -114,5 +115,39 @@ test('getStatus() alone follows every change, and its health equals the metrics 
   assert.equal(s.health, 'warning');
   assert.equal(s.generations, 6);
   assert.deepEqual(s.healthReasons, m.getMetrics().health.reasons);
+  await m.dispose();
+});
+
+test('a new snapshot shares every section that did not change with the previous one', async () => {
+  const m = await createMonitor(options());
+  m.recordGeneration({ model: 'M', durationMs: 900, ttftMs: 100, promptTokens: 10, completionTokens: 40 });
+  m.recordGeneration({ model: 'M', durationMs: 700, errorName: 'TypeError', errorMessage: 'x' });
+  const a = m.getMetrics();
+  m.recordCacheLookup({ cache: 'kv', hit: true });
+  const b = m.getMetrics();
+  assert.notEqual(b, a);
+  assert.equal(b.cache.hits, 1);
+  assert.equal(a.cache.hits, 0, 'the earlier snapshot keeps its own section');
+  assert.notEqual(b.cache, a.cache);
+  for (const key of ['generations', 'errors', 'initialization', 'memory', 'operations', 'webgpu'])
+    assert.equal(b[key], a[key], `${key}: unchanged, the same object`);
+  assertDeepFrozen(b);
+  // A generation changes its sections; the snapshot still equals metrics built fresh.
+  m.recordGeneration({ model: 'M', durationMs: 800, ttftMs: 90, promptTokens: 10, completionTokens: 40 });
+  const c = m.getMetrics();
+  assert.notEqual(c.generations, b.generations);
+  assert.equal(c.errors, b.errors, 'no new error');
+  assert.equal(c.generations.total, 3);
+  const fresh = JSON.parse(m.exportMetrics()).metrics;
+  for (const key of Object.keys(fresh)) {
+    if (key === 'windows') continue; // their spans run with the clock
+    assert.deepEqual(JSON.parse(JSON.stringify(c[key])), fresh[key], key);
+  }
+  assert.deepEqual(Object.keys(c), Object.keys(fresh), 'the same members, in the same order');
+  // After an import, every section is the imported session's.
+  m.importMetrics(m.exportMetrics());
+  const d = m.getMetrics();
+  assert.equal(d.generations.total, 3);
+  assert.equal(d.errors.total, 1);
   await m.dispose();
 });

@@ -27,7 +27,7 @@ json Monitor::document_head(const json& metrics, double now_ms, json sketches) c
   doc["schemaVersion"] = kSchemaVersion;
   doc["exportedAt"] = iso8601(now_ms);
   doc["exportedAtMs"] = now_ms;
-  doc["status"] = status_from(metrics);
+  doc["status"] = status_from(metrics["health"]);
   doc["metrics"] = metrics;
   doc["generations"] = json::array();
   doc["memorySnapshots"] = json::array();
@@ -259,6 +259,7 @@ Status Monitor::merge_json(const std::vector<std::string>& texts, std::size_t* f
       return Status::error(
           s.field, fmt::format("{} (in the merged session: nothing was merged)", s.message));
   }
+  ++merges_;
   for (Parsed& p : docs) {
     state_.merge(p.state);
     merge_by_time(generations_, p.generations, config_.history_size,

@@ -79,10 +79,10 @@ json Monitor::cost() const {
               {"byModel", std::move(by_model)}};
 }
 
-json Monitor::health(double now_ms, const json& metrics) const {
-  const json& w5 = metrics["windows"]["5m"]["generations"];
+json Monitor::health(const json& windows, const json& generations) const {
+  const json& w5 = windows["5m"]["generations"];
   bool recent = w5["total"].get<std::uint64_t>() > 0;
-  const json& g = recent ? w5 : metrics["generations"];
+  const json& g = recent ? w5 : generations;
   double heap_used = state_.memory_latest.used_js_heap;
   double heap_limit = state_.memory_latest.js_heap_limit;
   double heap = state_.memory_samples && present(heap_used) && present(heap_limit) && heap_limit > 0
@@ -112,17 +112,14 @@ json Monitor::health(double now_ms, const json& metrics) const {
                                      c.unit, lower_is_worse ? "below" : "above",
                                      level == 2 ? "critical" : "warning", limit, c.unit)}});
   }
-  (void)now_ms;
   static const char* kLevels[] = {"healthy", "warning", "critical"};
   return json{{"status", kLevels[worst]},
               {"basis", recent ? "5m" : "session"},
               {"reasons", std::move(reasons)}};
 }
 
-json Monitor::metrics(double now_ms) const {
+json Monitor::generations_metrics() const {
   const SessionState& s = state_;
-  json out = json::object();
-
   json gen = s.generations.metrics();
   for (const auto& [key, map] :
        {std::make_pair("byType", &s.by_type), std::make_pair("byModel", &s.by_model),
@@ -131,7 +128,35 @@ json Monitor::metrics(double now_ms) const {
     for (const auto& [k, v] : map->items) groups[k] = v.metrics();
     gen[key] = std::move(groups);
   }
-  out["generations"] = std::move(gen);
+  return gen;
+}
+
+json Monitor::errors_metrics() const {
+  const SessionState& s = state_;
+  json recent = json::array();
+  for (auto it = s.recent_errors.rbegin(); it != s.recent_errors.rend(); ++it)
+    recent.push_back(it->to_json());  // newest first
+  json errors_by_name = json::object();
+  for (const auto& [k, v] : s.errors_by_name.items) errors_by_name[k] = v;
+  return json{
+      {"total", s.errors}, {"byName", std::move(errors_by_name)}, {"recent", std::move(recent)}};
+}
+
+const Monitor::SectionCache& Monitor::section(SectionCache& cache, std::uint64_t count,
+                                              json (Monitor::*build)() const) const {
+  if (cache.epoch != epoch_ || cache.merges != merges_ || cache.count != count) {
+    cache.tree = (this->*build)();
+    cache.text = jsonio::dump(cache.tree);
+    cache.epoch = epoch_;
+    cache.merges = merges_;
+    cache.count = count;
+  }
+  return cache;
+}
+
+void Monitor::metrics_sections(double now_ms, MetricsSections& sections) const {
+  const SessionState& s = state_;
+  json out = json::object();
 
   const LastLoad& last = s.last_load;
   json last_from_cache =
@@ -162,14 +187,6 @@ json Monitor::metrics(double now_ms) const {
   json cache = all.metrics();
   cache["byName"] = std::move(by_name);
   out["cache"] = std::move(cache);
-
-  json recent = json::array();
-  for (auto it = s.recent_errors.rbegin(); it != s.recent_errors.rend(); ++it)
-    recent.push_back(it->to_json());  // newest first
-  json errors_by_name = json::object();
-  for (const auto& [k, v] : s.errors_by_name.items) errors_by_name[k] = v;
-  out["errors"] = json{
-      {"total", s.errors}, {"byName", std::move(errors_by_name)}, {"recent", std::move(recent)}};
 
   out["memory"] = json{{"samples", s.memory_samples},
                        {"latest", s.memory_samples ? to_json(s.memory_latest) : json(nullptr)},
@@ -220,25 +237,61 @@ json Monitor::metrics(double now_ms) const {
 
   json windows = json::object();
   for (const Window& w : kWindows) windows[w.name] = window_metrics(w.name, now_ms);
-  out["windows"] = std::move(windows);
-  out["health"] = health(now_ms, out);
+  const SectionCache& generations =
+      section(generations_section_, s.generations.total, &Monitor::generations_metrics);
+  const SectionCache& errors = section(errors_section_, s.errors, &Monitor::errors_metrics);
+  json health_tree = health(windows, generations.tree);
   // The status of these metrics, for status() until the data changes or the windows move on:
   // within one window step, no part of it depends on the exact time.
-  status_cache_ = {true, changes_, window_step(now_ms), status_from(out)};
+  status_cache_ = {true, changes_, window_step(now_ms), status_from(health_tree)};
+  out["windows"] = std::move(windows);
+  out["health"] = std::move(health_tree);
+
+  // The members in the order of a JSON object's keys (nlohmann's: sorted), the two kept
+  // sections in their places.
+  sections.clear();
+  for (auto& [key, value] : out.items()) sections.emplace_back(key, jsonio::dump(value));
+  sections.emplace_back("generations", generations.text);
+  sections.emplace_back("errors", errors.text);
+  std::sort(sections.begin(), sections.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+}
+
+std::string Monitor::metrics_text(double now_ms) const {
+  MetricsSections sections;
+  metrics_sections(now_ms, sections);
+  std::size_t size = 2;
+  for (const auto& [key, text] : sections) size += key.size() + text.size() + 4;
+  std::string out;
+  out.reserve(size);
+  out += '{';
+  for (const auto& [key, text] : sections) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += key;  // a fixed name: nothing to escape
+    out += "\":";
+    out += text;
+  }
+  out += '}';
   return out;
+}
+
+json Monitor::metrics(double now_ms) const {
+  // Text this monitor wrote (valid UTF-8: jsonio::dump replaces what is not), read back.
+  return json::parse(metrics_text(now_ms), nullptr, false);
 }
 
 json Monitor::status(double now_ms) const {
   if (!status_cache_.valid || status_cache_.changes != changes_ ||
       status_cache_.step != window_step(now_ms))
-    (void)metrics(now_ms);  // fills the cache
+    (void)metrics_text(now_ms);  // fills the cache
   return status_cache_.status;
 }
 
-json Monitor::status_from(const json& metrics) const {
+json Monitor::status_from(const json& health) const {
   const LastLoad& last = state_.last_load;
-  return json{{"health", metrics["health"]["status"]},
-              {"healthReasons", metrics["health"]["reasons"]},
+  return json{{"health", health["status"]},
+              {"healthReasons", health["reasons"]},
               {"model", last.present ? json(last.model) : json(nullptr)},
               {"modelLoaded", last.present && last.succeeded},
               {"generations", state_.generations.total},
