@@ -289,7 +289,8 @@ std::string Monitor::text_report(double now_ms) const {
 
 std::size_t Monitor::memory_bytes() const {
   std::size_t total = sizeof(*this) + fine_.memory_bytes() + coarse_.memory_bytes();
-  for (const WindowCache& c : window_cache_) total += c.merged.heap_bytes();
+  for (const WindowCache& c : window_cache_)
+    total += c.merged.heap_bytes() + c.current.heap_bytes();
   auto group = [](const GenerationStats& g) {
     std::size_t n = sizeof(GenerationStats);
     for (const Series* s :

@@ -170,9 +170,9 @@ class Monitor {
   void metrics_sections(double now_ms, MetricsSections& out) const;
   /// The `metrics` object as JSON text, written from metrics_sections().
   std::string metrics_text(double now_ms) const;
-  /// The `generations` and `errors` sections built anew (what metrics_sections() keeps).
-  json generations_metrics() const;
-  json errors_metrics() const;
+  /// The `generations` and `errors` sections' text written anew (what metrics_sections() keeps).
+  std::string generations_section() const;
+  std::string errors_section() const;
   /// The status summary (health, model, counts). Built from the last metrics() when neither the
   /// data nor the window step changed since: then it costs no metrics build.
   json status(double now_ms) const;
@@ -231,15 +231,18 @@ class Monitor {
 
   struct Parsed;
   Status parse_document(const std::string& text, Parsed& out) const;
-  json window_metrics(const char* name, double now_ms) const;
+  /// Window kWindows[i] at `now_ms`: its slices merged, and the span its rates divide by.
+  const Slice& window_slice(std::size_t i, double now_ms, double& span_ms) const;
+  void write_generations(jsonw::Writer& w) const;
+  void write_errors(jsonw::Writer& w) const;
+  void write_cost(jsonw::Writer& w) const;
   /// The status summary, with the `health` section of the metrics it goes with.
   json status_from(const json& health) const;
   /// The export document without its histories ("generations": [], "memorySnapshots": []).
   json document_head(const json& metrics, double now_ms, json sketches) const;
   /// The `health` section: from the 5 min window's generations while it has any, else the
-  /// session's (`generations`, the section).
-  json health(const json& windows, const json& generations) const;
-  json cost() const;
+  /// session's.
+  json health(const GenerationStats& window_5m, const GenerationStats& session) const;
   void trim_histories();
 
   Config config_;
@@ -255,17 +258,17 @@ class Monitor {
   /// Counts the merges: with epoch_, what a kept section of the metrics depends on besides
   /// its own count.
   std::uint64_t merges_ = 0;
-  /// A section of the metrics as last built, for the key {epoch_, merges_, count}, where count
-  /// (the section's number of generations or errors) grows with every event added to its data.
+  /// A section of the metrics as last written, for the key {epoch_, merges_, count}, where
+  /// count (the section's number of generations or errors) grows with every event added to
+  /// its data.
   struct SectionCache {
     std::uint64_t epoch = ~std::uint64_t{0}, merges = 0, count = 0;
-    json tree;
     std::string text;
   };
   mutable SectionCache generations_section_, errors_section_;
-  /// `cache`, rebuilt with `build` when its key is not the current one.
-  const SectionCache& section(SectionCache& cache, std::uint64_t count,
-                              json (Monitor::*build)() const) const;
+  /// The text of `cache`, written again with `write` when its key is not the current one.
+  const std::string& section(SectionCache& cache, std::uint64_t count,
+                             void (Monitor::*write)(jsonw::Writer&) const) const;
   /// What every record() does first: counts a change, validates (and normalizes) the event
   /// (events.hpp) and counts a refusal in the session's rejected events.
   template <class Event>
@@ -295,6 +298,7 @@ class Monitor {
     std::int64_t first = 0, last = 0;
     std::uint64_t stamp = ~std::uint64_t{0};
     Slice merged;
+    Slice current;  // merged and the current slice: what window_slice() returns
   };
   mutable WindowCache window_cache_[3];
 };

@@ -36,8 +36,8 @@ void check_sections(const Monitor& m, double now) {
   std::string keys;
   for (const auto& [key, text] : sections) {
     keys += key + " ";
-    if (key == "generations") CHECK(text == jsonio::dump(m.generations_metrics()));
-    if (key == "errors") CHECK(text == jsonio::dump(m.errors_metrics()));
+    if (key == "generations") CHECK(text == m.generations_section());
+    if (key == "errors") CHECK(text == m.errors_section());
   }
   CHECK(keys ==
         "cache cost errors generations health initialization memory operations rejected webgpu "
@@ -45,8 +45,8 @@ void check_sections(const Monitor& m, double now) {
   json parsed = m.metrics(now);
   REQUIRE(parsed.is_object());
   CHECK(jsonio::dump(parsed) == m.metrics_text(now));
-  CHECK(parsed["generations"] == m.generations_metrics());
-  CHECK(parsed["errors"] == m.errors_metrics());
+  CHECK(parsed["generations"] == json::parse(m.generations_section()));
+  CHECK(parsed["errors"] == json::parse(m.errors_section()));
 }
 
 }  // namespace
@@ -81,6 +81,40 @@ TEST_CASE("the kept sections follow every change: events, errors, loads, import,
   CHECK_FALSE(m.record(refused));
   REQUIRE(m.record(CacheLookupEvent{"kv", true, kT0}));
   check_sections(m, now);
+  // Every other section with data: a cached load, memory, WebGPU and a lost device, names that
+  // need escaping.
+  ModelLoadEvent cached;
+  cached.model = "A \"quoted\" \u00e9";
+  cached.started_at = kT0 + 10;
+  cached.duration_ms = 80;
+  cached.from_cache = Tristate::yes;
+  cached.bytes_fetched = 0;
+  REQUIRE(m.record(cached));
+  MemorySample mem;
+  mem.label = "after load";
+  mem.timestamp = kT0 + 20;
+  mem.used_js_heap = 1e8;
+  mem.js_heap_limit = 4e9;
+  REQUIRE(m.record(mem));
+  WebGpuInfo gpu;
+  gpu.timestamp = kT0;
+  gpu.available = true;
+  gpu.vendor = "v";
+  gpu.limits = {{"maxBufferSize", 268435456}};
+  gpu.features = {"shader-f16"};
+  REQUIRE(m.record(gpu));
+  DeviceLostEvent lost;
+  lost.timestamp = kT0 + 30;
+  lost.reason = "unknown";
+  lost.message = "gone";
+  REQUIRE(m.record(lost));
+  REQUIRE(m.record(CacheLookupEvent{"caf\u00e9", false, kT0 + 40}));
+  check_sections(m, now);
+  json full = m.metrics(now);
+  CHECK(full["initialization"]["lastFromCache"] == true);
+  CHECK(full["webgpu"]["adapter"]["vendor"] == "v");
+  CHECK(full["cache"]["byName"].contains("caf\u00e9"));
+  CHECK(full["windows"]["1h"]["generations"]["total"] == 40);
 
   const std::string exported = m.export_json(now);
   // Merged with itself: the counts double, the sections follow.

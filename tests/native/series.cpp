@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "aggregates/series.hpp"
+#include "codec/json_writer.hpp"
 #include "json_io.hpp"
 
 using wlm::ExpHistogram;
@@ -134,19 +135,35 @@ TEST_CASE("quantiles are exact while a series is small") {
   CHECK(t.quantile(1.0) == 1e6);  // clamped to the exact max
 }
 
-TEST_CASE("summary has every key, nulls when empty") {
+namespace {
+wlm::json summary_of(const Series& s) {
+  std::string text;
+  wlm::jsonw::Writer w(text);
+  s.write_summary(w);
+  wlm::json out = wlm::json::parse(text, nullptr, false);
+  CHECK(out.dump() == text);  // as dump() writes it: sorted keys, its number format
+  return out;
+}
+}  // namespace
+
+TEST_CASE("summary has every key, nulls when empty; summary_value() reads its numbers") {
   Series s;
-  auto empty = s.summary();
+  auto empty = summary_of(s);
   for (const char* k : {"count", "min", "max", "mean", "p50", "p90", "p95", "p99", "p999"})
     CHECK(empty.contains(k));
   CHECK(empty["count"] == 0);
   CHECK(empty["p99"].is_null());
   s.add(10);
   s.add(30);
-  auto two = s.summary();
+  auto two = summary_of(s);
+  CHECK(two["count"] == 2);
   CHECK(two["mean"] == 20.0);
   CHECK(two["p50"] == 10.0);
   CHECK(two["p999"] == 30.0);
+  for (const char* k : {"count", "min", "max", "mean", "p50", "p90", "p95", "p99", "p999"})
+    CHECK(s.summary_value(k) == two[k].get<double>());
+  CHECK(std::isnan(s.summary_value("p42")));
+  CHECK(std::isnan(Series().summary_value("p50")));
 }
 
 TEST_CASE("accuracy: 1,000,000 values, every quantile p50..p999 within 0.5% of exact") {

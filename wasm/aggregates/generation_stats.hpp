@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "aggregates/series.hpp"
 #include "description.hpp"
@@ -13,6 +15,9 @@
 #include "json_io.hpp"
 
 namespace wlm {
+namespace jsonw {
+class Writer;
+}
 
 /// min and max where NaN stands for "none yet".
 inline double nan_min(double a, double b) {
@@ -69,8 +74,14 @@ struct GenerationStats {
   void merge(const GenerationStats& o);
   /// The series named as in the metrics ("ttftMs", "latencyMs", ...), or nullptr.
   const Series* series(const std::string& key) const;
-  /// `wall_ms`: the span that wall-clock rates divide by; NaN -> last end - first start.
-  json metrics(double wall_ms = NAN) const;
+  /// Writes a generations object of the metrics. `wall_ms`: the span that wall-clock rates
+  /// divide by; NaN -> last end - first start. `groups`, when given, writes the value of each
+  /// of the keys "byModel", "byOperation" and "byType" (the session's object has them).
+  using Groups = std::function<void(jsonw::Writer&, std::string_view key)>;
+  void write_metrics(jsonw::Writer& w, double wall_ms = NAN, const Groups* groups = nullptr) const;
+  /// A number of the object write_metrics() writes, by its path in it ("errorRate",
+  /// "ttftMs.p95"): the number a health check watches; NaN when it is null or unknown.
+  double value(std::string_view name) const;
   json state() const;
   Status read(const json& in, const std::string& path);
 };

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -12,6 +13,9 @@
 #include "status.hpp"
 
 namespace wlm {
+namespace jsonw {
+class Writer;
+}
 
 /// The quantiles every stats object reports, in this order.
 inline constexpr double kQuantiles[] = {0.5, 0.9, 0.95, 0.99, 0.999};
@@ -133,14 +137,19 @@ class Series {
   const std::vector<double>& exact_values() const { return exact_; }
   std::size_t memory_bytes() const;
 
-  /// {count, min, max, mean, p50, p90, p95, p99, p999}; nulls when empty. (codec/series_json.cpp)
-  nlohmann::json summary() const;
+  /// {count, max, mean, min, p50, p90, p95, p99, p999}; nulls when empty. (codec/series_json.cpp)
+  void write_summary(jsonw::Writer& w) const;
+  /// One number of the summary by its key ("p95", "count"...); NaN where it is null or the
+  /// key is none of them.
+  double summary_value(std::string_view key) const;
   /// The histogram carries "unit": bucket_unit(); reading checks it against this series' unit.
   void to_json(nlohmann::json& out) const;
   /// Reads what to_json() writes: the counts, the exact values and the histogram must agree.
   Status from_json(const nlohmann::json& in, const std::string& path);
 
  private:
+  /// The summary's quantiles, in kQuantiles' order (count_ > 0).
+  void summary_quantiles(double (&out)[kQuantileCount]) const;
   Unit unit_ = Unit::plain;
   std::uint64_t count_ = 0;
   double sum_ = 0.0;

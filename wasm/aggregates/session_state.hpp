@@ -36,7 +36,10 @@ struct HitMiss {
     hits += o.hits;
     misses += o.misses;
   }
-  json metrics() const;
+  /// {hitRate, hits, lookups, misses} (codec/generation_json.cpp).
+  void write_metrics(jsonw::Writer& w) const;
+  /// Those members without the braces, for an object that has more.
+  void write_members(jsonw::Writer& w) const;
 };
 
 struct ErrorRecord {

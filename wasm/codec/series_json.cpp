@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "aggregates/series.hpp"
+#include "codec/json_writer.hpp"
 #include "json_io.hpp"
 
 namespace wlm {
@@ -85,26 +86,47 @@ Status ExpHistogram::from_json(const json& in, const std::string& path) {
   return Status::success();
 }
 
-json Series::summary() const {
-  json out = json::object();
-  out["count"] = count_;
-  if (count_ == 0) {
-    for (const char* k : {"min", "max", "mean"}) out[k] = nullptr;
-    for (const char* k : kQuantileKeys) out[k] = nullptr;
-    return out;
-  }
-  out["min"] = min_;
-  out["max"] = max_;
-  out["mean"] = sum_ / static_cast<double>(count_);
+void Series::summary_quantiles(double (&out)[kQuantileCount]) const {
   if (exact()) {
     std::vector<double> sorted(exact_);
     std::sort(sorted.begin(), sorted.end());
     for (int i = 0; i < kQuantileCount; ++i)
-      out[kQuantileKeys[i]] = sorted[nearest_rank(kQuantiles[i], count_) - 1];
+      out[i] = sorted[nearest_rank(kQuantiles[i], count_) - 1];
   } else {
-    for (int i = 0; i < kQuantileCount; ++i) out[kQuantileKeys[i]] = quantile(kQuantiles[i]);
+    for (int i = 0; i < kQuantileCount; ++i) out[i] = quantile(kQuantiles[i]);
   }
-  return out;
+}
+
+double Series::summary_value(std::string_view key) const {
+  if (key == "count") return static_cast<double>(count_);
+  if (count_ == 0) return NAN;
+  if (key == "min") return min_;
+  if (key == "max") return max_;
+  if (key == "mean") return sum_ / static_cast<double>(count_);
+  for (int i = 0; i < kQuantileCount; ++i) {
+    if (key != kQuantileKeys[i]) continue;
+    double q[kQuantileCount];
+    summary_quantiles(q);
+    return q[i];
+  }
+  return NAN;
+}
+
+void Series::write_summary(jsonw::Writer& w) const {
+  // The keys in sorted order: count, max, mean, min, then the quantiles' (sorted already).
+  w.begin_object().key("count").number(count_);
+  if (count_ == 0) {
+    w.key("max").null().key("mean").null().key("min").null();
+    for (const char* k : kQuantileKeys) w.key(k).null();
+    w.end_object();
+    return;
+  }
+  w.key("max").number(max_).key("mean").number(sum_ / static_cast<double>(count_));
+  w.key("min").number(min_);
+  double q[kQuantileCount];
+  summary_quantiles(q);
+  for (int i = 0; i < kQuantileCount; ++i) w.key(kQuantileKeys[i]).number(q[i]);
+  w.end_object();
 }
 
 void Series::to_json(json& out) const {
