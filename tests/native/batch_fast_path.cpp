@@ -433,3 +433,55 @@ TEST_CASE("batch fast path: random batches give the same results and monitors as
   CHECK(accepted > fast);
   CHECK(rejected > 500);
 }
+
+TEST_CASE(
+    "batch fast path: many models and types, slices in turn, zero gaps, an error among them") {
+  // 40 models, two types, slices 10 s apart in turn, a zero among the chunk gaps, and an error
+  // in the middle (left to the decoder).
+  Twins twins;
+  for (int round = 0; round < 3; ++round) {
+    Batch b;
+    for (int i = 0; i < 300; ++i) {
+      Fields f = generation(b);
+      f[gf::kModel] = b.str("model-" + std::to_string(i % 40));
+      f[gf::kType] = b.str(i % 3 ? "chat" : "summary");
+      f[gf::kStartedAt] = kT0 + (i % 7) * 11'000.0 + round * 400'000.0 + i;
+      f[gf::kTtftMs] = 50 + i % 13;
+      if (i == 150) f[gf::kErrorName] = b.str("TypeError");
+      std::vector<double> gaps = {10.0 + i % 9, 0.0, 25.5, 1000.0 * (1 + i % 5)};
+      f[gf::kChunkGapsMs] = static_cast<double>(gaps.size());
+      b.add(we::kGeneration, f, gaps);
+    }
+    wb::Result r = twins.feed(b);
+    CHECK(r.fast == 299);
+  }
+}
+
+TEST_CASE("batch fast path: a slice's slot taken by a newer slice keeps none of the older one") {
+  // The 10 s ring has 31 slots: a time 310 s later takes the same slot. Each slice gets more
+  // values than the exact phase keeps, so that the window's quantiles come from the buckets.
+  const double old_time = kNow - 5'000 - 310'000, new_time = kNow - 5'000;
+  auto add = [](Batch& b, double t, int count, bool error_first) {
+    for (int i = 0; i < count; ++i) {
+      Fields f = generation(b);
+      f[gf::kStartedAt] = t + i;
+      f[gf::kDurationMs] = t < kNow - 100'000 ? 900 + i : 3000 + i;
+      f[gf::kTtftMs] = 10 + i % 50;
+      if (error_first && i == 0) f[gf::kErrorName] = b.str("TypeError");
+      std::vector<double> gaps = {t < kNow - 100'000 ? 5.0 : 80.0, 20.0 + i % 7};
+      f[gf::kChunkGapsMs] = static_cast<double>(gaps.size());
+      b.add(we::kGeneration, f, gaps);
+    }
+  };
+  for (bool error_first : {false, true}) {
+    INFO("the newer slice begins with " << (error_first ? "an error" : "a generation"));
+    Twins twins;
+    Batch b;
+    add(b, old_time, 300, false);
+    add(b, new_time, 300, error_first);
+    twins.feed(b);
+    json w = json::parse(twins.fast.export_json(kNow))["metrics"]["windows"]["1m"];
+    CHECK(w["generations"]["total"] == 300);
+    CHECK(w["generations"]["chunkGapMs"]["min"] == 20.0);
+  }
+}
