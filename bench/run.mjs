@@ -173,6 +173,13 @@ function judge(env, r) {
   });
   rows.push({
     env,
+    what: `getMetrics() after a generation, ${GENERATIONS / 1e6}M generations`,
+    target: 'reported',
+    value: `${snap.afterGenerationMs.toFixed(2)} ms`,
+    pass: null,
+  });
+  rows.push({
+    env,
     what: `exportMetrics() after ${GENERATIONS / 1e6}M generations`,
     target: 'reported',
     value: `${r.monitor.exportMs.toFixed(1)} ms, ${(r.monitor.exportBytes / KB).toFixed(0)} KB`,

@@ -42,8 +42,8 @@ export interface Core {
   rejections(): CoreRejection[];
   recordWebGpu(infoJson: string): undefined | CoreFailure;
   metrics(now: number): string;
-  /** [key, text, ...]: the metrics' members in key order; null: the same text as in the previous call. */
-  metricsSections(now: number): (string | null)[];
+  /** [key, text, ...]: the metrics' members in key order; null: the same text as in the previous call (unless `all`). */
+  metricsSections(now: number, all: boolean): (string | null)[];
   status(now: number): string;
   changes(): number;
   windowStep(now: number): number;

@@ -279,7 +279,11 @@ export class MonitorCore {
     const core = this.#live();
     checkNow(now);
     this.#batch.ingest();
-    return this.#sections.build(core.metricsSections(now));
+    const shared = this.#sections.build(core.metricsSections(now, false));
+    if (shared !== null) return shared;
+    // A section the core did not send again is not kept here (a build that threw half-way,
+    // say): it sends them all.
+    return /** @type {Record<string, any>} */ (this.#sections.build(core.metricsSections(now, true)));
   }
 
   /**

@@ -100,14 +100,15 @@ class Core {
   /// The metrics' members as a flat array [key, text, key, text, ...] in key order, where the
   /// text of a member that is the same as in this object's previous call is null: JS keeps
   /// what it parsed then (js/core/snapshot.js), and the text does not cross the bridge again.
-  val metricsSections(double now) {
+  /// With `all`, every text is sent (JS lost what it kept).
+  val metricsSections(double now, bool all) {
     wlm::Monitor::MetricsSections sections;
     monitor_.metrics_sections(now, sections);
     val out = val::array();
     for (auto& [key, text] : sections) {
       out.call<void>("push", val(key));
       std::string& sent = sent_sections_[key];
-      if (text == sent) {
+      if (!all && text == sent) {
         out.call<void>("push", val::null());
       } else {
         out.call<void>("push", val(text));

@@ -25,9 +25,11 @@ export class SectionSnapshots {
   /** @type {Map<string, object>} */ #sections = new Map();
 
   /**
-   * A new object holding every section, each deep-frozen; the object itself is not frozen.
+   * A new object holding every section, each deep-frozen; the object itself is not frozen. Null
+   * when `parts` leaves out the text of a section this object does not hold: then the core is
+   * to send every text again.
    * @param {(string | null)[]} parts
-   * @returns {Record<string, any>}
+   * @returns {Record<string, any> | null}
    */
   build(parts) {
     /** @type {Record<string, any>} */
@@ -36,10 +38,11 @@ export class SectionSnapshots {
       const key = /** @type {string} */ (parts[i]);
       const text = parts[i + 1];
       let section = this.#sections.get(key);
-      if (text !== null || section === undefined) {
-        if (text === null) throw new Error(`metrics: the core sent no text for "${key}", which it never sent`);
+      if (text !== null) {
         section = deepFreeze(JSON.parse(text));
         this.#sections.set(key, /** @type {object} */ (section));
+      } else if (section === undefined) {
+        return null;
       }
       out[key] = section;
     }

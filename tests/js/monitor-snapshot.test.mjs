@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMonitor, loadCore } from '../../js/index.js';
+import { MonitorCore } from '../../js/core.js';
+import { SectionSnapshots } from '../../js/core/snapshot.js';
 
 /** Counts the calls of the given Core.prototype methods while `fn` runs. */
 async function counting(names, fn) {
@@ -150,4 +152,42 @@ test('a new snapshot shares every section that did not change with the previous 
   assert.equal(d.generations.total, 3);
   assert.equal(d.errors.total, 1);
   await m.dispose();
+});
+
+test('SectionSnapshots: a null text is the section kept; one it does not keep asks for them all', () => {
+  const s = new SectionSnapshots();
+  assert.equal(s.build(['a', null]), null, 'nothing kept yet');
+  const first = s.build(['a', '{"x":1}', 'b', '[2]']);
+  assert.deepEqual(first, { a: { x: 1 }, b: [2] });
+  assert.ok(Object.isFrozen(first.a) && Object.isFrozen(first.b));
+  assert.equal(Object.isFrozen(first), false, 'the caller adds to the object, then freezes it');
+  const second = s.build(['a', null, 'b', '[3]']);
+  assert.equal(second.a, first.a, 'unchanged: the same object');
+  assert.deepEqual(second.b, [3]);
+  assert.equal(s.build(['a', null, 'c', null]), null, '"c" was never sent');
+});
+
+test('sharedMetrics(): a build that threw half-way is recovered on the next call, all sections sent again', async () => {
+  const core = await MonitorCore.create();
+  core.recordGeneration({ model: 'M', startedAt: Date.now() - 900, durationMs: 900, ttftMs: 100 });
+  const parse = JSON.parse;
+  let calls = 0;
+  JSON.parse = (...args) => {
+    if (++calls === 3) throw new SyntaxError('lost');
+    return parse(...args);
+  };
+  try {
+    assert.throws(() => core.sharedMetrics(), /lost/);
+  } finally {
+    JSON.parse = parse;
+  }
+  // The core believes it sent every section; JS kept only the first two.
+  core.recordCacheLookup({ cache: 'kv', hit: true, timestamp: Date.now() });
+  const m = core.sharedMetrics();
+  const fresh = core.metrics();
+  assert.deepEqual(Object.keys(m), Object.keys(fresh));
+  for (const key of Object.keys(fresh)) if (key !== 'windows') assert.deepEqual(m[key], fresh[key], key);
+  assert.equal(m.generations.total, 1);
+  assert.equal(m.cache.hits, 1);
+  core.dispose();
 });
