@@ -32,7 +32,7 @@ void PreparedList::prepare(const double* v, std::size_t count, Unit u) {
   positive = true;
   double total = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    double b = u == Unit::milliseconds ? v[i] / 1000.0 : v[i];
+    double b = in_bucket_unit(v[i], u);
     positive = positive && b > 0;
     i7[i] = b > 0 ? mapping::index_at_max_scale(b) : 0;
     total += v[i];
@@ -59,21 +59,15 @@ std::size_t Series::add_valid(const double* values, std::size_t n, double max) {
   }
   // Past the exact phase: no per-value branch on the exact buffer, nor on the unit.
   double sum = 0, lo = min_, hi = max_;
+  const double divisor = bucket_divisor(unit_);  // in_bucket_unit(v, unit_) is v / divisor
   std::size_t start = i;
-  auto run = [&](auto to_bucket_unit) {
-    for (; i < n; ++i) {
-      double v = values[i];
-      if (!(v >= 0 && v <= max)) break;  // NaN fails both comparisons
-      sum += v;
-      lo = v < lo ? v : lo;
-      hi = v > hi ? v : hi;
-      hist_.add_one(to_bucket_unit(v));
-    }
-  };
-  if (unit_ == Unit::milliseconds) {
-    run([](double v) { return v / 1000.0; });
-  } else {
-    run([](double v) { return v; });
+  for (; i < n; ++i) {
+    double v = values[i];
+    if (!(v >= 0 && v <= max)) break;  // NaN fails both comparisons
+    sum += v;
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+    hist_.add_one(v / divisor);
   }
   count_ += i - start;
   sum_ += sum;

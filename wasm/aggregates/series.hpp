@@ -41,6 +41,8 @@ enum class Unit : std::uint8_t {
 const char* bucket_unit(Unit u);
 /// Values per bucket unit: a value v falls in the bucket of v / divisor.
 inline double bucket_divisor(Unit u) { return u == Unit::milliseconds ? 1000.0 : 1.0; }
+/// A value in its bucket's unit: the one rule of every series (v / 1.0 is v exactly).
+inline double in_bucket_unit(double v, Unit u) { return v / bucket_divisor(u); }
 
 /// A value readied for the series of one unit it is added to (a generation's latency goes to
 /// seven): its bucket and its histogram index computed once, not once per series.
@@ -52,7 +54,7 @@ struct Prepared {
 inline Prepared prepare(double v, Unit u) {
   Prepared p;
   p.v = v;
-  p.bucket = u == Unit::milliseconds ? v / 1000.0 : v;
+  p.bucket = in_bucket_unit(v, u);
   if (p.bucket > 0) p.i7 = mapping::index_at_max_scale(p.bucket);
   return p;
 }
